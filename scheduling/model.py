@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, time, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 
 
 class FreeBusyStatus(enum.StrEnum):
@@ -71,3 +71,16 @@ class Availability:
     busy: tuple[BusyBlock, ...] = ()
     working_hours: WorkingHours | None = None
     unknown_reason: str | None = None
+    # The person's own zone when known from elsewhere (Teams clientInfo, mailbox settings); used
+    # for display and default working hours when `working_hours` is missing.
+    time_zone: tzinfo | None = None
+
+    def zone(self) -> tzinfo:
+        """The zone this person's times are shown in: working hours', else `time_zone`, else UTC."""
+        if self.working_hours is not None:
+            return self.working_hours.tz
+        return self.time_zone or UTC
+
+    def effective_working_hours(self) -> WorkingHours:
+        """The person's working hours, or Outlook's default in their zone when none were read."""
+        return self.working_hours or WorkingHours.default(self.zone())

@@ -1,0 +1,185 @@
+"""Wires Rendezvous together and serves it: `python app.py`.
+
+settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
+  POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set)
+  GET  /healthz        200 only when the database answers
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from sqlalchemy.engine import make_url
+
+from bot import RendezvousBot
+from config import ConfigError, Settings, load_settings
+from dialogs.bot_storage import SqlBotStorage, TenantConversationState
+from dialogs.context import Services
+from storage.crypto import TokenCipher, load_or_create_key
+from storage.database import Database
+from storage.state_store import StateStore
+
+log = logging.getLogger("rendezvous")
+
+MAX_BODY_BYTES = 1024 * 1024  # Teams activities are small; anything near this is not from Teams.
+SERVICES_KEY = web.AppKey("services", Services)
+BOT_KEY = web.AppKey("bot", RendezvousBot)
+
+
+@dataclass(frozen=True)
+class BotAuthConfiguration:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads.
+
+    `overrides` lets tests point the OpenID metadata at a local key set so the real JWT validation runs.
+    """
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, overrides: dict[str, str] | None = None) -> BotAuthConfiguration:
+        return cls(
+            APP_ID=settings.app_id,
+            APP_PASSWORD=settings.app_password,
+            APP_TYPE=settings.app_type,
+            APP_TENANTID=settings.app_tenant_id,
+            **(overrides or {}),
+        )
+
+
+def _bad_request(status: int, message: str) -> web.Response:
+    return web.json_response({"error": {"code": web.Response(status=status).reason, "message": message}},
+                             status=status)
+
+
+async def messages(request: web.Request) -> web.Response:
+    """POST /api/messages. Written by hand rather than CloudAdapter.process: botbuilder 4.17's process()
+    serializes invoke bodies twice and answers every Universal Action with 500."""
+    services = request.app[SERVICES_KEY]
+    bot = request.app[BOT_KEY]
+    started = time.perf_counter()
+    if request.content_type != "application/json":
+        return _bad_request(415, "Expected an application/json Bot Framework activity")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _bad_request(400, "The body is not valid JSON")
+    if not isinstance(body, dict):
+        return _bad_request(400, "The body must be a JSON object (an activity)")
+    missing = [name for name in ("type", "from", "conversation", "serviceUrl") if not body.get(name)]
+    if missing:
+        return _bad_request(400, f"The activity is missing: {', '.join(missing)}")
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:  # msrest raises a variety of errors for malformed shapes
+        return _bad_request(400, "The activity could not be read")
+
+    auth_header = request.headers.get("Authorization", "")
+    outcome = "ok"
+    try:
+        invoke_response = await services.adapter.process_activity(auth_header, activity, bot.on_turn)
+    except PermissionError:
+        outcome = "unauthorized"
+        return _bad_request(401, "The request is not authenticated")
+    finally:
+        channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
+        tenant = (channel_data.get("tenant") or {}).get("id", "-") if isinstance(channel_data, dict) else "-"
+        log.info(
+            "turn tenant=%s conversation=%s type=%s name=%s outcome=%s duration_ms=%.1f",
+            tenant, (body.get("conversation") or {}).get("id", "-"), body.get("type"), body.get("name") or "-",
+            outcome, (time.perf_counter() - started) * 1000,
+        )
+    if invoke_response is not None:
+        return web.json_response(invoke_response.body, status=invoke_response.status)
+    return web.Response(status=201)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    if await services.db.ping():
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "database unavailable"}, status=503)
+
+
+def make_error_handler(conversation_state: ConversationState) -> Any:
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        reference = uuid.uuid4().hex[:8].upper()
+        log.error("turn failed reference=%s", reference, exc_info=error)
+        turn_context.turn_state["rendezvous.outcome"] = f"error {reference}"
+        try:
+            await turn_context.send_activity(
+                f"Sorry, something went wrong on my side (reference **{reference}**). Please try again; "
+                "if it keeps happening, give this reference to your Teams admin."
+            )
+            await conversation_state.delete(turn_context)
+        except Exception:  # the channel itself may be what failed; the log line above keeps the detail
+            log.warning("could not tell the user about failure reference=%s", reference)
+
+    return on_turn_error
+
+
+def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None) -> web.Application:
+    """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown."""
+    db = Database(settings.database_url)
+    key, created = load_or_create_key(settings.token_encryption_key, settings.data_dir)
+    if created:
+        log.warning(
+            "TOKEN_ENCRYPTION_KEY is not set: generated one in %s. Back it up; losing it means members reconnect.",
+            settings.data_dir,
+        )
+    conversation_state = TenantConversationState(SqlBotStorage(StateStore(db)))
+    adapter = CloudAdapter(
+        ConfigurationBotFrameworkAuthentication(BotAuthConfiguration.from_settings(settings, bot_auth_overrides))
+    )
+    adapter.on_turn_error = make_error_handler(conversation_state)
+    services = Services(
+        settings=settings, db=db, cipher=TokenCipher(key), conversation_state=conversation_state, adapter=adapter
+    )
+    bot = RendezvousBot(services)
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SERVICES_KEY] = services
+    app[BOT_KEY] = bot
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+
+    async def open_resources(_: web.Application) -> None:
+        await db.migrate()
+        log.info("database ready (%s)", make_url(settings.database_url).render_as_string(hide_password=True))
+
+    async def close_resources(_: web.Application) -> None:
+        await db.dispose()
+
+    app.on_startup.append(open_resources)
+    app.on_cleanup.append(close_resources)
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if not settings.authentication_enabled:
+        log.warning("MicrosoftAppId is empty: requests to /api/messages are NOT authenticated (local mode)")
+    web.run_app(create_app(settings), host="0.0.0.0", port=settings.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

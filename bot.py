@@ -1,0 +1,249 @@
+"""The Teams activity handler: who is talking, then one routing table for text commands and card verbs.
+
+Every turn: refuse what is not Teams or has no tenant; record the person (for proactive messages and
+the colleague picker); route; save conversation state. Dialogs do the talking; this file only routes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
+
+from cards.common import help_card, welcome_card
+from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
+from storage.repositories import MemberRecord, MemberRepository
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    return Attachment(content_type=ADAPTIVE_CARD, content=card)
+
+
+def card_message(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(card_attachment(card))
+
+
+def _client_time_zone(activity: Activity) -> str | None:
+    """Teams puts the user's IANA zone in the clientInfo entity; Bot Framework also in localTimezone."""
+    for entity in activity.entities or []:
+        props = entity.additional_properties if hasattr(entity, "additional_properties") else {}
+        if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
+            return str(props["timezone"])
+    return activity.local_timezone or None
+
+
+def _tenant_id(activity: Activity) -> str | None:
+    channel_data = activity.channel_data or {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
+    return str(tenant_id).lower() if tenant_id else None
+
+
+class RendezvousBot(TeamsActivityHandler):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._dialog_state = services.conversation_state.create_property("dialog")
+        # The routing table: typed command -> handler, and card verb -> handler.
+        self.commands: dict[str, CommandHandler] = {
+            "help": self._help,
+            # booking commands (dialogs/booking.py)
+            # admin and connection commands (dialogs/admin.py)
+        }
+        self.actions: dict[str, ActionHandler] = {
+            "help": self._help_action,
+            # booking verbs (dialogs/booking.py)
+            # admin and connection verbs (dialogs/admin.py)
+        }
+        # Typeahead searches (Data.Query datasets) by dataset name.
+        self.searches: dict[str, SearchHandler] = {
+            # the colleague picker's dataset (dialogs/booking.py)
+        }
+
+    # ----------------------------------------------------------------- turn pipeline
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        refusal = self._refusal(activity)
+        if refusal:
+            if activity.type == ActivityTypes.message:
+                await turn_context.send_activity(refusal)
+            turn_context.turn_state["rendezvous.outcome"] = "refused"
+            return
+        turn_context.turn_state["rendezvous.actor"] = await self._record_member(turn_context)
+        try:
+            await super().on_turn(turn_context)
+        finally:
+            await self.services.conversation_state.save_changes(turn_context)
+
+    @staticmethod
+    def _refusal(activity: Activity) -> str | None:
+        if activity.channel_id != "msteams":
+            return "Rendezvous works inside Microsoft Teams only. Please open it from Teams."
+        if not _tenant_id(activity):
+            return "I can only help inside a Microsoft Teams organization (this chat has no tenant)."
+        if not getattr(activity.from_property, "aad_object_id", None):
+            return "I can only help members of an organization; guests and anonymous users can't book here."
+        return None
+
+    async def _record_member(self, turn_context: TurnContext) -> Actor:
+        """Stores who this is, refreshing email/UPN from the Teams member API when we don't have it."""
+        activity = turn_context.activity
+        tenant_id = _tenant_id(activity) or ""
+        sender: ChannelAccount = activity.from_property
+        oid = str(sender.aad_object_id).lower()
+        members = MemberRepository(self.services.db, tenant_id)
+        known = await members.get(oid)
+        email = known.email if known else None
+        upn = known.user_principal_name if known else None
+        name = sender.name or (known.name if known else "")
+        if not email:
+            try:
+                teams_member = await TeamsInfo.get_member(turn_context, sender.id)
+                email = teams_member.email or None
+                upn = teams_member.user_principal_name or None
+                name = teams_member.name or name
+            except Exception as exc:  # the member API being down must not stop the conversation
+                log.warning("Teams member lookup failed for a member of tenant %s: %s", tenant_id, type(exc).__name__)
+        time_zone = _client_time_zone(activity) or (known.time_zone if known else None)
+        reference = TurnContext.get_conversation_reference(activity)
+        now = datetime.now(UTC)
+        await members.upsert(
+            MemberRecord(
+                tenant_id=tenant_id,
+                aad_object_id=oid,
+                teams_user_id=sender.id,
+                name=name,
+                email=email,
+                user_principal_name=upn,
+                time_zone=time_zone,
+                conversation_reference=json.dumps(reference.serialize()),
+                first_seen_at=known.first_seen_at if known else now,
+                last_seen_at=now,
+            )
+        )
+        return Actor(
+            tenant_id=tenant_id,
+            aad_object_id=oid,
+            teams_user_id=sender.id,
+            name=name,
+            conversation_id=activity.conversation.id,
+            conversation_type=activity.conversation.conversation_type or "personal",
+            email=email or upn,
+            time_zone=time_zone,
+        )
+
+    @staticmethod
+    def actor(turn_context: TurnContext) -> Actor:
+        actor: Actor = turn_context.turn_state["rendezvous.actor"]
+        return actor
+
+    # ----------------------------------------------------------------- install and welcome
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(card_message(welcome_card(self.actor(turn_context).name)))
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        # Teams adds the bot itself when the app is installed in a chat: greet the people there.
+        bot_id = turn_context.activity.recipient.id
+        if any(member.id == bot_id for member in members_added):
+            await turn_context.send_activity(card_message(welcome_card(self.actor(turn_context).name)))
+
+    # ----------------------------------------------------------------- messages and commands
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if isinstance(activity.value, dict) and activity.value.get("verb"):
+            # Action.Submit fallback of an Action.Execute card: same verb, same data.
+            result = await self._run_action(turn_context, activity.value)
+            await self._apply_submit_result(turn_context, result)
+            return
+        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+        command, argument = self.match_command(text)
+        if command is None:
+            await turn_context.send_activity(UNKNOWN_COMMAND)
+            return
+        await self.commands[command](turn_context, self.actor(turn_context), argument)
+
+    def match_command(self, text: str) -> tuple[str | None, str]:
+        """Longest command that starts the text, case-insensitive; the rest is the argument."""
+        normalized = re.sub(r"\s+", " ", text.strip()).lower()
+        for command in sorted(self.commands, key=len, reverse=True):
+            if normalized == command or normalized.startswith(command + " "):
+                return command, text.strip()[len(command):].strip()
+        return None, ""
+
+    async def _apply_submit_result(self, turn_context: TurnContext, result: ActionResult) -> None:
+        activity = turn_context.activity
+        if result.card is not None and activity.reply_to_id:
+            replacement = card_message(result.card)
+            replacement.id = activity.reply_to_id
+            try:
+                await turn_context.update_activity(replacement)
+            except Exception:  # some clients cannot update; send the card as a new message instead
+                await turn_context.send_activity(card_message(result.card))
+        elif result.card is not None:
+            await turn_context.send_activity(card_message(result.card))
+        if result.text:
+            await turn_context.send_activity(result.text)
+
+    # ----------------------------------------------------------------- invokes (Universal Actions, search)
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        name = turn_context.activity.name
+        value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
+        if name == "adaptiveCard/action":
+            action = value.get("action") if isinstance(value.get("action"), dict) else {}
+            data = dict(action.get("data") or {})
+            data["verb"] = action.get("verb") or data.get("verb")
+            result = await self._run_action(turn_context, data)
+            return self._invoke_response_for(result)
+        if name == "application/search":
+            return await self._search(turn_context, value)
+        return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+
+    async def _run_action(self, turn_context: TurnContext, data: dict[str, Any]) -> ActionResult:
+        verb = str(data.get("verb") or "")
+        handler = self.actions.get(verb)
+        if handler is None:
+            return ActionResult(text="That button is no longer supported. Type **help** to start again.")
+        return await handler(turn_context, self.actor(turn_context), data)
+
+    @staticmethod
+    def _invoke_response_for(result: ActionResult) -> InvokeResponse:
+        if result.card is not None:
+            body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": result.card}
+        else:
+            body = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": result.text or "Done.",
+            }
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+    async def _search(self, turn_context: TurnContext, value: dict[str, Any]) -> InvokeResponse:
+        dataset = str(value.get("dataset") or "")
+        query = str(value.get("queryText") or "")
+        search = self.searches.get(dataset)
+        if search is None:
+            body = {"statusCode": 404, "type": "application/vnd.microsoft.error",
+                    "value": {"code": "NotFound", "message": f"Unknown dataset {dataset!r}"}}
+            return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+        results = await search(turn_context, self.actor(turn_context), query)
+        body = {"statusCode": 200, "type": "application/vnd.microsoft.search.searchResponse",
+                "value": {"results": results}}
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+    # ----------------------------------------------------------------- help
+    async def _help(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
+        await turn_context.send_activity(card_message(help_card()))
+
+    async def _help_action(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return ActionResult(card=help_card())

@@ -1,0 +1,42 @@
+"""Cards every user meets: the welcome on install and the help list."""
+
+from __future__ import annotations
+
+from cards.base import Card, card, execute, facts, heading, text
+
+COMMANDS: list[tuple[str, str]] = [
+    ("book", "Book a meeting with a colleague (try: book 30 min with Alice next week)"),
+    ("my meetings", "List the meetings you booked here, and cancel one"),
+    ("connect", "Connect your own Outlook calendar (individual mode)"),
+    ("disconnect", "Remove your calendar connection (admins: turn the integration off)"),
+    ("privacy", "What Rendezvous stores about you and every calendar look-up it made"),
+    ("setup", "Admins: connect your organization's Outlook calendars"),
+    ("status", "Admins: how the integration is doing"),
+    ("audit", "Admins: bookings made through Rendezvous in your organization"),
+    ("help", "This list"),
+]
+
+
+def welcome_card(name: str) -> Card:
+    first_name = name.split(" ")[0] if name else "there"
+    return card(
+        [
+            heading(f"Hi {first_name}, I'm Rendezvous"),
+            text(
+                "I find times that suit you and a colleague on both Outlook calendars, in both time zones, "
+                "and put the meeting (with a Teams link) in both calendars."
+            ),
+            text(
+                "I only ever look at free/busy of the people you pick, never the content of their meetings.",
+                subtle=True,
+            ),
+        ],
+        [execute("Book a meeting", "startBooking", style="positive"), execute("Help", "help")],
+    )
+
+
+def help_card() -> Card:
+    return card(
+        [heading("What I can do"), facts(COMMANDS)],
+        [execute("Book a meeting", "startBooking", style="positive")],
+    )

@@ -1,0 +1,149 @@
+"""One settings object, read once from the environment (and an optional `.env` file).
+
+The names are the Bot Framework's and ../shared/DESIGN.md's, because deployment tooling relies on them.
+A bad value stops start-up with one clear line (ConfigError), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from storage.database import validate_database_url
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rendezvous.db"
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int = 3978
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = field(default="", repr=False)
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    authority_host: str = "https://login.microsoftonline.com"
+    authority_ca_bundle: str | None = None
+    public_base_url: str = "http://localhost:3978"
+    database_url: str = DEFAULT_DATABASE_URL
+    token_encryption_key: str | None = field(default=None, repr=False)
+    admin_user_ids: frozenset[str] = frozenset()
+    data_dir: Path = PROJECT_ROOT / "data"
+
+    @property
+    def authentication_enabled(self) -> bool:
+        """An empty app id means local development: Teams requests are not authenticated."""
+        return bool(self.app_id)
+
+    # botbuilder's ConfigurationBotFrameworkAuthentication reads these attribute names.
+    @property
+    def APP_ID(self) -> str:  # noqa: N802
+        return self.app_id
+
+    @property
+    def APP_PASSWORD(self) -> str:  # noqa: N802
+        return self.app_password
+
+    @property
+    def APP_TYPE(self) -> str:  # noqa: N802
+        return self.app_type
+
+    @property
+    def APP_TENANTID(self) -> str:  # noqa: N802
+        return self.app_tenant_id
+
+
+def _guid(name: str, value: str) -> str:
+    try:
+        return str(uuid.UUID(value)).lower()
+    except ValueError:
+        raise ConfigError(f"{name} must be a GUID such as 00000000-0000-0000-0000-000000000000, got {value!r}") from None
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ConfigError(f"{name} must be an absolute {' or '.join(schemes)} URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _port(value: str) -> int:
+    if not re.fullmatch(r"\d{1,5}", value.strip()) or not 1 <= int(value) <= 65535:
+        raise ConfigError(f"PORT must be an integer between 1 and 65535, got {value!r}")
+    return int(value)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Reads the settings; the process environment wins over the `.env` file."""
+    file_values: dict[str, str] = {}
+    env_path = env_file or PROJECT_ROOT / ".env"
+    if env_path.is_file():
+        file_values = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
+    merged = {**file_values, **(os.environ if environ is None else environ)}
+
+    def get(name: str, default: str = "") -> str:
+        return merged.get(name, default).strip()
+
+    port = _port(get("PORT", "3978"))
+    app_id = get("MicrosoftAppId")
+    if app_id:
+        app_id = _guid("MicrosoftAppId", app_id)
+    app_type = get("MicrosoftAppType", "MultiTenant") or "MultiTenant"
+    if app_type not in APP_TYPES:
+        raise ConfigError(f"MicrosoftAppType must be one of {', '.join(APP_TYPES)}, got {app_type!r}")
+    app_tenant_id = get("MicrosoftAppTenantId")
+    if app_tenant_id:
+        app_tenant_id = _guid("MicrosoftAppTenantId", app_tenant_id)
+    if app_type == "SingleTenant" and not app_tenant_id:
+        raise ConfigError("MicrosoftAppType=SingleTenant needs MicrosoftAppTenantId")
+    graph_client_id = get("GRAPH_CLIENT_ID") or app_id
+    if graph_client_id:
+        graph_client_id = _guid("GRAPH_CLIENT_ID", graph_client_id)
+
+    ca_bundle = get("AUTHORITY_CA_BUNDLE") or None
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ConfigError(f"AUTHORITY_CA_BUNDLE points at {ca_bundle!r}, which is not a readable file")
+
+    database_url = get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
+    try:
+        database_url = validate_database_url(database_url)
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL: {exc}") from None
+
+    admin_ids = frozenset(
+        _guid("ADMIN_USER_IDS", item) for item in re.split(r"[,\s]+", get("ADMIN_USER_IDS")) if item
+    )
+    return Settings(
+        port=port,
+        app_id=app_id,
+        app_password=get("MicrosoftAppPassword"),
+        app_type=app_type,
+        app_tenant_id=app_tenant_id,
+        graph_client_id=graph_client_id,
+        graph_client_secret=get("GRAPH_CLIENT_SECRET") or get("MicrosoftAppPassword"),
+        graph_base_url=_url("GRAPH_BASE_URL", get("GRAPH_BASE_URL", Settings.graph_base_url), ("https",)),
+        authority_host=_url("AUTHORITY_HOST", get("AUTHORITY_HOST", Settings.authority_host), ("https",)),
+        authority_ca_bundle=ca_bundle,
+        public_base_url=_url(
+            "PUBLIC_BASE_URL", get("PUBLIC_BASE_URL") or f"http://localhost:{port}", ("http", "https")
+        ),
+        database_url=database_url,
+        token_encryption_key=get("TOKEN_ENCRYPTION_KEY") or None,
+        admin_user_ids=admin_ids,
+        data_dir=Path(get("RENDEZVOUS_DATA_DIR") or PROJECT_ROOT / "data"),
+    )

@@ -1,0 +1,64 @@
+"""What every dialog is handed: who is talking (Actor), the app's services, and what a card action returns.
+
+bot.py builds an Actor from each Teams activity and routes to a dialog method by command or card verb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from botbuilder.core import BotAdapter, ConversationState, TurnContext
+
+    from config import Settings
+    from graph.calendar import CalendarClient
+    from graph.tokens import AppTokenProvider, DelegatedAuth
+    from storage.crypto import TokenCipher
+    from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind the current activity, as Teams identifies them."""
+
+    tenant_id: str
+    aad_object_id: str
+    teams_user_id: str
+    name: str
+    conversation_id: str
+    conversation_type: str  # "personal", "groupChat" or "channel"
+    email: str | None = None
+    time_zone: str | None = None  # IANA name from Teams' clientInfo, when the client sent one
+
+    @property
+    def is_personal_chat(self) -> bool:
+        return self.conversation_type == "personal"
+
+
+@dataclass
+class ActionResult:
+    """What a card action produces: a card that replaces the clicked one, and/or a short text."""
+
+    card: dict[str, Any] | None = None
+    text: str | None = None
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators, created once in app.py and shared by every turn."""
+
+    settings: Settings
+    db: Database
+    cipher: TokenCipher
+    conversation_state: ConversationState
+    adapter: BotAdapter
+    calendar: CalendarClient | None = None
+    app_tokens: AppTokenProvider | None = None
+    delegated_auth: DelegatedAuth | None = None
+
+
+CommandHandler = Callable[["TurnContext", Actor, str], Awaitable[None]]
+ActionHandler = Callable[["TurnContext", Actor, dict[str, Any]], Awaitable[ActionResult]]
+SearchHandler = Callable[["TurnContext", Actor, str], Awaitable[list[dict[str, str]]]]

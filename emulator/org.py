@@ -1,0 +1,222 @@
+"""The directory the emulator plays: app registrations, tenants, people, groups, consent.
+
+Loaded from a JSON file (emulator/demo_org.json by default; its shape is described in README.md).
+Consent grants live here too because they are directory state that Entra ID and Graph both read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ORG_FILE = Path(__file__).with_name("demo_org.json")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Directory role template id Entra puts into `wids` for a Global Administrator.
+GLOBAL_ADMIN_TEMPLATE_ID = "62e90394-69f5-4237-9190-012177145e10"
+MULTI_TENANT_ALIASES = ("organizations", "common")
+
+
+@dataclass
+class App:
+    client_id: str
+    client_secret: str
+    display_name: str
+    home_tenant_id: str
+    redirect_uris: list[str]
+    application_permissions: list[str]
+    delegated_permissions: list[str]
+
+    def accepts_redirect(self, uri: str) -> bool:
+        """Exact match, or an emulator-only `*` pattern (so any local port works in tests)."""
+        return any(uri == pattern or ("*" in pattern and fnmatch.fnmatchcase(uri, pattern))
+                   for pattern in self.redirect_uris)
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    days: tuple[str, ...]
+    start: time
+    end: time
+
+    def iso_weekdays(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) + 1 for day in self.days)
+
+
+@dataclass
+class Person:
+    id: str
+    tenant_id: str
+    display_name: str
+    mail: str
+    upn: str
+    time_zone: str
+    working_hours: WorkingHours
+    is_admin: bool = False
+    out_of_office_this_week: bool = False
+    custom_time_zone: dict[str, Any] | None = None
+
+    def matches(self, identifier: str) -> bool:
+        lowered = identifier.strip().lower()
+        return lowered in (self.id, self.mail.lower(), self.upn.lower())
+
+
+@dataclass
+class Group:
+    id: str
+    display_name: str
+    mail: str | None
+    mail_enabled: bool
+    security_enabled: bool
+    members: list[str]  # person ids, or ids of nested groups
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """Exchange's application access policy: RestrictAccess allows only the group; DenyAccess the rest."""
+
+    app_id: str
+    scope_group_id: str
+    access_right: str = "RestrictAccess"
+
+
+@dataclass
+class Tenant:
+    id: str
+    display_name: str
+    domains: list[str]
+    allow_user_consent: bool
+    people: list[Person]
+    groups: list[Group]
+    access_policies: list[AccessPolicy]
+    admin_consented_apps: set[str] = field(default_factory=set)
+    external_contacts: list[str] = field(default_factory=list)
+    # (client_id, person id) -> delegated scopes a user consented to for themselves
+    user_consents: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def person(self, identifier: str) -> Person | None:
+        return next((p for p in self.people if p.matches(identifier)), None)
+
+    def group(self, group_id: str) -> Group | None:
+        return next((g for g in self.groups if g.id == group_id.lower()), None)
+
+    def member_of(self, person_id: str, group_id: str, _seen: frozenset[str] = frozenset()) -> bool:
+        """Transitive membership, as checkMemberGroups reports it."""
+        group = self.group(group_id)
+        if group is None or group_id in _seen:
+            return False
+        if person_id in group.members:
+            return True
+        return any(self.member_of(person_id, nested, _seen | {group_id})
+                   for nested in group.members if self.group(nested) is not None)
+
+    def mailbox_allowed_for_app(self, app_id: str, person_id: str) -> bool:
+        for policy in self.access_policies:
+            if policy.app_id != app_id:
+                continue
+            inside = self.member_of(person_id, policy.scope_group_id)
+            if policy.access_right == "RestrictAccess" and not inside:
+                return False
+            if policy.access_right == "DenyAccess" and inside:
+                return False
+        return True
+
+
+@dataclass
+class Org:
+    apps: list[App]
+    tenants: list[Tenant]
+
+    def app(self, client_id: str) -> App | None:
+        return next((a for a in self.apps if a.client_id == client_id.strip().lower()), None)
+
+    def tenant(self, identifier: str) -> Tenant | None:
+        """By GUID or by one of its domains."""
+        lowered = identifier.strip().lower()
+        return next((t for t in self.tenants if t.id == lowered or lowered in t.domains), None)
+
+    def person_anywhere(self, identifier: str) -> Person | None:
+        for tenant in self.tenants:
+            found = tenant.person(identifier)
+            if found is not None:
+                return found
+        return None
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Org:
+        with Path(path or DEFAULT_ORG_FILE).open(encoding="utf-8") as handle:
+            return cls.from_dict(json.load(handle))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Org:
+        apps = [
+            App(
+                client_id=item["client_id"].lower(),
+                client_secret=item["client_secret"],
+                display_name=item.get("display_name", "App"),
+                home_tenant_id=item.get("home_tenant_id", "").lower(),
+                redirect_uris=list(item.get("redirect_uris", [])),
+                application_permissions=list(item.get("application_permissions", [])),
+                delegated_permissions=list(item.get("delegated_permissions", [])),
+            )
+            for item in raw.get("apps", [])
+        ]
+        return cls(apps=apps, tenants=[_tenant_from_dict(item) for item in raw.get("tenants", [])])
+
+
+def _parse_clock(text: str) -> time:
+    return time.fromisoformat(text[:8])
+
+
+def _tenant_from_dict(raw: dict[str, Any]) -> Tenant:
+    tenant_id = raw["id"].lower()
+    people = []
+    for item in raw.get("people", []):
+        hours = item.get("working_hours", {})
+        people.append(
+            Person(
+                id=item["id"].lower(),
+                tenant_id=tenant_id,
+                display_name=item["display_name"],
+                mail=item["mail"],
+                upn=item.get("upn", item["mail"]),
+                time_zone=item.get("time_zone", "UTC"),
+                working_hours=WorkingHours(
+                    days=tuple(day.lower() for day in hours.get("days", WEEKDAYS[:5])),
+                    start=_parse_clock(hours.get("start", "08:00")),
+                    end=_parse_clock(hours.get("end", "17:00")),
+                ),
+                is_admin=bool(item.get("is_admin", False)),
+                out_of_office_this_week=bool(item.get("out_of_office_this_week", False)),
+                custom_time_zone=item.get("custom_time_zone"),
+            )
+        )
+    groups = [
+        Group(
+            id=item["id"].lower(),
+            display_name=item["display_name"],
+            mail=item.get("mail"),
+            mail_enabled=bool(item.get("mail_enabled", False)),
+            security_enabled=bool(item.get("security_enabled", True)),
+            members=[member.lower() for member in item.get("members", [])],
+        )
+        for item in raw.get("groups", [])
+    ]
+    return Tenant(
+        id=tenant_id,
+        display_name=raw["display_name"],
+        domains=[domain.lower() for domain in raw.get("domains", [])],
+        allow_user_consent=bool(raw.get("allow_user_consent", False)),
+        people=people,
+        groups=groups,
+        access_policies=[
+            AccessPolicy(item["app_id"].lower(), item["scope_group_id"].lower(),
+                         item.get("access_right", "RestrictAccess"))
+            for item in raw.get("access_policies", [])
+        ],
+        admin_consented_apps={app_id.lower() for app_id in raw.get("admin_consented_apps", [])},
+        external_contacts=list(raw.get("external_contacts", [])),
+    )

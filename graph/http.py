@@ -1,0 +1,291 @@
+"""The one HTTP client every Graph call goes through.
+
+What it adds over a bare `httpx.AsyncClient`:
+
+* at most `per_mailbox` (4) requests in flight per mailbox key, because Outlook counts concurrency
+  per app and mailbox and answers the fifth with 429 MailboxConcurrency;
+* retries for 429 (waiting the whole `Retry-After`, fractional seconds or an HTTP-date), 5xx,
+  timeouts and dropped connections, with bounded exponential backoff and jitter when the service
+  gives no hint. A retry re-sends the very same body, which is what makes POST /events safe: its
+  `transactionId` lets Exchange drop the duplicate;
+* one fresh access token and one more try after a 401;
+* typed errors (graph.errors) carrying `request-id` and our `client-request-id`, which stays the
+  same across the retries of one logical request so support can follow it.
+
+Nothing here logs a token or a request/response body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from graph.errors import (
+    AccessDenied,
+    GraphError,
+    NotFound,
+    ServiceUnavailable,
+    Throttled,
+    Unauthorized,
+)
+
+logger = logging.getLogger(__name__)
+
+# Called with force_refresh=True after a 401 so the provider bypasses its cache once.
+TokenSource = Callable[[bool], Awaitable[str]]
+
+_RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+_ACCESS_POLICY_MARKERS = ("access to odata is disabled", "accesspolicy", "access policy", "[raop]")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try. `max_wait` caps one wait: a longer Retry-After is reported, not slept."""
+
+    attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    max_wait: float = 60.0
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: '2.128', '10' or an HTTP-date. None if absent/garbled."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(seconds, 0.0)
+
+
+class GraphHttp:
+    """Shared async HTTP access to Graph. Create one per process; close it with `aclose()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ca_bundle: str | None = None,
+        per_mailbox: int = 4,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+        limits: httpx.Limits | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._retry = retry or RetryPolicy()
+        self._per_mailbox = per_mailbox
+        self._mailbox_slots: dict[str, asyncio.Semaphore] = {}
+        self._client = httpx.AsyncClient(
+            timeout=timeout or httpx.Timeout(20.0, connect=5.0),
+            limits=limits or httpx.Limits(max_connections=64, max_keepalive_connections=16),
+            # An explicit CA file, never the environment's (REQUESTS_CA_BUNDLE & co. point elsewhere).
+            verify=ca_bundle or True,
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> GraphHttp:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def _slots(self, mailbox_key: str) -> asyncio.Semaphore:
+        key = mailbox_key.lower()
+        slots = self._mailbox_slots.get(key)
+        if slots is None:
+            slots = self._mailbox_slots[key] = asyncio.Semaphore(self._per_mailbox)
+        return slots
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: TokenSource,
+        mailbox_key: str,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_safe: bool = True,
+    ) -> httpx.Response:
+        """Sends one logical request (with its retries) and returns the 2xx response or raises.
+
+        `retry_safe=False` turns off re-sending for requests that could take effect twice.
+        """
+        client_request_id = str(uuid.uuid4())
+        attempt = _Attempt(self, method, path, token, mailbox_key, json, params, headers, client_request_id)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._retry.attempts if retry_safe else 1),
+            retry=retry_if_exception(self._worth_retrying),
+            wait=self._wait,
+            reraise=True,
+            before_sleep=self._log_retry,
+        )
+        return await retrying(attempt.run)
+
+    def _worth_retrying(self, error: BaseException) -> bool:
+        if not isinstance(error, Throttled | ServiceUnavailable):
+            return False
+        # A wait longer than we accept is reported to the person instead of blocking the chat.
+        return error.retry_after is None or error.retry_after <= self._retry.max_wait
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        hint = getattr(error, "retry_after", None)
+        if hint is not None:
+            return float(hint)
+        backoff = wait_random_exponential(multiplier=self._retry.backoff_base, max=self._retry.backoff_max)
+        return float(backoff(state))
+
+    @staticmethod
+    def _log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, GraphError):
+            logger.warning(
+                "Graph %s (%s) on attempt %d; retrying in %.2fs (request-id=%s client-request-id=%s)",
+                error.status,
+                error.code,
+                state.attempt_number,
+                state.upcoming_sleep,
+                error.request_id,
+                error.client_request_id,
+            )
+
+
+class _Attempt:
+    """One logical request; `run` is called once per try."""
+
+    def __init__(
+        self,
+        http: GraphHttp,
+        method: str,
+        path: str,
+        token: TokenSource,
+        mailbox_key: str,
+        json: Any,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        client_request_id: str,
+    ) -> None:
+        self.http = http
+        self.method = method
+        self.path = path
+        self.token = token
+        self.mailbox_key = mailbox_key
+        self.json = json
+        self.params = params
+        self.headers = headers
+        self.client_request_id = client_request_id
+
+    async def run(self) -> httpx.Response:
+        response = await self._send(await self.token(False))
+        if response.status_code == 401:
+            # The token may have been revoked or expired early: one fresh token, one more try.
+            response = await self._send(await self.token(True))
+        if response.is_success:
+            return response
+        raise self._error(response)
+
+    async def _send(self, access_token: str) -> httpx.Response:
+        headers = {
+            "Authorization": f"Bearer {access_token}",
+            "client-request-id": self.client_request_id,
+            "return-client-request-id": "true",
+            **(self.headers or {}),
+        }
+        url = f"{self.http.base_url}{self.path}"
+        async with self.http._slots(self.mailbox_key):
+            started = time.monotonic()
+            try:
+                response = await self.http._client.request(
+                    self.method, url, json=self.json, params=self.params, headers=headers
+                )
+            except httpx.TimeoutException as exc:
+                raise self._transport_error("timeout", exc, started) from exc
+            except httpx.TransportError as exc:
+                raise self._transport_error("connection", exc, started) from exc
+        return response
+
+    def _transport_error(self, code: str, exc: Exception, started: float) -> ServiceUnavailable:
+        logger.warning(
+            "Graph %s %s: %s after %.2fs (%s, client-request-id=%s)",
+            self.method,
+            self.path,
+            code,
+            time.monotonic() - started,
+            type(exc).__name__,
+            self.client_request_id,
+        )
+        return ServiceUnavailable(0, code, type(exc).__name__, None, self.client_request_id)
+
+    def _error(self, response: httpx.Response) -> GraphError:
+        code, message = _error_code_and_message(response)
+        request_id = response.headers.get("request-id")
+        status = response.status_code
+        logger.warning(
+            "Graph %s %s failed: %d %s (request-id=%s client-request-id=%s)",
+            self.method,
+            self.path,
+            status,
+            code,
+            request_id,
+            self.client_request_id,
+        )
+        args = (status, code, message, request_id, self.client_request_id)
+        if status == 429:
+            return Throttled(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        if status in _RETRYABLE_STATUS:
+            return ServiceUnavailable(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        if status == 401:
+            return Unauthorized(*args)
+        if status == 403:
+            return AccessDenied(*args, access_policy=_is_access_policy_block(code, message))
+        if status == 404:
+            return NotFound(*args)
+        return GraphError(*args)
+
+
+def _error_code_and_message(response: httpx.Response) -> tuple[str, str]:
+    try:
+        payload = response.json()
+    except ValueError:
+        return f"http{response.status_code}", response.reason_phrase
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(error, dict):
+        return f"http{response.status_code}", response.reason_phrase
+    return str(error.get("code") or f"http{response.status_code}"), str(error.get("message") or "")
+
+
+def _is_access_policy_block(code: str, message: str) -> bool:
+    """Exchange's application access policy answers 403 ErrorAccessDenied 'Access to OData is disabled'."""
+    lowered = message.lower()
+    return code.lower() == "extensionerror" or any(marker in lowered for marker in _ACCESS_POLICY_MARKERS)

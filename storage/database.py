@@ -1,0 +1,190 @@
+"""The database handle: async engine, sessions, health check, and Alembic migrations.
+
+Two backends are supported: SQLite through aiosqlite (the default, one file in the data folder)
+and PostgreSQL through asyncpg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import Insert
+
+from storage.models import Base
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rendezvous.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Accepted spellings of each backend, and the async driver each one is run with.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+# How long a SQLite writer waits for another writer's lock before giving up, in seconds.
+_SQLITE_BUSY_TIMEOUT = 15.0
+_PING_TIMEOUT = 5.0
+
+
+def validate_database_url(url: str) -> str:
+    """Returns the URL with its async driver filled in, or raises ValueError with a one-line reason.
+
+    `sqlite:///x.db` and `postgresql://...` are accepted and mapped to aiosqlite and asyncpg.
+    """
+    if not url or not url.strip():
+        raise ValueError("DATABASE_URL is empty; expected e.g. sqlite+aiosqlite:///data/rendezvous.db")
+    try:
+        parsed = make_url(url.strip())
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(f"DATABASE_URL is not a valid database URL: {exc}".splitlines()[0]) from exc
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        supported = "sqlite+aiosqlite:///<path> or postgresql+asyncpg://user@host/db"
+        raise ValueError(f"DATABASE_URL uses unsupported driver {parsed.drivername!r}; use {supported}")
+    parsed = parsed.set(drivername=driver)
+    if driver.startswith("postgresql") and not (parsed.host and parsed.database):
+        raise ValueError("DATABASE_URL for PostgreSQL needs a host and a database name")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _is_memory_sqlite(url: URL) -> bool:
+    return url.database in (None, "", ":memory:")
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers proceed while one writer commits; SQLite leaves foreign keys off by default.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        # env.py runs the migration on this connection instead of opening its own.
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(_alembic_config(connection), revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(_alembic_config(connection), revision)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+class Database:
+    """One async engine for the process; hand out sessions with `async with db.session()`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(validate_database_url(url))
+        engine_options: dict[str, Any] = {}
+        if self.url.drivername.startswith("sqlite"):
+            engine_options["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT}
+            if _is_memory_sqlite(self.url):
+                # Every new in-memory connection is an empty database: share one.
+                engine_options["poolclass"] = StaticPool
+            else:
+                Path(str(self.url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        else:
+            engine_options["pool_pre_ping"] = True
+        self.engine: AsyncEngine = create_async_engine(self.url, **engine_options)
+        if self.dialect_name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _configure_sqlite_connection)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect_name(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password masked, fit for logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends, rolled back if it raises."""
+        async with self._sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def ping(self) -> bool:
+        """True when the database answers SELECT 1; False (never an exception) otherwise."""
+        try:
+            async with asyncio.timeout(_PING_TIMEOUT), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # a health check reports every failure as "down"
+            logger.warning("database ping failed for %s: %s", self.safe_url, type(exc).__name__)
+            return False
+        return True
+
+    async def migrate(self, revision: str = "head") -> None:
+        """Alembic upgrade to `revision` (default: the latest)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+        logger.info("database %s upgraded to %s", self.safe_url, revision)
+
+    async def downgrade(self, revision: str) -> None:
+        """Alembic downgrade to `revision` ("base" removes every table)."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_downgrade, revision)
+        logger.info("database %s downgraded to %s", self.safe_url, revision)
+
+    async def current_revision(self) -> str | None:
+        """The Alembic revision the database is at, or None before the first migration."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_revision)
+
+    def upsert(
+        self,
+        model: type[Base],
+        values: Mapping[str, Any],
+        key_columns: Sequence[str],
+        update_columns: Sequence[str],
+    ) -> Insert:
+        """One atomic INSERT ... ON CONFLICT (key) DO UPDATE statement for this backend.
+
+        On conflict only `update_columns` are overwritten (with the values given), so columns such
+        as created_at keep what the first insert stored.
+        """
+        dialect_insert = postgresql.insert if self.dialect_name == "postgresql" else sqlite.insert
+        statement = dialect_insert(model).values(**values)
+        changes = {column: statement.excluded[column] for column in update_columns}
+        if not changes:
+            return statement.on_conflict_do_nothing(index_elements=list(key_columns))
+        return statement.on_conflict_do_update(index_elements=list(key_columns), set_=changes)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,202 @@
+"""Talk to the real bot over HTTP exactly as Teams does, and record what it sends back.
+
+`ConnectorStub` plays the Bot Connector (the service Teams gives the bot as `serviceUrl`): it records every
+activity the bot sends or updates and answers the member API. `RunningBot` serves `app.create_app` on a
+free port. `TeamsUser` builds Teams-shaped activities for one person.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from app import create_app
+from config import Settings
+
+BOT_ID = "28:rendezvous-bot"
+
+
+@dataclass
+class SentActivity:
+    method: str  # "POST" for a new message, "PUT" for an update in place
+    conversation_id: str
+    activity_id: str
+    body: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return str(self.body.get("text") or "")
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a["content"]
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+
+@dataclass
+class ConnectorStub:
+    """A recording Bot Connector; `members` answers GET .../members/{id} (TeamsInfo.get_member)."""
+
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sent: list[SentActivity] = field(default_factory=list)
+    created_conversations: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._post)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._put)
+        app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
+        app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
+        return app
+
+    async def _post(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        activity_id = f"activity-{next(self._ids)}"
+        self.sent.append(SentActivity("POST", request.match_info["cid"], activity_id, body))
+        return web.json_response({"id": activity_id})
+
+    async def _put(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.sent.append(SentActivity("PUT", request.match_info["cid"], request.match_info["aid"], body))
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        self.sent.append(SentActivity("DELETE", request.match_info["cid"], request.match_info["aid"], {}))
+        return web.Response(status=200)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["uid"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response(member)
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.created_conversations.append(body)
+        return web.json_response({"id": f"a:proactive-{next(self._ids)}", "activityId": ""})
+
+    def messages(self, conversation_id: str | None = None) -> list[SentActivity]:
+        return [
+            s for s in self.sent
+            if s.body.get("type") == "message" and (conversation_id is None or s.conversation_id == conversation_id)
+        ]
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.created_conversations.clear()
+
+
+@dataclass(frozen=True)
+class TeamsUser:
+    tenant_id: str
+    aad_object_id: str
+    name: str
+    email: str
+    time_zone: str = "UTC"
+    teams_user_id: str = ""
+    conversation_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.teams_user_id:
+            object.__setattr__(self, "teams_user_id", f"29:{self.aad_object_id}")
+        if not self.conversation_id:
+            object.__setattr__(self, "conversation_id", f"a:personal-{self.aad_object_id}")
+
+    def member_info(self) -> dict[str, Any]:
+        return {
+            "id": self.teams_user_id, "name": self.name, "aadObjectId": self.aad_object_id,
+            "email": self.email, "userPrincipalName": self.email, "tenantId": self.tenant_id,
+            "objectId": self.aad_object_id,
+        }
+
+    def activity(self, service_url: str, activity_type: str, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": activity_type,
+            "id": f"incoming-{uuid.uuid4().hex[:10]}",
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "timestamp": "2026-11-24T09:00:00.000Z",
+            "from": {"id": self.teams_user_id, "name": self.name, "aadObjectId": self.aad_object_id},
+            "recipient": {"id": BOT_ID, "name": "Rendezvous"},
+            "conversation": {"id": self.conversation_id, "conversationType": "personal", "tenantId": self.tenant_id},
+            "channelData": {"tenant": {"id": self.tenant_id}},
+            "entities": [{"type": "clientInfo", "locale": "en-US", "timezone": self.time_zone}],
+            "locale": "en-US",
+        }
+        body.update(fields)
+        return body
+
+    def in_tenant(self, tenant_id: str) -> TeamsUser:
+        return replace(self, tenant_id=tenant_id)
+
+
+@dataclass
+class RunningBot:
+    url: str
+    connector: ConnectorStub
+    app: web.Application
+    session: aiohttp.ClientSession
+
+    async def post(self, body: Any, *, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        async with self.session.post(f"{self.url}/api/messages", json=body, headers=headers) as response:
+            await response.read()
+            return response
+
+    async def say(self, user: TeamsUser, text: str) -> aiohttp.ClientResponse:
+        return await self.post(user.activity(self.connector.url, "message", text=text))
+
+    async def execute(self, user: TeamsUser, verb: str, data: dict[str, Any],
+                      reply_to: str | None = None) -> dict[str, Any]:
+        """Clicks an Action.Execute button; returns the invoke response body (the replacement card)."""
+        activity = user.activity(
+            self.connector.url, "invoke", name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
+            replyToId=reply_to,
+        )
+        async with self.session.post(f"{self.url}/api/messages", json=activity) as response:
+            assert response.status == 200, await response.text()
+            result: dict[str, Any] = await response.json()
+            return result
+
+    async def submit(self, user: TeamsUser, data: dict[str, Any], reply_to: str | None = None) -> None:
+        """Clicks the Action.Submit fallback: a message activity whose value carries the data."""
+        response = await self.post(user.activity(self.connector.url, "message", value=data, replyToId=reply_to))
+        assert response.status in (200, 201), response.status
+
+
+@asynccontextmanager
+async def _serve(app: web.Application) -> AsyncIterator[str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, *, bot_auth_overrides: dict[str, str] | None = None,
+                      connector: ConnectorStub | None = None) -> AsyncIterator[RunningBot]:
+    connector = connector or ConnectorStub()
+    async with _serve(connector.app()) as connector_url:
+        connector.url = connector_url
+        app = create_app(settings, bot_auth_overrides=bot_auth_overrides)
+        async with _serve(app) as bot_url, aiohttp.ClientSession() as session:
+            yield RunningBot(url=bot_url, connector=connector, app=app, session=session)

@@ -1,0 +1,140 @@
+"""The service at its HTTP boundary, as Teams talks to it: replies, welcome, refusals, bad input, health."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from config import Settings
+from storage.database import Database
+from storage.repositories import MemberRepository
+from tests.conftest import _postgres_admin
+from tests.harness import ConnectorStub, TeamsUser, running_bot
+
+TENANT = "8c1c1f2a-5b8e-4a43-9d7e-0b1f3a6c2d10"
+ALICE = TeamsUser(TENANT, "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Alice Example", "alice@contoso.test",
+                  time_zone="America/Los_Angeles")
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {"database_url": database_url, "data_dir": tmp_path / "data"}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def connector() -> ConnectorStub:
+    stub = ConnectorStub()
+    stub.members[ALICE.teams_user_id] = ALICE.member_info()
+    return stub
+
+
+async def test_help_reply_reaches_the_connector_and_member_is_recorded(
+    database_url: str, tmp_path: Path, connector: ConnectorStub
+) -> None:
+    async with running_bot(make_settings(database_url, tmp_path), connector=connector) as bot:
+        response = await bot.say(ALICE, "help")
+        assert response.status in (200, 201)
+        replies = connector.messages(ALICE.conversation_id)
+        assert len(replies) == 1
+        help_text = json.dumps(replies[0].cards)
+        assert "book" in help_text and "my meetings" in help_text
+
+        member = await MemberRepository(Database(database_url), TENANT).get(ALICE.aad_object_id)
+    assert member is not None
+    assert member.email == "alice@contoso.test"
+    assert member.time_zone == "America/Los_Angeles"
+    assert member.teams_user_id == ALICE.teams_user_id
+    assert json.loads(member.conversation_reference or "{}")["conversation"]["id"] == ALICE.conversation_id
+
+
+async def test_install_sends_the_welcome_card(database_url: str, tmp_path: Path, connector: ConnectorStub) -> None:
+    async with running_bot(make_settings(database_url, tmp_path), connector=connector) as bot:
+        update = ALICE.activity(connector.url, "conversationUpdate",
+                                membersAdded=[{"id": "28:rendezvous-bot"}])
+        response = await bot.post(update)
+        assert response.status in (200, 201)
+    cards = connector.messages()[0].cards
+    assert "Hi Alice" in json.dumps(cards)
+    verbs = [action["verb"] for action in cards[0]["actions"]]
+    assert "startBooking" in verbs
+
+
+async def test_unknown_text_gets_a_pointer_to_help(database_url: str, tmp_path: Path,
+                                                   connector: ConnectorStub) -> None:
+    async with running_bot(make_settings(database_url, tmp_path), connector=connector) as bot:
+        await bot.say(ALICE, "make me a sandwich")
+    assert "help" in connector.messages()[0].text
+
+
+async def test_other_channels_and_missing_tenant_are_politely_refused(
+    database_url: str, tmp_path: Path, connector: ConnectorStub
+) -> None:
+    async with running_bot(make_settings(database_url, tmp_path), connector=connector) as bot:
+        webchat = ALICE.activity(connector.url, "message", text="help", channelId="webchat")
+        await bot.post(webchat)
+        no_tenant = ALICE.activity(connector.url, "message", text="help", channelData={})
+        no_tenant["conversation"].pop("tenantId")
+        await bot.post(no_tenant)
+        members = await MemberRepository(Database(database_url), TENANT).list_all()
+    texts = [m.text for m in connector.messages()]
+    assert "Teams only" in texts[0]
+    assert "organization" in texts[1]
+    assert members == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b'{"type": "message"}', "text/plain", 415),
+        (b'{"type": "message", "serviceUrl": "http://x", "conversation": {"id": "c"}}', "application/json", 400),
+        (b'{"type": "message", "serviceUrl": "http://x", "from": {"id": "u"}}', "application/json", 400),
+        (b"[1, 2, 3]", "application/json", 400),
+    ],
+)
+async def test_malformed_requests_get_4xx_and_the_server_stays_up(
+    sqlite_url: str, tmp_path: Path, body: bytes, content_type: str, status: int
+) -> None:
+    async with running_bot(make_settings(sqlite_url, tmp_path)) as bot:
+        async with bot.session.post(f"{bot.url}/api/messages", data=body,
+                                    headers={"Content-Type": content_type}) as response:
+            assert response.status == status
+            assert "error" in await response.json()
+        async with bot.session.get(f"{bot.url}/healthz") as health:
+            assert health.status == 200
+
+
+async def test_a_five_megabyte_body_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    async with running_bot(make_settings(sqlite_url, tmp_path)) as bot:
+        huge = b'{"type": "message", "text": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+        async with bot.session.post(f"{bot.url}/api/messages", data=huge,
+                                    headers={"Content-Type": "application/json"}) as response:
+            assert response.status == 413
+        async with bot.session.get(f"{bot.url}/healthz") as health:
+            assert health.status == 200
+
+
+async def test_healthz_is_200_with_a_live_database_and_503_once_it_is_gone(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running_bot(make_settings(database_url, tmp_path)) as bot:
+        async with bot.session.get(f"{bot.url}/healthz") as health:
+            assert health.status == 200
+        await _destroy_database(database_url)
+        async with aiohttp.ClientSession() as session, session.get(f"{bot.url}/healthz") as health:
+            assert health.status == 503
+
+
+async def _destroy_database(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.mkdir()  # a folder where the file was: SQLite can no longer open it
+    else:
+        name = database_url.rsplit("/", 1)[1]
+        await _postgres_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
