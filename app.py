@@ -12,7 +12,6 @@ import logging
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bot import RendezvousBot
 from config import ConfigError, Settings, load_settings
+from dialogs.auth_routes import add_auth_routes
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
 from dialogs.context import Services
 from storage.crypto import TokenCipher, load_or_create_key
@@ -36,29 +36,42 @@ SERVICES_KEY = web.AppKey("services", Services)
 BOT_KEY = web.AppKey("bot", RendezvousBot)
 
 
-@dataclass(frozen=True)
 class BotAuthConfiguration:
     """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads.
 
-    `overrides` lets tests point the OpenID metadata at a local key set so the real JWT validation runs.
+    `overrides` (e.g. TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL, TO_BOT_FROM_CHANNEL_TOKEN_ISSUER) let tests point
+    the channel's OpenID metadata at a local key set, so the real JWT validation runs offline.
     """
 
-    APP_ID: str
-    APP_PASSWORD: str
-    APP_TYPE: str
-    APP_TENANTID: str
-    TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL: str | None = None
-    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    def __init__(self, settings: Settings, overrides: dict[str, str] | None = None) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.app_tenant_id
+        for name, value in (overrides or {}).items():
+            setattr(self, name, value)
 
-    @classmethod
-    def from_settings(cls, settings: Settings, overrides: dict[str, str] | None = None) -> BotAuthConfiguration:
-        return cls(
-            APP_ID=settings.app_id,
-            APP_PASSWORD=settings.app_password,
-            APP_TYPE=settings.app_type,
-            APP_TENANTID=settings.app_tenant_id,
-            **(overrides or {}),
-        )
+
+class FailClosedAuthentication:
+    """Wraps botbuilder's authentication so that every failure to validate a request is a PermissionError.
+
+    botbuilder 4.17 sometimes fails with AttributeError or a bare Exception (an unsigned request in the
+    parameterized path, an unknown signing key) where it should refuse; those must be 401s, not 500s.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
+        try:
+            return await self._inner.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:
+            raise PermissionError(f"request authentication failed ({type(exc).__name__})") from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def _bad_request(status: int, message: str) -> web.Response:
@@ -143,7 +156,9 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         )
     conversation_state = TenantConversationState(SqlBotStorage(StateStore(db)))
     adapter = CloudAdapter(
-        ConfigurationBotFrameworkAuthentication(BotAuthConfiguration.from_settings(settings, bot_auth_overrides))
+        FailClosedAuthentication(
+            ConfigurationBotFrameworkAuthentication(BotAuthConfiguration(settings, bot_auth_overrides))
+        )
     )
     adapter.on_turn_error = make_error_handler(conversation_state)
     services = Services(
@@ -156,6 +171,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app[BOT_KEY] = bot
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    add_auth_routes(app, services)
 
     async def open_resources(_: web.Application) -> None:
         await db.migrate()

@@ -6,7 +6,6 @@ the colleague picker); route; save conversation state. Dialogs do the talking; t
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import UTC, datetime
@@ -18,6 +17,10 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
 
 from cards.common import help_card, welcome_card
+from dialogs import admin as admin_dialogs
+from dialogs import booking as booking_dialogs
+from dialogs import connect as connect_dialogs
+from dialogs import privacy as privacy_dialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
 from storage.repositories import MemberRecord, MemberRepository
 
@@ -59,16 +62,22 @@ class RendezvousBot(TeamsActivityHandler):
         self.commands: dict[str, CommandHandler] = {
             "help": self._help,
             # booking commands (dialogs/booking.py)
+            **booking_dialogs.commands(services),
             # admin and connection commands (dialogs/admin.py)
+            **admin_dialogs.commands(services), **connect_dialogs.commands(services),
+            **privacy_dialogs.commands(services),
         }
         self.actions: dict[str, ActionHandler] = {
             "help": self._help_action,
             # booking verbs (dialogs/booking.py)
+            **booking_dialogs.actions(services),
             # admin and connection verbs (dialogs/admin.py)
+            **admin_dialogs.actions(services), **connect_dialogs.actions(services),
         }
         # Typeahead searches (Data.Query datasets) by dataset name.
         self.searches: dict[str, SearchHandler] = {
             # the colleague picker's dataset (dialogs/booking.py)
+            **booking_dialogs.searches(services),
         }
 
     # ----------------------------------------------------------------- turn pipeline
@@ -127,8 +136,7 @@ class RendezvousBot(TeamsActivityHandler):
                 email=email,
                 user_principal_name=upn,
                 time_zone=time_zone,
-                conversation_reference=json.dumps(reference.serialize()),
-                first_seen_at=known.first_seen_at if known else now,
+                conversation_reference=reference.serialize(),
                 last_seen_at=now,
             )
         )

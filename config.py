@@ -72,7 +72,7 @@ def _guid(name: str, value: str) -> str:
     try:
         return str(uuid.UUID(value)).lower()
     except ValueError:
-        raise ConfigError(f"{name} must be a GUID such as 00000000-0000-0000-0000-000000000000, got {value!r}") from None
+        raise ConfigError(f"{name} must be a GUID (8-4-4-4-12 hex digits), got {value!r}") from None
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:

@@ -10,7 +10,7 @@ import base64
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from random import Random
 from typing import Literal
 
@@ -19,7 +19,6 @@ from emulator.timezones import zone_from_name
 
 ShowAs = Literal["free", "tentative", "busy", "oof", "workingElsewhere", "unknown"]
 SHOW_AS_VALUES: tuple[str, ...] = ("free", "tentative", "busy", "oof", "workingElsewhere", "unknown")
-RESPONSES = ("none", "organizer", "tentativelyAccepted", "accepted", "declined", "notResponded")
 GENERATED_WEEKS_BEFORE = 1
 GENERATED_WEEKS_AFTER = 5
 
@@ -76,15 +75,15 @@ class CalendarEvent:
     id: str = field(default_factory=lambda: _opaque_id("AAMkAG"))
     immutable_id: str = field(default_factory=lambda: _opaque_id("AAkALg"))
     ical_uid: str = field(default_factory=lambda: "040000008200E00074C5B7101A82E008" + secrets.token_hex(28).upper())
-    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    modified: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    modified: datetime = field(default_factory=lambda: datetime.now(UTC))
     change_key: str = field(default_factory=lambda: base64.b64encode(secrets.token_bytes(12)).decode())
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start < end and self.end > start
 
     def touch(self) -> None:
-        self.modified = datetime.now(timezone.utc)
+        self.modified = datetime.now(UTC)
         self.change_key = base64.b64encode(secrets.token_bytes(12)).decode()
 
 
@@ -143,7 +142,7 @@ class EventStore:
                 organizer_address=organizer_event.organizer_address,
                 organizer_name=organizer_event.organizer_name, is_organizer=False,
                 attendees=[Attendee(a.address, a.name, a.type) for a in organizer_event.attendees],
-                response="notResponded", location=organizer_event.location,
+                response="none", location=organizer_event.location,
                 is_online_meeting=organizer_event.is_online_meeting,
                 online_meeting_provider=organizer_event.online_meeting_provider,
                 join_url=organizer_event.join_url, ical_uid=organizer_event.ical_uid,
@@ -171,7 +170,7 @@ class EventStore:
         copies = self.copies_of(ical_uid)
         organizer_copy = next((e for e in copies if e.is_organizer), None)
         own_copy = next((e for e in copies if e.owner_id == attendee.id), None)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if own_copy is not None:
             own_copy.response = response
             if response == "declined":
@@ -216,7 +215,7 @@ def generate_calendars(store: EventStore, org: Org, today: date) -> None:
 
 
 def _local(person: Person, day: date, clock: time) -> datetime:
-    return datetime.combine(day, clock, tzinfo=zone_from_name(person.time_zone)).astimezone(timezone.utc)
+    return datetime.combine(day, clock, tzinfo=zone_from_name(person.time_zone)).astimezone(UTC)
 
 
 def _generated_event(person: Person, start: datetime, minutes: int, subject: str, show_as: str) -> CalendarEvent:

@@ -6,7 +6,7 @@ Windows names are mapped through the CLDR table that tzlocal ships; nothing here
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tzlocal.windows_tz import tz_win, win_tz
@@ -22,7 +22,7 @@ def zone_from_name(name: str | None) -> tzinfo:
     """A Windows or IANA zone name (or UTC) as a tzinfo; anything else raises UnknownTimeZone."""
     cleaned = (name or "").strip()
     if not cleaned or cleaned.lower() in UTC_NAMES:
-        return timezone.utc
+        return UTC
     iana = win_tz.get(cleaned)
     if iana is None:
         iana = cleaned if "/" in cleaned else None
@@ -60,7 +60,7 @@ def parse_date_time_time_zone(value: object) -> datetime:
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def parse_iso_duration(text: str) -> timedelta:

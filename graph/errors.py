@@ -83,7 +83,10 @@ class AccessDenied(GraphError):
                 "An Exchange administrator can add the mailbox to the group named in the "
                 "application access policy for Rendezvous (Test-ApplicationAccessPolicy shows the result)."
             )
-        return "Rendezvous is not allowed to read or change this calendar. Ask your administrator to check its permissions."
+        return (
+            "Rendezvous is not allowed to read or change this calendar. "
+            "Ask your administrator to check its permissions."
+        )
 
 
 class Unauthorized(GraphError):
@@ -111,8 +114,7 @@ class AuthFailure(enum.Enum):
 
 _USER_MESSAGES: dict[AuthFailure, str] = {
     AuthFailure.NOT_CONSENTED: (
-        "Rendezvous has not been approved for your organization yet. "
-        "Ask an administrator to connect it (type `setup`)."
+        "Rendezvous has not been approved for your organization yet. Ask an administrator to connect it (type `setup`)."
     ),
     AuthFailure.WRONG_TENANT: (
         "You signed in with an account from a different organization. "
@@ -149,8 +151,7 @@ _ADMIN_HINTS: dict[AuthFailure, str] = {
         "with an account of this tenant (or be added as a guest)."
     ),
     AuthFailure.CONSENT_REVOKED: (
-        "The Rendezvous service principal or its permission grant was removed or disabled. "
-        "Run admin consent again."
+        "The Rendezvous service principal or its permission grant was removed or disabled. Run admin consent again."
     ),
     AuthFailure.RECONNECT_NEEDED: (
         "The user's refresh token is expired, revoked or needs interactive sign-in (MFA, password change)."
@@ -191,6 +192,7 @@ class AuthProblem(Exception):
 _AADSTS_KINDS: dict[int, AuthFailure] = {
     65001: AuthFailure.NOT_CONSENTED,  # consent not granted for the requested permissions
     700016: AuthFailure.NOT_CONSENTED,  # application not found in the tenant's directory
+    7000229: AuthFailure.NOT_CONSENTED,  # no service principal in the tenant: never consented there
     65004: AuthFailure.NOT_CONSENTED,  # the user declined the consent prompt
     65006: AuthFailure.NOT_CONSENTED,  # consent requested for a scope that is not configured
     90002: AuthFailure.TENANT_NOT_FOUND,
@@ -199,6 +201,7 @@ _AADSTS_KINDS: dict[int, AuthFailure] = {
     500200: AuthFailure.WRONG_TENANT,  # personal Microsoft account used where work accounts are required
     7000215: AuthFailure.BAD_CREDENTIALS,  # invalid client secret
     7000222: AuthFailure.BAD_CREDENTIALS,  # client secret expired
+    7000218: AuthFailure.BAD_CREDENTIALS,  # no client secret sent
     700027: AuthFailure.BAD_CREDENTIALS,  # client assertion signature invalid
     70008: AuthFailure.RECONNECT_NEEDED,  # authorization code or refresh token expired
     700082: AuthFailure.RECONNECT_NEEDED,  # refresh token expired through inactivity

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -104,8 +105,8 @@ class GraphHttp:
         self._client = httpx.AsyncClient(
             timeout=timeout or httpx.Timeout(20.0, connect=5.0),
             limits=limits or httpx.Limits(max_connections=64, max_keepalive_connections=16),
-            # An explicit CA file, never the environment's (REQUESTS_CA_BUNDLE & co. point elsewhere).
-            verify=ca_bundle or True,
+            # An explicit CA file, never the environment's (SSL_CERT_FILE & co. may point elsewhere).
+            verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
             trust_env=False,
         )
 
@@ -142,15 +143,66 @@ class GraphHttp:
         `retry_safe=False` turns off re-sending for requests that could take effect twice.
         """
         client_request_id = str(uuid.uuid4())
-        attempt = _Attempt(self, method, path, token, mailbox_key, json, params, headers, client_request_id)
+        request_headers = {
+            "client-request-id": client_request_id,
+            "return-client-request-id": "true",
+            **(headers or {}),
+        }
+
+        async def attempt() -> httpx.Response:
+            sent = (method, path, mailbox_key, json, params, request_headers)
+            response = await self._send(*sent, access_token=await token(False))
+            if response.status_code == 401:
+                # The token may have been revoked or expired early: one fresh token, one more try.
+                response = await self._send(*sent, access_token=await token(True))
+            if response.is_success:
+                return response
+            raise _error_for(response, method, path, client_request_id)
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retry.attempts if retry_safe else 1),
             retry=retry_if_exception(self._worth_retrying),
             wait=self._wait,
             reraise=True,
-            before_sleep=self._log_retry,
+            before_sleep=_log_retry,
         )
-        return await retrying(attempt.run)
+        return await retrying(attempt)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        mailbox_key: str,
+        json: Any,
+        params: Mapping[str, str] | None,
+        headers: dict[str, str],
+        *,
+        access_token: str,
+    ) -> httpx.Response:
+        url = f"{self.base_url}{path}"
+        # The slot is held for the exchange only, never across a retry's sleep.
+        async with self._slots(mailbox_key):
+            started = time.monotonic()
+            try:
+                return await self._client.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers={**headers, "Authorization": f"Bearer {access_token}"},
+                )
+            except httpx.TransportError as exc:  # timeouts, refused and dropped connections
+                code = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+                logger.warning(
+                    "Graph %s %s: %s after %.2fs (%s, client-request-id=%s)",
+                    method,
+                    path,
+                    code,
+                    time.monotonic() - started,
+                    type(exc).__name__,
+                    headers["client-request-id"],
+                )
+                raise ServiceUnavailable(0, code, type(exc).__name__, None, headers["client-request-id"]) from exc
 
     def _worth_retrying(self, error: BaseException) -> bool:
         if not isinstance(error, Throttled | ServiceUnavailable):
@@ -166,112 +218,46 @@ class GraphHttp:
         backoff = wait_random_exponential(multiplier=self._retry.backoff_base, max=self._retry.backoff_max)
         return float(backoff(state))
 
-    @staticmethod
-    def _log_retry(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, GraphError):
-            logger.warning(
-                "Graph %s (%s) on attempt %d; retrying in %.2fs (request-id=%s client-request-id=%s)",
-                error.status,
-                error.code,
-                state.attempt_number,
-                state.upcoming_sleep,
-                error.request_id,
-                error.client_request_id,
-            )
 
-
-class _Attempt:
-    """One logical request; `run` is called once per try."""
-
-    def __init__(
-        self,
-        http: GraphHttp,
-        method: str,
-        path: str,
-        token: TokenSource,
-        mailbox_key: str,
-        json: Any,
-        params: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        client_request_id: str,
-    ) -> None:
-        self.http = http
-        self.method = method
-        self.path = path
-        self.token = token
-        self.mailbox_key = mailbox_key
-        self.json = json
-        self.params = params
-        self.headers = headers
-        self.client_request_id = client_request_id
-
-    async def run(self) -> httpx.Response:
-        response = await self._send(await self.token(False))
-        if response.status_code == 401:
-            # The token may have been revoked or expired early: one fresh token, one more try.
-            response = await self._send(await self.token(True))
-        if response.is_success:
-            return response
-        raise self._error(response)
-
-    async def _send(self, access_token: str) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {access_token}",
-            "client-request-id": self.client_request_id,
-            "return-client-request-id": "true",
-            **(self.headers or {}),
-        }
-        url = f"{self.http.base_url}{self.path}"
-        async with self.http._slots(self.mailbox_key):
-            started = time.monotonic()
-            try:
-                response = await self.http._client.request(
-                    self.method, url, json=self.json, params=self.params, headers=headers
-                )
-            except httpx.TimeoutException as exc:
-                raise self._transport_error("timeout", exc, started) from exc
-            except httpx.TransportError as exc:
-                raise self._transport_error("connection", exc, started) from exc
-        return response
-
-    def _transport_error(self, code: str, exc: Exception, started: float) -> ServiceUnavailable:
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, GraphError):
         logger.warning(
-            "Graph %s %s: %s after %.2fs (%s, client-request-id=%s)",
-            self.method,
-            self.path,
-            code,
-            time.monotonic() - started,
-            type(exc).__name__,
-            self.client_request_id,
+            "Graph %s (%s) on attempt %d; retrying in %.2fs (request-id=%s client-request-id=%s)",
+            error.status,
+            error.code,
+            state.attempt_number,
+            state.upcoming_sleep,
+            error.request_id,
+            error.client_request_id,
         )
-        return ServiceUnavailable(0, code, type(exc).__name__, None, self.client_request_id)
 
-    def _error(self, response: httpx.Response) -> GraphError:
-        code, message = _error_code_and_message(response)
-        request_id = response.headers.get("request-id")
-        status = response.status_code
-        logger.warning(
-            "Graph %s %s failed: %d %s (request-id=%s client-request-id=%s)",
-            self.method,
-            self.path,
-            status,
-            code,
-            request_id,
-            self.client_request_id,
-        )
-        args = (status, code, message, request_id, self.client_request_id)
-        if status == 429:
-            return Throttled(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-        if status in _RETRYABLE_STATUS:
-            return ServiceUnavailable(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-        if status == 401:
-            return Unauthorized(*args)
-        if status == 403:
-            return AccessDenied(*args, access_policy=_is_access_policy_block(code, message))
-        if status == 404:
-            return NotFound(*args)
-        return GraphError(*args)
+
+def _error_for(response: httpx.Response, method: str, path: str, client_request_id: str) -> GraphError:
+    code, message = _error_code_and_message(response)
+    request_id = response.headers.get("request-id")
+    status = response.status_code
+    logger.warning(
+        "Graph %s %s failed: %d %s (request-id=%s client-request-id=%s)",
+        method,
+        path,
+        status,
+        code,
+        request_id,
+        client_request_id,
+    )
+    args = (status, code, message, request_id, client_request_id)
+    if status == 429:
+        return Throttled(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    if status in _RETRYABLE_STATUS:
+        return ServiceUnavailable(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    if status == 401:
+        return Unauthorized(*args)
+    if status == 403:
+        return AccessDenied(*args, access_policy=_is_access_policy_block(code, message))
+    if status == 404:
+        return NotFound(*args)
+    return GraphError(*args)
 
 
 def _error_code_and_message(response: httpx.Response) -> tuple[str, str]:

@@ -237,14 +237,25 @@ class DelegatedAuth:
         except ValueError as exc:
             raise _discovery_problem(exc) from exc
 
-    async def start_sign_in(self, tenant_id: str, redirect_uri: str, login_hint: str | None = None) -> SignInStart:
-        """Begins the auth-code flow against the person's own tenant. Keep `flow` until they return."""
+    async def start_sign_in(
+        self,
+        tenant_id: str,
+        redirect_uri: str,
+        login_hint: str | None = None,
+        *,
+        response_mode: str | None = None,
+    ) -> SignInStart:
+        """Begins the auth-code flow against the person's own tenant. Keep `flow` until they return.
+
+        `response_mode="form_post"` makes Entra POST the code to `redirect_uri` instead of putting
+        it in the URL (RFC 9700 recommends it; msal warns otherwise); the default is a query string.
+        """
         tenant = _check_tenant(tenant_id)
         app = await self._build(tenant, msal.SerializableTokenCache())
-        flow = app.initiate_auth_code_flow(self._scopes, redirect_uri=redirect_uri, login_hint=login_hint)
-        return SignInStart(
-            auth_url=flow["auth_uri"], state=flow["state"], flow={"tenant_id": tenant, "msal": flow}
+        flow = app.initiate_auth_code_flow(
+            self._scopes, redirect_uri=redirect_uri, login_hint=login_hint, response_mode=response_mode
         )
+        return SignInStart(auth_url=flow["auth_uri"], state=flow["state"], flow={"tenant_id": tenant, "msal": flow})
 
     async def finish_sign_in(self, flow: Mapping[str, Any], query_params: Mapping[str, str]) -> SignedInUser:
         """Redeems the code from the redirect, checks who signed in, and stores their token cache."""

@@ -15,6 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from scheduling.model import WorkingHours
 
 
+def as_utc(name: str, value: datetime) -> datetime:
+    """`value` in UTC; naive datetimes are refused because their zone would be a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return value.astimezone(UTC)
+
+
 def zone_name(tz: tzinfo) -> str:
     """The IANA key of a ZoneInfo ("Europe/Berlin"), or a readable name for anything else."""
     key = getattr(tz, "key", None)
@@ -51,32 +58,69 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
 
 @dataclass(frozen=True)
 class WorkingDay:
-    """One working day of one person, as UTC instants; `day` is the local date it starts on."""
+    """One working day of one person: the local date it starts on and its UTC pieces.
+
+    A day is the set of instants whose local clock reading lies in [start, end) of that date.
+    Usually one piece; two when the clocks go back inside the working hours and the repeated
+    hour reads earlier than the day's start (a clock that returns to 01:15 on a day that starts
+    at 01:30 is not inside working hours). `start`/`end` span all pieces.
+    """
 
     day: date
-    start: datetime
-    end: datetime
+    pieces: tuple[tuple[datetime, datetime], ...]
+
+    @property
+    def start(self) -> datetime:
+        return self.pieces[0][0]
+
+    @property
+    def end(self) -> datetime:
+        return self.pieces[-1][1]
+
+
+def _offset_segments(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, datetime, timedelta]]:
+    """[start, end) cut where `tz` changes offset: (segment start, segment end, offset inside it)."""
+    cuts = [start, *offset_changes(start, end, tz), end]
+    segments = []
+    for segment_start, segment_end in zip(cuts, cuts[1:], strict=False):
+        offset = segment_start.astimezone(tz).utcoffset() or timedelta(0)
+        segments.append((segment_start, segment_end, offset))
+    return segments
 
 
 def working_days(hours: WorkingHours, window_start: datetime, window_end: datetime) -> list[WorkingDay]:
     """Every working day in `hours` that overlaps [window_start, window_end), whole (not clipped).
 
-    An end time at or before the start time means the day runs past midnight (a night shift).
-    Days that vanish entirely in a DST gap are left out.
+    Within a stretch of constant UTC offset the local reading is UTC + offset, so the instants
+    reading between the day's start and end form one interval there; the day is the union of
+    those intervals over the offset stretches. This needs no special case for skipped or
+    repeated local times. An end at or before the start means the day runs past midnight.
     """
     tz = hours.tz
     first_date = window_start.astimezone(tz).date() - timedelta(days=1)
     last_date = window_end.astimezone(tz).date() + timedelta(days=1)
+    # Local readings are within a day of UTC; two days of margin cover any zone and night shifts.
+    margin = timedelta(days=2)
+    segments = _offset_segments(window_start - margin, window_end + margin, tz)
     overnight = hours.end <= hours.start
     days: list[WorkingDay] = []
     current = first_date
     while current <= last_date:
         if current.isoweekday() in hours.days:
-            start = first_instant_at_or_after(datetime.combine(current, hours.start), tz)
-            end_date = current + timedelta(days=1) if overnight else current
-            end = first_instant_at_or_after(datetime.combine(end_date, hours.end), tz)
-            if end > start and end > window_start and start < window_end:
-                days.append(WorkingDay(current, start, end))
+            wall_start = datetime.combine(current, hours.start, tzinfo=UTC)
+            wall_end = datetime.combine(current + timedelta(days=1) if overnight else current, hours.end, tzinfo=UTC)
+            pieces: list[tuple[datetime, datetime]] = []
+            for segment_start, segment_end, offset in segments:
+                piece_start = max(segment_start, wall_start - offset)
+                piece_end = min(segment_end, wall_end - offset)
+                if piece_end <= piece_start:
+                    continue
+                if pieces and pieces[-1][1] == piece_start:  # the clocks jumped forward mid-day
+                    pieces[-1] = (pieces[-1][0], piece_end)
+                else:
+                    pieces.append((piece_start, piece_end))
+            if pieces and pieces[-1][1] > window_start and pieces[0][0] < window_end:
+                days.append(WorkingDay(current, tuple(pieces)))
         current += timedelta(days=1)
     return days
 

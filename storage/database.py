@@ -11,14 +11,14 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
@@ -63,6 +63,11 @@ def validate_database_url(url: str) -> str:
     if driver.startswith("postgresql") and not (parsed.host and parsed.database):
         raise ValueError("DATABASE_URL for PostgreSQL needs a host and a database name")
     return parsed.render_as_string(hide_password=False)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE/DELETE matched (the typed session API hides the cursor's rowcount)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def _is_memory_sqlite(url: URL) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.database import Database
+from storage.database import Database, affected_rows
 from storage.models import BOT_STATE_KEY_MAX, BotState, utc_now
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class StateStore:
                 .where(BotState.key == key, BotState.etag == expected_etag)
                 .values(tenant_id=tenant_id, document=document, etag=new_etag, updated_at=values["updated_at"])
             )
-        if result.rowcount != 1:
+        if affected_rows(result) != 1:
             raise ETagConflict(key)
         return new_etag
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -30,11 +31,14 @@ async def _postgres_admin(sql: str) -> None:
 
 
 def _postgres_reachable() -> str | None:
-    """Returns None when PostgreSQL answers, or the reason it does not."""
-    try:
-        asyncio.run(_postgres_admin("SELECT 1"))
-    except Exception as exc:  # any failure to connect is reported, whatever its type
-        return f"{type(exc).__name__}: {exc}"
+    """Returns None when PostgreSQL answers, or the reason it does not.
+
+    Runs in its own thread with its own event loop, because it is first asked from inside async fixtures."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            pool.submit(asyncio.run, _postgres_admin("SELECT 1")).result(timeout=15)
+        except Exception as exc:  # any failure to connect is reported, whatever its type
+            return f"{type(exc).__name__}: {exc}"
     return None
 
 

@@ -17,8 +17,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from app import create_app
+from app import SERVICES_KEY, create_app
 from config import Settings
+from dialogs.context import Services
 
 BOT_ID = "28:rendezvous-bot"
 
@@ -150,6 +151,10 @@ class RunningBot:
     connector: ConnectorStub
     app: web.Application
     session: aiohttp.ClientSession
+
+    @property
+    def services(self) -> Services:
+        return self.app[SERVICES_KEY]
 
     async def post(self, body: Any, *, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
         async with self.session.post(f"{self.url}/api/messages", json=body, headers=headers) as response:

@@ -4,14 +4,16 @@ with its OpenID metadata pointed at a local key set)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -26,26 +28,49 @@ KEY_ID = "test-signing-key"
 
 
 class LocalKeySet:
-    """Serves OpenID metadata and a JWKS the way the Bot Framework channel does."""
+    """Serves OpenID metadata and a JWKS the way the Bot Framework channel does.
+
+    It runs on a plain threaded HTTP server: botbuilder fetches metadata with blocking `requests` calls
+    from inside the event loop, so a server on that same loop could never answer.
+    """
 
     def __init__(self) -> None:
         self.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.url = ""
 
-    def app(self) -> web.Application:
-        app = web.Application()
+    def documents(self) -> dict[str, dict[str, Any]]:
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        jwk.update({"kid": KEY_ID, "use": "sig", "endorsements": ["msteams"]})
+        return {
+            "/openid": {"issuer": ISSUER, "jwks_uri": f"{self.url}/keys"},
+            "/keys": {"keys": [jwk]},
+        }
 
-        async def metadata(_: web.Request) -> web.Response:
-            return web.json_response({"issuer": ISSUER, "jwks_uri": f"{self.url}/keys"})
+    @contextmanager
+    def serving(self) -> Iterator[str]:
+        key_set = self
 
-        async def keys(_: web.Request) -> web.Response:
-            jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
-            jwk.update({"kid": KEY_ID, "use": "sig", "endorsements": ["msteams"]})
-            return web.json_response({"keys": [jwk]})
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+                document = key_set.documents().get(self.path)
+                payload = json.dumps(document).encode()
+                self.send_response(200 if document else 404)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(payload)
 
-        app.router.add_get("/openid", metadata)
-        app.router.add_get("/keys", keys)
-        return app
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            yield self.url
+        finally:
+            server.shutdown()
+            server.server_close()
 
     def token(self, service_url: str, **overrides: Any) -> str:
         now = int(time.time())
@@ -56,14 +81,17 @@ class LocalKeySet:
 
 @pytest.fixture
 async def signed_bot(sqlite_url: str, tmp_path: Path) -> AsyncIterator[tuple[RunningBot, LocalKeySet]]:
-    from tests.harness import _serve
-
     keys = LocalKeySet()
-    async with _serve(keys.app()) as keys_url:
-        keys.url = keys_url
+    with keys.serving() as keys_url:
         connector = ConnectorStub()
         settings = make_settings(sqlite_url, tmp_path, app_id=APP_ID, app_password="not-used-offline")
-        overrides = {"TO_BOT_FROM_CHANNEL_OPEN_ID_METADATA_URL": f"{keys_url}/openid"}
+        overrides = {
+            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": f"{keys_url}/openid",
+            "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": f"{keys_url}/openid",
+            "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": ISSUER,
+            "TO_CHANNEL_FROM_BOT_LOGIN_URL": f"{keys_url}/botframework.com",
+            "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
+        }
         async with running_bot(settings, bot_auth_overrides=overrides, connector=connector) as bot:
             yield bot, keys
 
@@ -74,7 +102,7 @@ def _member_update(bot: RunningBot) -> dict[str, Any]:
 
 
 async def _recorded_members(bot: RunningBot) -> list[Any]:
-    return await MemberRepository(Database(bot.app["services"].settings.database_url), TENANT).list_all()
+    return await MemberRepository(Database(bot.services.settings.database_url), TENANT).list_all()
 
 
 async def test_unsigned_request_is_401_and_nothing_is_recorded(signed_bot: tuple[RunningBot, LocalKeySet]) -> None:

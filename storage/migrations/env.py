@@ -12,7 +12,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.database import DEFAULT_DATABASE_URL, Database
+from storage.database import DEFAULT_DATABASE_URL, Database, validate_database_url
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -43,7 +43,7 @@ def _run() -> None:
     if given is not None:
         _run_migrations(given)
         return
-    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = validate_database_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():

@@ -1,0 +1,298 @@
+"""Cards of the booking conversation: the options form, suggestions, no-slot, confirmation, my meetings.
+
+Pure functions from small view dataclasses to Adaptive Card 1.5 dicts. Every button is an
+Action.Execute (with an Action.Submit fallback) whose data carries only ids; the dialog checks each id
+against its own state before acting on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cards.base import Card, card, execute, facts, heading, open_url, text
+
+COLLEAGUE_DATASET = "rendezvous.colleagues"
+DURATION_CHOICES: tuple[tuple[str, str], ...] = (
+    ("15 minutes", "15"),
+    ("30 minutes", "30"),
+    ("45 minutes", "45"),
+    ("1 hour", "60"),
+    ("Another length", "custom"),
+)
+WINDOW_CHOICES: tuple[tuple[str, str], ...] = (
+    ("This week", "this_week"),
+    ("Next week", "next_week"),
+    ("Between two dates", "dates"),
+)
+
+
+def _choice_set(input_id: str, label: str, choices: list[tuple[str, str]], value: str | None,
+                **extra: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "choices": [{"title": title, "value": choice_value} for title, choice_value in choices],
+    }
+    if value:
+        element["value"] = value
+    element.update(extra)
+    return element
+
+
+def _text_input(input_id: str, label: str, value: str | None, placeholder: str, *, multiline: bool = False,
+                max_length: int | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "Input.Text", "id": input_id, "label": label, "placeholder": placeholder}
+    if value:
+        element["value"] = value
+    if multiline:
+        element["isMultiline"] = True
+    if max_length:
+        element["maxLength"] = max_length
+    return element
+
+
+def _date_input(input_id: str, label: str, value: str | None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "Input.Date", "id": input_id, "label": label}
+    if value:
+        element["value"] = value
+    return element
+
+
+def _problems(problems: list[str] | tuple[str, ...]) -> list[dict[str, Any]]:
+    return [text(problem, color="Attention") for problem in problems]
+
+
+@dataclass(frozen=True)
+class BookingForm:
+    """What the options form shows: prefilled values and any problems with the last attempt."""
+
+    colleagues: list[tuple[str, str]]  # (name, aad object id) for the static fallback
+    colleague: str | None = None
+    duration: str | None = "30"
+    custom_duration: str | None = None
+    window: str | None = "this_week"
+    from_date: str | None = None
+    to_date: str | None = None
+    subject: str | None = None
+    note: str | None = None
+    problems: tuple[str, ...] = ()
+    intro: str | None = None
+
+
+def booking_form_card(form: BookingForm) -> Card:
+    body: list[dict[str, Any]] = [heading("Book a meeting")]
+    if form.intro:
+        body.append(text(form.intro))
+    body.extend(_problems(form.problems))
+    picker = _choice_set(
+        "colleague",
+        "Who do you want to meet?",
+        form.colleagues,
+        form.colleague,
+        style="filtered",
+        placeholder="Type a colleague's name",
+        isRequired=True,
+        errorMessage="Pick a colleague",
+    )
+    # Teams asks the bot for matching colleagues as the person types (application/search invoke);
+    # clients without typeahead show the static choices above.
+    picker["choices.data"] = {"type": "Data.Query", "dataset": COLLEAGUE_DATASET}
+    body.append(picker)
+    if not form.colleagues:
+        body.append(text("Only colleagues who have opened Rendezvous in Teams can be booked.", subtle=True))
+    body.append(_choice_set("duration", "How long?", list(DURATION_CHOICES), form.duration))
+    body.append(_text_input("customDuration", "Another length (up to 8 hours)", form.custom_duration,
+                            "e.g. 90 min or 2h"))
+    body.append(_choice_set("window", "When?", list(WINDOW_CHOICES), form.window))
+    body.append({
+        "type": "ColumnSet",
+        "columns": [
+            {"type": "Column", "width": "stretch", "items": [_date_input("fromDate", "From", form.from_date)]},
+            {"type": "Column", "width": "stretch", "items": [_date_input("toDate", "To", form.to_date)]},
+        ],
+    })
+    body.append(_text_input("subject", "Subject (optional)", form.subject, "What is it about?", max_length=200))
+    body.append(_text_input("note", "Note for your colleague (optional)", form.note, "Anything they should know",
+                            multiline=True, max_length=1000))
+    return card(body, [execute("Find times", "findTimes", style="positive")])
+
+
+@dataclass(frozen=True)
+class SlotView:
+    slot_id: str
+    labels: tuple[tuple[str, str], ...]  # (person name, "Tue 25 Nov, 09:00–09:30 PST")
+    unverified_note: str | None = None
+
+
+@dataclass(frozen=True)
+class SuggestionsView:
+    search_id: str
+    colleague_name: str
+    duration_label: str
+    window_label: str
+    slots: tuple[SlotView, ...]
+    warnings: tuple[str, ...] = ()
+    has_more: bool = False
+    intro: str | None = None
+
+
+def suggestions_card(view: SuggestionsView) -> Card:
+    body: list[dict[str, Any]] = [
+        heading(f"Times for you and {view.colleague_name}"),
+        text(f"{view.duration_label}, {view.window_label}. Pick one to book it.", subtle=True),
+    ]
+    if view.intro:
+        body.append(text(view.intro, weight="Bolder"))
+    body.extend(text(warning, color="Warning") for warning in view.warnings)
+    for slot in view.slots:
+        items: list[dict[str, Any]] = [facts(list(slot.labels))]
+        if slot.unverified_note:
+            items.append(text(f"Unverified: {slot.unverified_note}", color="Warning", subtle=True))
+        body.append({
+            "type": "Container",
+            "separator": True,
+            "items": items,
+        })
+        body.append({
+            "type": "ActionSet",
+            "actions": [execute("Book this time", "book", {"searchId": view.search_id, "slotId": slot.slot_id},
+                                style="positive")],
+        })
+    actions = []
+    if view.has_more:
+        actions.append(execute("More times", "moreTimes", {"searchId": view.search_id}))
+    actions.append(execute("Change options", "changeOptions", {"searchId": view.search_id}))
+    return card(body, actions)
+
+
+@dataclass(frozen=True)
+class NoSlotView:
+    search_id: str
+    colleague_name: str
+    reason: str
+    window_label: str
+    next_window_label: str | None
+    notes: tuple[str, ...] = ()
+
+
+def no_slot_card(view: NoSlotView) -> Card:
+    body: list[dict[str, Any]] = [
+        heading(f"No time found with {view.colleague_name}"),
+        text(f"{view.window_label}: {view.reason}"),
+    ]
+    body.extend(text(note, color="Warning") for note in view.notes)
+    actions = []
+    if view.next_window_label:
+        actions.append(execute(f"Try {view.next_window_label}", "nextWindow", {"searchId": view.search_id},
+                               style="positive"))
+    actions.append(execute("Change options", "changeOptions", {"searchId": view.search_id}))
+    return card(body, actions)
+
+
+@dataclass(frozen=True)
+class ConfirmationView:
+    booking_id: str
+    subject: str
+    organizer_name: str
+    colleague_name: str
+    times: tuple[tuple[str, str], ...]  # (person name, local label)
+    join_url: str | None
+    refresh_user_ids: tuple[str, ...] = ()
+    note: str | None = None
+
+
+def confirmation_card(view: ConfirmationView) -> Card:
+    body: list[dict[str, Any]] = [
+        heading(f"Booked: {view.subject}"),
+        text(f"{view.organizer_name} with {view.colleague_name}. The invitation is in both Outlook calendars."),
+        facts(list(view.times)),
+    ]
+    if not view.join_url:
+        body.append(text("Outlook did not add a Teams link to this meeting.", color="Warning"))
+    if view.note:
+        body.append(text(view.note, subtle=True))
+    actions: list[dict[str, Any]] = []
+    if view.join_url:
+        actions.append(open_url("Join on Teams", view.join_url))
+    actions.append(execute("Cancel meeting", "cancelBooking", {"bookingId": view.booking_id}, style="destructive"))
+    result = card(body, actions)
+    if view.refresh_user_ids:
+        result["refresh"] = {
+            "action": {
+                "type": "Action.Execute",
+                "title": "Refresh",
+                "verb": "refreshBooking",
+                "data": {"verb": "refreshBooking", "bookingId": view.booking_id},
+            },
+            "userIds": list(view.refresh_user_ids),
+        }
+    return result
+
+
+@dataclass(frozen=True)
+class CancelledView:
+    subject: str
+    with_name: str
+    times: tuple[tuple[str, str], ...]
+    cancelled_by: str | None = None
+
+
+def cancelled_card(view: CancelledView) -> Card:
+    by = f" by {view.cancelled_by}" if view.cancelled_by else ""
+    return card([
+        heading(f"Cancelled: {view.subject}"),
+        text(f"The meeting with {view.with_name} was cancelled{by}. Outlook has sent the cancellation."),
+        facts(list(view.times)),
+    ])
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    booking_id: str
+    subject: str
+    with_name: str
+    times: tuple[tuple[str, str], ...]
+    response: str
+    join_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MyMeetingsView:
+    items: tuple[MeetingItem, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def my_meetings_card(view: MyMeetingsView) -> Card:
+    body: list[dict[str, Any]] = [heading("Your meetings booked with Rendezvous")]
+    body.extend(text(note, color="Warning") for note in view.notes)
+    if not view.items:
+        body.append(text("You have no upcoming meetings booked here. Type **book** to book one."))
+        return card(body, [execute("Book a meeting", "startBooking", style="positive")])
+    for item in view.items:
+        actions = []
+        if item.join_url:
+            actions.append(open_url("Join", item.join_url))
+        actions.append(execute("Cancel", "cancelBooking", {"bookingId": item.booking_id}, style="destructive"))
+        body.append({
+            "type": "Container",
+            "separator": True,
+            "items": [
+                text(f"{item.subject} — with {item.with_name}", weight="Bolder"),
+                facts([*item.times, ("Response", item.response)]),
+                {"type": "ActionSet", "actions": actions},
+            ],
+        })
+    return card(body, [execute("Book a meeting", "startBooking")])
+
+
+def sign_in_needed_card(message: str) -> Card:
+    """Shown in individual mode when the organizer's calendar is not connected (the connect flow is elsewhere)."""
+    return card([
+        heading("Connect your calendar first"),
+        text(message),
+        text("Type **connect** to sign in with your work account. I'll pick up this booking where it stopped.",
+             subtle=True),
+    ])

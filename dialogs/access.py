@@ -1,0 +1,202 @@
+"""Who may do what: admin checks, the optional security-group restriction, and Graph failures in plain words.
+
+Used by the admin and connect dialogs and by booking (`ensure_allowed`, `explain_graph_failure`).
+Nothing here imports botbuilder: callers pass an Actor or an object id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from dataclasses import dataclass
+
+from dialogs.context import Actor, Services
+from graph.calendar import Caller
+from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound
+from storage.database import Database
+from storage.repositories import GraphCallRepository, MemberRepository, TenantRecord, TenantRepository
+from storage.state_store import ETagConflict, StateStore
+
+log = logging.getLogger(__name__)
+
+# Group membership changes rarely, but a removed person must lose access within minutes, not hours.
+GROUP_CACHE_TTL_SECONDS = 300.0
+_PROVEN_ADMINS_KEY = "rendezvous/proven-admins/{tenant}"
+
+ADMIN_ONLY = (
+    "Only an administrator of your organization can do that: someone listed in Rendezvous's ADMIN_USER_IDS "
+    "setting, or an admin (Global Administrator, Privileged Role Administrator, Cloud Application "
+    "Administrator or Application Administrator) who signed in through **setup**."
+)
+NOT_SET_UP = (
+    "Rendezvous isn't connected to your organization's Outlook calendars yet. "
+    "Ask an administrator to type **setup** in a chat with me."
+)
+
+
+@dataclass(frozen=True)
+class _CachedMembership:
+    allowed: bool
+    expires_at: float
+
+
+# One cache per running app (keyed by its Database), because every turn builds new dialog objects;
+# entries map (tenant, group, oid) to the answer.
+_membership_caches: weakref.WeakKeyDictionary[Database, dict[tuple[str, str, str], _CachedMembership]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _membership_cache(services: Services) -> dict[tuple[str, str, str], _CachedMembership]:
+    return _membership_caches.setdefault(services.db, {})
+
+
+def forget_group_memberships(services: Services, tenant_id: str) -> None:
+    """Drops the cached answers of one tenant, e.g. when its admin changes the group."""
+    cache = _membership_cache(services)
+    for key in [key for key in cache if key[0] == tenant_id]:
+        del cache[key]
+
+
+async def remember_proven_admin(services: Services, tenant_id: str, oid: str) -> None:
+    """Keeps the oid of someone whose id token carried an admin role, so later admin commands accept them."""
+    store = StateStore(services.db)
+    key = _PROVEN_ADMINS_KEY.format(tenant=tenant_id)
+    for _ in range(3):  # another admin signing in at the same moment only costs a retry
+        current = (await store.read([key])).get(key)
+        admins = set(current.document.get("oids", [])) if current else set()
+        if oid in admins:
+            return
+        document = {"oids": sorted(admins | {oid})}
+        try:
+            await store.write(key, document, current.etag if current else None, tenant_id=tenant_id)
+            return
+        except ETagConflict:
+            continue
+    log.warning("could not record a proven admin for tenant %s after retries", tenant_id)
+
+
+async def is_admin(services: Services, actor: Actor, tenant: TenantRecord | None = None) -> bool:
+    """Admin = listed in ADMIN_USER_IDS, or proven by an admin sign-in in this same tenant."""
+    if actor.aad_object_id in services.settings.admin_user_ids:
+        return True
+    if tenant is None:
+        tenant = await TenantRepository(services.db, actor.tenant_id).get()
+    if tenant is not None and tenant.admin_oid == actor.aad_object_id:
+        return True
+    key = _PROVEN_ADMINS_KEY.format(tenant=actor.tenant_id)
+    stored = (await StateStore(services.db).read([key])).get(key)
+    return bool(stored and actor.aad_object_id in stored.document.get("oids", []))
+
+
+async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_id: str | None = None) -> str | None:
+    """None when Rendezvous may work with this person's calendar, else the message to show instead.
+
+    Checks that the organization has the integration enabled and, when the admin chose a security
+    group, that the person is in it. An outsider is refused before any calendar call about them.
+    Pass an Actor, or a colleague's object id together with the tenant id.
+    """
+    if isinstance(actor_or_oid, Actor):
+        tenant_id, oid = actor_or_oid.tenant_id, actor_or_oid.aad_object_id
+    else:
+        if not tenant_id:
+            raise ValueError("ensure_allowed needs the tenant id when given an object id")
+        oid = actor_or_oid
+    tenant_id, oid = tenant_id.lower(), oid.lower()
+    tenant = await TenantRepository(services.db, tenant_id).get()
+    if tenant is None or not tenant.enabled:
+        return NOT_SET_UP
+    if not tenant.security_group_id:
+        return None
+    allowed = await _in_group(services, tenant_id, tenant.security_group_id, oid)
+    if allowed is None:
+        return (
+            "I couldn't check whether Rendezvous is allowed for this person in your organization, so I "
+            "stopped here. Please try again in a few minutes; an admin can see the reason with **status**."
+        )
+    if allowed:
+        return None
+    if isinstance(actor_or_oid, Actor):
+        return (
+            "Your organization has limited Rendezvous to the members of one security group, and you're not "
+            "in it. Ask your Teams administrator to add you if you need it."
+        )
+    name = await _display_name(services, tenant_id, oid)
+    return (
+        f"Your organization has limited Rendezvous to the members of one security group, and {name} isn't "
+        "in it, so I can't look at their calendar or book them."
+    )
+
+
+async def _in_group(services: Services, tenant_id: str, group_id: str, oid: str) -> bool | None:
+    """Group membership through Graph checkMemberGroups, cached briefly; None when it cannot be checked."""
+    cache = _membership_cache(services)
+    key = (tenant_id, group_id.lower(), oid)
+    cached = cache.get(key)
+    now = time.monotonic()
+    if cached is not None and cached.expires_at > now:
+        return cached.allowed
+    if services.calendar is None:
+        log.error("group check impossible: no Graph client is configured")
+        return None
+    try:
+        await GraphCallRepository(services.db, tenant_id).record(
+            oid, "checkMemberGroups", "checking your organization's security-group restriction for Rendezvous"
+        )
+        # Directory reads need the app's own token in both modes (GroupMember.Read.All application permission).
+        groups = await services.calendar.check_member_groups(Caller.app(tenant_id, oid), oid, [group_id])
+    except (GraphError, AuthProblem) as exc:
+        await TenantRepository(services.db, tenant_id).record_error(
+            f"Security group check failed: {admin_diagnostic(exc)}"
+        )
+        return None
+    allowed = group_id.lower() in groups
+    cache[key] = _CachedMembership(allowed, now + GROUP_CACHE_TTL_SECONDS)
+    return allowed
+
+
+async def _display_name(services: Services, tenant_id: str, oid: str) -> str:
+    member = await MemberRepository(services.db, tenant_id).get(oid)
+    return (member.name if member and member.name else None) or "that person"
+
+
+def admin_diagnostic(exc: BaseException) -> str:
+    """One line for an administrator: what failed and how to fix it."""
+    if isinstance(exc, AuthProblem):
+        codes = ", ".join(f"AADSTS{code}" for code in exc.error_codes)
+        return f"{exc.admin_hint}{f' ({codes})' if codes else ''}"
+    if isinstance(exc, AccessDenied) and exc.access_policy:
+        return (
+            "Exchange's application access policy blocked the mailbox (403 ErrorAccessDenied). Add the "
+            "mailbox to the policy's mail-enabled security group, or widen the policy "
+            f"(New-ApplicationAccessPolicy / Test-ApplicationAccessPolicy).{_request_ids(exc)}"
+        )
+    if isinstance(exc, AccessDenied):
+        return (
+            "Microsoft Graph answered 403: the app lacks a permission it needs (Calendars.ReadWrite; "
+            "GroupMember.Read.All or User.Read.All for the security group). Grant admin consent again "
+            f"with **setup**.{_request_ids(exc)}"
+        )
+    if isinstance(exc, NotFound):
+        return f"Microsoft Graph answered 404: the mailbox or group does not exist.{_request_ids(exc)}"
+    if isinstance(exc, GraphError):
+        return f"Microsoft Graph answered {exc.status} {exc.code}.{_request_ids(exc)}"
+    return f"Unexpected failure: {type(exc).__name__}."
+
+
+def _request_ids(exc: GraphError) -> str:
+    return f" (request-id {exc.request_id})" if exc.request_id else ""
+
+
+async def explain_graph_failure(services: Services, tenant_id: str, exc: GraphError | AuthProblem) -> str:
+    """Records a diagnostic for the admin (shown by **status**) and returns what to tell the person."""
+    await TenantRepository(services.db, tenant_id).record_error(admin_diagnostic(exc))
+    if isinstance(exc, AuthProblem) and exc.kind is AuthFailure.RECONNECT_NEEDED:
+        return exc.user_message
+    if isinstance(exc, AccessDenied) and exc.access_policy:
+        return (
+            "Your organization's Exchange settings don't let Rendezvous read this calendar. I've left a note "
+            "for your administrator, who can add the mailbox to Rendezvous's application access policy."
+        )
+    return exc.user_message

@@ -1,0 +1,931 @@
+"""Booking a meeting with a colleague in chat: form -> suggestions -> book -> confirmation; my meetings; cancel.
+
+Flow and safety rules (issue 4):
+* Only colleagues of the same tenant who have used the bot can be booked; only their free/busy is read.
+* Cards carry ids only; each id is checked against this conversation's state (dialogs/booking_state.py).
+* Booking is idempotent: the reservation row's unique key (search id + slot) decides double clicks and
+  concurrent clicks, and the Graph transactionId stays the same for every attempt at one booking.
+* In individual ('delegated') mode the organizer's own token is used, and findMeetingTimes suggests times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference
+
+from cards.base import Card
+from cards.booking import (
+    COLLEAGUE_DATASET,
+    BookingForm,
+    CancelledView,
+    ConfirmationView,
+    MeetingItem,
+    MyMeetingsView,
+    NoSlotView,
+    SlotView,
+    SuggestionsView,
+    booking_form_card,
+    cancelled_card,
+    confirmation_card,
+    my_meetings_card,
+    no_slot_card,
+    sign_in_needed_card,
+    suggestions_card,
+)
+from dialogs.access import ensure_allowed, explain_graph_failure
+from dialogs.booking_people import ColleagueRefused, Colleagues, Person, organizer_of, person_of, zone_or_utc
+from dialogs.booking_state import (
+    STATE_PROPERTY,
+    BookingMemory,
+    BookingOptions,
+    OfferedSlot,
+    PayloadRefused,
+    SearchRecord,
+    new_search_id,
+    refuse_if_expired,
+    slot_id_for,
+)
+from dialogs.connect import sign_in_card_for
+from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
+from dialogs.signin import IntegrationNotConfigured, notify_member
+from graph.calendar import AttendeeResponse, Caller, NewEvent
+from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
+from scheduling.display import day_label, local_label
+from scheduling.durations import DurationError, parse_booking_shortcut, parse_duration
+from scheduling.model import Availability
+from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
+from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
+from storage.repositories import (
+    BookingRecord,
+    BookingRepository,
+    GraphCallRepository,
+    MemberRepository,
+    TenantRecord,
+    TenantRepository,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5
+FIXED_DURATIONS = ("15", "30", "45", "60")
+MAX_SUBJECT = 200
+MAX_NOTE = 1000
+# How long a second click waits for the first click's booking to finish before answering "in progress".
+WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
+_POLL_INTERVAL = 0.2
+THROTTLED = "Outlook is busy, try again in a minute."
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+_RESPONSE_WORDS = {
+    AttendeeResponse.ACCEPTED: "accepted",
+    AttendeeResponse.TENTATIVELY_ACCEPTED: "tentative",
+    AttendeeResponse.DECLINED: "declined",
+}
+
+
+class BookingStopped(Exception):
+    """The booking cannot go on; `result` is what the person sees instead."""
+
+    def __init__(self, result: ActionResult) -> None:
+        super().__init__(result.text or "booking stopped")
+        self.result = result
+
+
+@dataclass(frozen=True)
+class _Search:
+    """The organizer's request, resolved: both people, the window and the options as given."""
+
+    organizer: Person
+    colleague: Person
+    window: TimeWindow
+    options: BookingOptions
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.options.duration_minutes)
+
+
+def duration_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clean(value: object, limit: int) -> str | None:
+    if not isinstance(value, str):
+        return None
+    cleaned = value.strip()
+    return cleaned[:limit] or None
+
+
+def _card_activity(card: Card) -> Activity:
+    return MessageFactory.attachment(Attachment(content_type=ADAPTIVE_CARD, content=card))
+
+
+class BookingDialog:
+    """The booking conversation. bot.py routes the commands, verbs and the colleague dataset here."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._state = services.conversation_state.create_property(STATE_PROPERTY)
+
+    # ----------------------------------------------------------------- routing tables
+    def commands(self) -> dict[str, CommandHandler]:
+        return {"book": self.book_command, "my meetings": self.my_meetings_command}
+
+    def actions(self) -> dict[str, ActionHandler]:
+        return {
+            "startBooking": self.start_booking,
+            "findTimes": self.find_times,
+            "moreTimes": self.more_times,
+            "nextWindow": self.next_window,
+            "changeOptions": self.change_options,
+            "book": self.book,
+            "cancelBooking": self.cancel_booking,
+            "refreshBooking": self.refresh_booking,
+            "myMeetings": self.my_meetings_action,
+        }
+
+    def searches(self) -> dict[str, SearchHandler]:
+        return {COLLEAGUE_DATASET: self.search_colleagues}
+
+    # ----------------------------------------------------------------- state
+    async def _memory(self, turn_context: TurnContext) -> BookingMemory:
+        document = await self._state.get(turn_context, dict)
+        return BookingMemory(document)
+
+    # ----------------------------------------------------------------- entry points
+    async def book_command(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
+        result = await self._guarded(self._book_from_text, turn_context, actor, argument)
+        await self._send(turn_context, result)
+
+    async def start_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._form, turn_context, actor, data)
+
+    async def search_colleagues(self, turn_context: TurnContext, actor: Actor, query: str) -> list[dict[str, str]]:
+        colleagues = Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
+        return [{"title": name, "value": oid} for name, oid in await colleagues.choices(query)]
+
+    async def _form(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        await self._require_tenant(actor)
+        return ActionResult(card=await self._form_card(actor))
+
+    async def _form_card(self, actor: Actor, *, problems: list[str] | tuple[str, ...] = (),
+                         values: dict[str, Any] | None = None, intro: str | None = None,
+                         choices_query: str = "") -> Card:
+        colleagues = Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
+        choices = await colleagues.choices(choices_query)
+        if not choices and choices_query:
+            choices = await colleagues.choices()
+        values = values or {}
+        return booking_form_card(BookingForm(
+            colleagues=choices,
+            colleague=values.get("colleague"),
+            duration=values.get("duration") or "30",
+            custom_duration=values.get("customDuration"),
+            window=values.get("window") or "this_week",
+            from_date=values.get("fromDate"),
+            to_date=values.get("toDate"),
+            subject=values.get("subject"),
+            note=values.get("note"),
+            problems=tuple(problems),
+            intro=intro,
+        ))
+
+    async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
+        tenant = await self._require_tenant(actor)
+        now = _now()
+        zone = zone_or_utc(actor.time_zone)
+        parts = parse_booking_shortcut(f"book {argument}", now, zone)
+        problems = list(parts.problems)
+        values: dict[str, Any] = {}
+        if parts.duration is not None:
+            minutes = int(parts.duration.total_seconds() // 60)
+            if str(minutes) in FIXED_DURATIONS:
+                values["duration"] = str(minutes)
+            else:
+                values["duration"], values["customDuration"] = "custom", duration_label(minutes)
+        if parts.window is not None:
+            values.update(_window_values(parts.window, zone))
+        colleague: Person | None = None
+        if parts.person_query:
+            try:
+                colleague = await self._colleagues(actor).by_name(parts.person_query)
+                values["colleague"] = colleague.oid
+            except ColleagueRefused as refused:
+                problems.append(str(refused))
+        if colleague is None or parts.duration is None or parts.window is None or problems:
+            intro = None if problems else "Tell me the rest and I'll find times that suit you both."
+            card = await self._form_card(actor, problems=problems, values=values, intro=intro,
+                                         choices_query=parts.person_query or "")
+            return ActionResult(card=card)
+        minutes = int(parts.duration.total_seconds() // 60)
+        options = _options_from_values({**values, "colleague": colleague.oid}, minutes)
+        search = _Search(organizer_of(actor), colleague, parts.window, options)
+        return await self._suggest(turn_context, actor, tenant, search)
+
+    async def find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._find_times, turn_context, actor, data)
+
+    async def _find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        tenant = await self._require_tenant(actor)
+        search, problems = await self._read_form(actor, data)
+        if search is None:
+            values = {key: data.get(key) for key in ("colleague", "duration", "customDuration", "window",
+                                                        "fromDate", "toDate", "subject", "note")}
+            return ActionResult(card=await self._form_card(actor, problems=problems, values=_strings(values)))
+        return await self._suggest(turn_context, actor, tenant, search)
+
+    async def _read_form(self, actor: Actor, data: dict[str, Any]) -> tuple[_Search | None, list[str]]:
+        """Checks every field of the options form; nothing is looked up in Outlook when one is wrong."""
+        problems: list[str] = []
+        colleague: Person | None = None
+        try:
+            colleague = await self._colleagues(actor).by_id(data.get("colleague"))
+        except ColleagueRefused as refused:
+            problems.append(str(refused))
+        minutes = None
+        choice = data.get("duration")
+        custom = _clean(data.get("customDuration"), 40)
+        if choice in FIXED_DURATIONS:
+            minutes = int(str(choice))
+        elif choice == "custom" or (not choice and custom):
+            try:
+                minutes = int(parse_duration(custom or "").total_seconds() // 60)
+            except DurationError as exc:
+                problems.append(str(exc))
+        else:
+            problems.append("Please pick how long the meeting should be.")
+        zone = zone_or_utc(actor.time_zone)
+        window: TimeWindow | None = None
+        try:
+            window = _window_from(data, zone, _now())
+        except WindowError as exc:
+            problems.append(str(exc))
+        if problems or colleague is None or minutes is None or window is None:
+            return None, problems
+        options = _options_from_values(_strings(data), minutes)
+        options.colleague_oid = colleague.oid
+        return _Search(organizer_of(actor), colleague, window, options), []
+
+    async def change_options(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            await self._require_tenant(actor)
+            memory = await self._memory(turn_context)
+            previous = memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+            return ActionResult(card=await self._form_card(actor, values=_option_values(previous.options)))
+
+        return await self._guarded(show, turn_context, actor, data)
+
+    async def more_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        async def more(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            tenant = await self._require_tenant(actor)
+            memory = await self._memory(turn_context)
+            previous = memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+            search = await self._search_again(actor, previous)
+            return await self._suggest(turn_context, actor, tenant, search, offset=previous.offset + PAGE_SIZE)
+
+        return await self._guarded(more, turn_context, actor, data)
+
+    async def next_window(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        async def later(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            tenant = await self._require_tenant(actor)
+            memory = await self._memory(turn_context)
+            previous = memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+            search = await self._search_again(actor, previous)
+            following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
+            if following is None:
+                return ActionResult(text="I can only look 8 weeks ahead, and there is no later window to try.")
+            first, last = following
+            options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
+                              to_date=last.isoformat())
+            window = between(first, last, zone_or_utc(actor.time_zone), now=_now())
+            return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
+
+        return await self._guarded(later, turn_context, actor, data)
+
+    async def _search_again(self, actor: Actor, previous: SearchRecord) -> _Search:
+        colleague = await self._colleagues(actor).by_id(previous.options.colleague_oid)
+        window = TimeWindow(datetime.fromisoformat(previous.window_start), datetime.fromisoformat(previous.window_end),
+                            previous.window_label)
+        now = _now()
+        if window.start < now:  # "this week" moves on as time passes
+            window = TimeWindow(now, window.end, window.description)
+        return _Search(organizer_of(actor), colleague, window, previous.options)
+
+    # ----------------------------------------------------------------- suggestions
+    async def _suggest(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
+                       *, offset: int = 0, intro: str | None = None) -> ActionResult:
+        await self._require_allowed(actor, search.colleague)
+        if search.window.end <= _now():
+            return ActionResult(text="That window has already passed. Pick a later one.")
+        await _typing(turn_context)
+        if tenant.mode == "delegated":
+            slots, reason, notes = await self._delegated_slots(turn_context, actor, search, offset)
+        else:
+            slots, reason, notes = await self._domain_wide_slots(actor, search, offset)
+        record = SearchRecord(
+            search_id=new_search_id(),
+            tenant_id=actor.tenant_id,
+            organizer_oid=actor.aad_object_id,
+            created_at=_now().isoformat(),
+            options=search.options,
+            window_start=search.window.start.isoformat(),
+            window_end=search.window.end.isoformat(),
+            window_label=search.window.description,
+            offset=offset,
+            slots=[slot for slot, _ in slots[:PAGE_SIZE]],
+        )
+        memory = await self._memory(turn_context)
+        memory.remember(record, _now())
+        zones = [search.organizer.zone(), search.colleague.zone()]
+        warnings = [f"Heads up: {change.description}." for change in dst_changes(search.window.start,
+                                                                                 search.window.end, zones)]
+        if not slots:
+            following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
+            next_label = None
+            if following is not None:
+                next_label = _dates_label(*following)
+            if offset:
+                reason = reason or "There are no more times in this window."
+            return ActionResult(card=no_slot_card(NoSlotView(
+                search_id=record.search_id,
+                colleague_name=search.colleague.name,
+                reason=reason or "Nothing fits in this window.",
+                window_label=_capitalized(search.window.description),
+                next_window_label=next_label,
+                notes=tuple(notes + warnings),
+            )))
+        views = tuple(view for _, view in slots[:PAGE_SIZE])
+        return ActionResult(card=suggestions_card(SuggestionsView(
+            search_id=record.search_id,
+            colleague_name=search.colleague.name,
+            duration_label=duration_label(search.options.duration_minutes),
+            window_label=search.window.description,
+            slots=views,
+            warnings=tuple(notes + warnings),
+            has_more=len(slots) > PAGE_SIZE,
+            intro=intro,
+        )))
+
+    async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
+                                 ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+        organizer, colleague = search.organizer, search.colleague
+        caller = self._caller(actor.tenant_id, "domain_wide", organizer)
+        emails = [organizer.email or "", colleague.email or ""]
+        availability = await self._graph(
+            actor, [organizer, colleague], "getSchedule",
+            f"free/busy to find times for {organizer.name} and {colleague.name}",
+            self._calendar().get_schedule(caller, emails, search.window.start, search.window.end),
+            about=organizer,
+        )
+        people = [
+            _with_zone(availability[(organizer.email or "").lower()], organizer),
+            _with_zone(availability[(colleague.email or "").lower()], colleague),
+        ]
+        request = SlotRequest(duration=search.duration, window_start=search.window.start,
+                              window_end=search.window.end, now=_now(), max_results=PAGE_SIZE + 1)
+        result = find_slots(request, people, offset=offset)
+        names = {organizer.email or "": "You", colleague.email or "": colleague.name}
+        notes = [
+            f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
+            "times marked unverified only fit their working hours."
+            for person in people if not person.known
+        ]
+        slots = []
+        for suggestion in result.suggestions:
+            unverified = ", ".join(names.get(email, email) for email in suggestion.unverified_people)
+            labels = tuple(
+                (organizer.name if index == 0 else colleague.name, local.label)
+                for index, local in enumerate(suggestion.local_times)
+            )
+            slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
+                               suggestion.verified)
+            note = f"{unverified}'s calendar could not be read" if unverified else None
+            slots.append((slot, SlotView(slot.slot_id, labels, note)))
+        return slots, result.no_slot_message(names), notes
+
+    async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
+                               ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+        organizer, colleague = search.organizer, search.colleague
+        caller = Caller.user(actor.tenant_id, organizer.oid)
+        try:
+            found = await self._graph(
+                actor, [organizer, colleague], "findMeetingTimes",
+                f"suggest times for {organizer.name} and {colleague.name}",
+                self._calendar().find_meeting_times(caller, colleague.email or "", search.duration,
+                                                    [(search.window.start, search.window.end)]),
+                about=colleague,
+            )
+        except BookingStopped as stopped:
+            if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
+                memory = await self._memory(turn_context)
+                memory.set_pending(search.options)
+                card = await _sign_in_card(self.services, actor, search.options, stopped.result.text)
+                raise BookingStopped(ActionResult(card=card)) from None
+            raise
+        ranked = sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start))
+        slots = []
+        for suggestion in ranked[offset:offset + PAGE_SIZE + 1]:
+            labels = (
+                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone())),
+                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone())),
+            )
+            verified = suggestion.confidence >= 100.0
+            slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
+                               verified)
+            note = None if verified else f"Outlook could not confirm {colleague.name}'s availability"
+            slots.append((slot, SlotView(slot.slot_id, labels, note)))
+        return slots, found.empty_reason_text, []
+
+    # ----------------------------------------------------------------- booking
+    async def book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._book, turn_context, actor, data)
+
+    async def _book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        memory = await self._memory(turn_context)
+        offered, slot = memory.offered_slot(data, actor.aad_object_id, actor.tenant_id)
+        tenant = await self._require_tenant(actor)
+        colleague = await self._colleagues(actor).by_id(offered.options.colleague_oid)
+        organizer = organizer_of(actor)
+        await self._require_allowed(actor, colleague)
+        bookings = BookingRepository(self.services.db, actor.tenant_id)
+        key = f"{offered.search_id}:{slot.slot_id}"
+        existing = await _booking_by_key(bookings, actor.aad_object_id, key)
+        if existing is not None and existing.status != "failed":
+            # A repeated click gets the one booking's outcome, however late it comes.
+            return await self._outcome_of(bookings, existing, organizer, colleague)
+        refuse_if_expired(offered, _now())
+
+        await _typing(turn_context)
+        if existing is None and not await self._still_free(actor, tenant, organizer, colleague, slot):
+            # The time may be taken by this very booking, made by a click on another device meanwhile:
+            # its reservation is written before its event, so it is visible by now.
+            concurrent = await _booking_by_key(bookings, actor.aad_object_id, key)
+            if concurrent is not None:
+                return await self._outcome_of(bookings, concurrent, organizer, colleague)
+            search = await self._search_again(actor, offered)
+            return await self._suggest(turn_context, actor, tenant, search,
+                                       intro="That time was taken in the meantime. Here are fresh times.")
+        subject = offered.options.subject or f"{organizer.first_name} / {colleague.first_name}"
+        booking, created = await bookings.reserve(
+            actor.aad_object_id, colleague.oid, slot.start_utc, slot.end_utc, subject, key,
+            transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"rendezvous:{actor.tenant_id}:{key}")),
+            conversation_id=actor.conversation_id,
+            card_activity_id=turn_context.activity.reply_to_id,
+        )
+        if not created and booking.status != "failed":
+            return await self._outcome_of(bookings, booking, organizer, colleague)
+        return await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+
+    async def _create_event(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository,
+                            booking: BookingRecord, organizer: Person, colleague: Person,
+                            options: BookingOptions) -> ActionResult:
+        note = options.note or ""
+        body = (f"{note}\n\n" if note else "") + f"Booked by {organizer.name} with Rendezvous in Microsoft Teams."
+        event = NewEvent(
+            subject=booking.subject,
+            body_text=body,
+            start=booking.start_utc,
+            end=booking.end_utc,
+            time_zone=_zone_name(organizer),
+            attendee_email=colleague.email or "",
+            attendee_name=colleague.name,
+            transaction_id=booking.transaction_id or booking.id,
+            provenance_value=booking.id,
+        )
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        try:
+            created = await self._graph(actor, [organizer, colleague], "createEvent",
+                                        f"book a meeting {organizer.name} asked for",
+                                        self._calendar().create_event(caller, event), about=organizer)
+        except BookingStopped:
+            await bookings.mark_failed(booking.id, "creating the event failed")
+            raise
+        confirmed = await bookings.confirm(booking.id, created.id, created.join_url, created.web_link)
+        card = self._confirmation(confirmed, organizer, colleague)
+        delivered = await notify_member(self.services, actor.tenant_id, colleague.oid, card=card)
+        if not delivered:
+            log.info("booking %s: the colleague could not be told in Teams (Outlook's invitation still went)",
+                     booking.id)
+        return ActionResult(card=card)
+
+    async def _still_free(self, actor: Actor, tenant: TenantRecord, organizer: Person, colleague: Person,
+                          slot: OfferedSlot) -> bool:
+        """Fresh free/busy of both, just before creating; unknown counts as taken unless it was offered so."""
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        emails = [organizer.email or "", colleague.email or ""]
+        availability = await self._graph(
+            actor, [organizer, colleague], "getSchedule", f"re-check a time before booking for {organizer.name}",
+            self._calendar().get_schedule(caller, emails, slot.start_utc, slot.end_utc), about=organizer)
+        people = list(availability.values())
+        if not slot.verified:
+            # The person was told this time was unverified; an unreadable calendar cannot stop it now.
+            people = [person for person in people if person.known]
+        return is_slot_still_free(slot.start_utc, slot.end_utc, people)
+
+    async def _outcome_of(self, bookings: BookingRepository, booking: BookingRecord, organizer: Person,
+                          colleague: Person) -> ActionResult:
+        """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight."""
+        deadline = _now() + WAIT_FOR_OTHER_CLICK
+        current: BookingRecord | None = booking
+        while current is not None and current.status == "reserved" and _now() < deadline:
+            await asyncio.sleep(_POLL_INTERVAL)
+            current = await bookings.get(booking.id)
+        if current is None or current.status == "reserved":
+            return ActionResult(text="I'm still booking this meeting. It will appear in **my meetings** in a moment.")
+        if current.status == "confirmed":
+            return ActionResult(card=self._confirmation(current, organizer, colleague))
+        if current.status == "cancelled":
+            return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague)))
+        return ActionResult(text="Booking this time failed a moment ago. Press **Book this time** again to retry.")
+
+    def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person) -> Card:
+        return confirmation_card(ConfirmationView(
+            booking_id=booking.id,
+            subject=booking.subject,
+            organizer_name=organizer.name,
+            colleague_name=colleague.name,
+            times=_times(booking, organizer, colleague),
+            join_url=booking.join_url,
+            refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid),
+        ))
+
+    async def refresh_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            booking, organizer, colleague = await self._participants_booking(actor, data)
+            if booking.status == "cancelled":
+                return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, colleague)))
+            return ActionResult(card=self._confirmation(booking, organizer, colleague))
+
+        return await self._guarded(show, turn_context, actor, data)
+
+    async def _participants_booking(self, actor: Actor, data: dict[str, Any]
+                                    ) -> tuple[BookingRecord, Person, Person]:
+        booking_id = data.get("bookingId")
+        if not isinstance(booking_id, str) or not booking_id:
+            raise PayloadRefused("That card did not say which meeting you mean. Type **my meetings** to see them.")
+        booking = await BookingRepository(self.services.db, actor.tenant_id).get(booking_id)
+        if booking is None or actor.aad_object_id not in (booking.organizer_oid, booking.attendee_oid):
+            raise PayloadRefused("I can't find that meeting among yours. Type **my meetings** to see them.")
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        organizer_record = await members.get(booking.organizer_oid)
+        attendee_record = await members.get(booking.attendee_oid)
+        if organizer_record is None or attendee_record is None:
+            raise PayloadRefused("One of the people in that meeting is no longer known to Rendezvous.")
+        return booking, person_of(organizer_record), person_of(attendee_record)
+
+    # ----------------------------------------------------------------- my meetings and cancel
+    async def my_meetings_command(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
+        await self._send(turn_context, await self._guarded(self._my_meetings, turn_context, actor, {}))
+
+    async def my_meetings_action(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._my_meetings, turn_context, actor, data)
+
+    async def _my_meetings(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        tenant = await self._require_tenant(actor)
+        bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(actor.aad_object_id)
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        await _typing(turn_context)
+        items: list[MeetingItem] = []
+        for booking in bookings:
+            if booking.status != "confirmed" or not booking.event_id:
+                continue
+            organizer_record = await members.get(booking.organizer_oid)
+            attendee_record = await members.get(booking.attendee_oid)
+            if organizer_record is None or attendee_record is None:
+                continue
+            organizer, attendee = person_of(organizer_record), person_of(attendee_record)
+            other = attendee if booking.organizer_oid == actor.aad_object_id else organizer
+            response = await self._response_of(actor, tenant, booking, organizer, attendee)
+            items.append(MeetingItem(
+                booking_id=booking.id,
+                subject=booking.subject,
+                with_name=other.name,
+                times=_times(booking, organizer, attendee),
+                response=f"{attendee.name}: {response}",
+                join_url=booking.join_url,
+            ))
+        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items))))
+
+    async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
+                           attendee: Person) -> str:
+        """The colleague's reply, read back from the bot's own event (its provenance tag is verified)."""
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        try:
+            status = await self._graph(
+                actor, [organizer], "getEvent", "read back the reply to a meeting booked with Rendezvous",
+                self._calendar().get_event(caller, booking.event_id or "", booking.id), about=organizer)
+        except BookingStopped as stopped:
+            cause = stopped.__cause__
+            if isinstance(cause, NotFound):
+                return "the meeting is no longer in Outlook"
+            if isinstance(cause, NotOurEvent):
+                return "unknown (the Outlook item is not Rendezvous's)"
+            return "unknown (Outlook could not be asked just now)"
+        return _RESPONSE_WORDS.get(status.response_of(attendee.email or ""), "none yet")
+
+    async def cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._cancel, turn_context, actor, data)
+
+    async def _cancel(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        tenant = await self._require_tenant(actor)
+        booking, organizer, attendee = await self._participants_booking(actor, data)
+        bookings = BookingRepository(self.services.db, actor.tenant_id)
+        if booking.status == "cancelled":
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+        if booking.status != "confirmed" or not booking.event_id:
+            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+        await _typing(turn_context)
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        await self._graph(actor, [organizer, attendee], "cancelEvent",
+                          f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
+                          self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
+        cancelled = await bookings.cancel(booking.id)
+        other = attendee if actor.aad_object_id == organizer.oid else organizer
+        view = _cancelled_view(cancelled, organizer, attendee, cancelled_by=actor.name)
+        await notify_member(self.services, actor.tenant_id, other.oid, card=cancelled_card(view))
+        return ActionResult(card=cancelled_card(view))
+
+    # ----------------------------------------------------------------- individual mode: resume after sign-in
+    async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
+        """Runs the booking that waited for the organizer's sign-in; False when none was waiting.
+
+        The options are checked again like a fresh form, so a stale or altered payload books nothing.
+        """
+        memory = await self._memory(turn_context)
+        pending = memory.pending()
+        memory.set_pending(None)
+        if pending is not None:
+            data = _option_values(pending)
+        elif isinstance(carried, dict) and carried.get("colleague"):
+            data = _strings(carried)
+        else:
+            return False
+        result = await self._guarded(self._find_times, turn_context, actor, data)
+        await self._send(turn_context, result)
+        return True
+
+    # ----------------------------------------------------------------- plumbing
+    def _calendar(self) -> Any:
+        if self.services.calendar is None:
+            raise BookingStopped(ActionResult(
+                text="Rendezvous isn't connected to Microsoft Graph on this server yet. Please tell the person "
+                     "who runs it (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)."))
+        return self.services.calendar
+
+    @staticmethod
+    def _caller(tenant_id: str, mode: str | None, organizer: Person) -> Caller:
+        if mode == "delegated":
+            return Caller.user(tenant_id, organizer.oid)
+        if not organizer.email:
+            raise BookingStopped(ActionResult(
+                text="Teams didn't tell me your email address, so I can't find your calendar. "
+                     "Please try again in a minute."))
+        return Caller.app(tenant_id, organizer.email)
+
+    def _colleagues(self, actor: Actor) -> Colleagues:
+        return Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
+
+    async def _require_tenant(self, actor: Actor) -> TenantRecord:
+        tenant = await TenantRepository(self.services.db, actor.tenant_id).get()
+        if tenant is None or not tenant.enabled or not tenant.mode:
+            raise BookingStopped(ActionResult(
+                text="Your organization hasn't connected Rendezvous to Outlook yet. "
+                     "Ask a Teams admin to type **setup** here."))
+        return tenant
+
+    async def _require_allowed(self, actor: Actor, colleague: Person) -> None:
+        """Both people must pass the tenant's security-group rule before anything is read about them."""
+        for problem in (await ensure_allowed(self.services, actor),
+                        await ensure_allowed(self.services, colleague.oid, actor.tenant_id)):
+            if problem:
+                raise BookingStopped(ActionResult(text=problem))
+
+    async def _graph(self, actor: Actor, about_people: list[Person], kind: str, reason: str, call: Any,
+                     *, about: Person) -> Any:
+        """Runs one Graph call, records it for each person it concerns, and turns failures into messages."""
+        calls = GraphCallRepository(self.services.db, actor.tenant_id)
+        for person in about_people:
+            await calls.record(person.oid, kind, reason)
+        try:
+            return await call
+        except Throttled as exc:
+            await explain_graph_failure(self.services, actor.tenant_id, exc)
+            raise BookingStopped(ActionResult(text=THROTTLED)) from exc
+        except AccessDenied as exc:
+            message = await explain_graph_failure(self.services, actor.tenant_id, exc)
+            if exc.access_policy:
+                name = "your" if about.oid == actor.aad_object_id else f"{about.name}'s"
+                message = (f"Your organization's Exchange settings don't let Rendezvous read {name} calendar; "
+                           "your admin can check the application access policy.")
+            raise BookingStopped(ActionResult(text=message)) from exc
+        except (GraphError, AuthProblem) as exc:
+            message = await explain_graph_failure(self.services, actor.tenant_id, exc)
+            raise BookingStopped(ActionResult(text=message)) from exc
+
+    async def _guarded(self, step: Any, turn_context: TurnContext, actor: Actor, data: Any) -> ActionResult:
+        try:
+            result: ActionResult = await step(turn_context, actor, data)
+            return result
+        except BookingStopped as stopped:
+            return stopped.result
+        except (PayloadRefused, ColleagueRefused, WindowError) as refused:
+            return ActionResult(text=str(refused))
+
+    @staticmethod
+    async def _send(turn_context: TurnContext, result: ActionResult) -> None:
+        if result.card is not None:
+            await turn_context.send_activity(_card_activity(result.card))
+        if result.text:
+            await turn_context.send_activity(result.text)
+
+
+def commands(services: Services) -> dict[str, CommandHandler]:
+    """bot.py's text commands for booking."""
+    return BookingDialog(services).commands()
+
+
+def actions(services: Services) -> dict[str, ActionHandler]:
+    """bot.py's card verbs for booking."""
+    return BookingDialog(services).actions()
+
+
+def searches(services: Services) -> dict[str, SearchHandler]:
+    """bot.py's typeahead dataset for the colleague picker."""
+    return BookingDialog(services).searches()
+
+
+async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, resume: dict[str, Any]) -> bool:
+    """Called by the connect flow once the organizer has signed in: the booking that waited continues.
+
+    `resume` is the payload this dialog handed to `dialogs.connect.sign_in_card_for`; the conversation
+    state's pending booking wins when there is one (it is the newest). The suggestions (or the reason
+    there are none) go to the organizer's chat as a proactive message. Returns False when nothing waited.
+    """
+    member = await MemberRepository(services.db, tenant_id).get(oid.lower())
+    if member is None or not member.conversation_reference:
+        log.warning("cannot resume a booking in tenant %s: no conversation with the organizer", tenant_id)
+        return False
+    reference = ConversationReference().deserialize(member.conversation_reference)
+    conversation = reference.conversation
+    actor = Actor(
+        tenant_id=tenant_id.lower(),
+        aad_object_id=member.aad_object_id,
+        teams_user_id=member.teams_user_id or "",
+        name=member.name or "",
+        conversation_id=conversation.id if conversation else "",
+        conversation_type=(conversation.conversation_type if conversation else None) or "personal",
+        email=member.email or member.user_principal_name,
+        time_zone=member.time_zone,
+    )
+    dialog = BookingDialog(services)
+    resumed = False
+
+    async def logic(turn_context: TurnContext) -> None:
+        nonlocal resumed
+        # A continuation activity carries no channelData, and the state key needs the tenant.
+        turn_context.activity.channel_data = {"tenant": {"id": actor.tenant_id}}
+        resumed = await dialog.resume(turn_context, actor, resume)
+        await services.conversation_state.save_changes(turn_context)
+
+    await services.adapter.continue_conversation(reference, logic, services.settings.app_id or None)
+    return resumed
+
+
+# --------------------------------------------------------------------- helpers
+async def _typing(turn_context: TurnContext) -> None:
+    """Shows "Rendezvous is typing" while Outlook works; never worth failing the turn over."""
+    try:
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+    except Exception as exc:
+        log.debug("typing indicator not delivered: %s", type(exc).__name__)
+
+
+def _needs_sign_in(exc: BaseException) -> bool:
+    return isinstance(exc, AuthProblem) and exc.kind is AuthFailure.RECONNECT_NEEDED
+
+
+async def _sign_in_card(services: Services, actor: Actor, options: BookingOptions, message: str | None) -> Card:
+    """The connect flow's sign-in card, carrying the options so the booking resumes after sign-in."""
+    try:
+        return await sign_in_card_for(services, actor, resume=_option_values(options))
+    except (IntegrationNotConfigured, AuthProblem) as exc:
+        log.warning("could not build a sign-in link for tenant %s: %s", actor.tenant_id, type(exc).__name__)
+        return sign_in_needed_card(message or "I need your permission to use your Outlook calendar.")
+
+
+async def _booking_by_key(bookings: BookingRepository, organizer_oid: str, key: str) -> BookingRecord | None:
+    for booking in await bookings.list_for_member(organizer_oid, upcoming_only=False):
+        if booking.idempotency_key == key and booking.organizer_oid == organizer_oid:
+            return booking
+    return None
+
+
+def _with_zone(availability: Availability, person: Person) -> Availability:
+    return replace(availability, time_zone=availability.time_zone or (person.zone() if person.time_zone else None))
+
+
+def _zone_name(person: Person) -> str:
+    return person.time_zone if person.time_zone and zone_or_utc(person.time_zone) is not UTC else "UTC"
+
+
+def _times(booking: BookingRecord, organizer: Person, colleague: Person) -> tuple[tuple[str, str], ...]:
+    return (
+        (organizer.name, local_label(booking.start_utc, booking.end_utc, organizer.zone())),
+        (colleague.name, local_label(booking.start_utc, booking.end_utc, colleague.zone())),
+    )
+
+
+def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person,
+                    cancelled_by: str | None = None) -> CancelledView:
+    return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
+                         times=_times(booking, organizer, attendee), cancelled_by=cancelled_by)
+
+
+def _strings(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.strip() for key, value in values.items() if isinstance(value, str) and value.strip()}
+
+
+def _options_from_values(values: dict[str, Any], minutes: int) -> BookingOptions:
+    return BookingOptions(
+        colleague_oid=str(values.get("colleague") or ""),
+        duration_minutes=minutes,
+        duration_choice=str(values.get("duration") or "custom"),
+        custom_duration=values.get("customDuration"),
+        window_kind=str(values.get("window") or "this_week"),
+        from_date=values.get("fromDate"),
+        to_date=values.get("toDate"),
+        subject=_clean(values.get("subject"), MAX_SUBJECT),
+        note=_clean(values.get("note"), MAX_NOTE),
+    )
+
+
+def _option_values(options: BookingOptions) -> dict[str, Any]:
+    values = {
+        "colleague": options.colleague_oid,
+        "duration": options.duration_choice,
+        "customDuration": options.custom_duration,
+        "window": options.window_kind,
+        "fromDate": options.from_date,
+        "toDate": options.to_date,
+        "subject": options.subject,
+        "note": options.note,
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+def _window_values(window: TimeWindow, zone: Any) -> dict[str, str]:
+    if window.description in ("this week", "next week"):
+        return {"window": window.description.replace(" ", "_")}
+    last = (window.end - timedelta(microseconds=1)).astimezone(zone).date()
+    return {"window": "dates", "fromDate": window.start.astimezone(zone).date().isoformat(),
+            "toDate": last.isoformat()}
+
+
+def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
+    kind = data.get("window")
+    if kind == "this_week":
+        return this_week(now, zone)
+    if kind == "next_week":
+        return next_week(now, zone)
+    if kind == "dates":
+        first_text, last_text = _clean(data.get("fromDate"), 10), _clean(data.get("toDate"), 10)
+        if not first_text or not last_text:
+            raise WindowError("Please give both dates of the window (From and To).")
+        try:
+            first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
+        except ValueError:
+            raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from None
+        return between(first, last, zone, now=now)
+    raise WindowError("Please pick when: this week, next week, or between two dates.")
+
+
+def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[date, date] | None:
+    """The window right after this one, as long as a week (or as the dates given), within 8 weeks."""
+    first = window.end.astimezone(zone).date()
+    length = (window.end - window.start).days if window.description not in ("this week", "next week") else 7
+    last = first + timedelta(days=max(length, 1) - 1)
+    latest = now.astimezone(zone).date() + timedelta(days=MAX_DAYS_AHEAD)
+    if first > latest:
+        return None
+    return first, min(last, latest)
+
+
+def _dates_label(first: date, last: date) -> str:
+    return day_label(first) if first == last else f"{day_label(first)} – {day_label(last)}"
+
+
+def _capitalized(value: str) -> str:
+    return value[:1].upper() + value[1:]

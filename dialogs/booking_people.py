@@ -1,0 +1,130 @@
+"""Who takes part in a booking: the organizer (from the Teams activity) and the colleague (from the members
+table, the only people Rendezvous may ever book), with their zones and how to address their mailbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dialogs.context import Actor
+from storage.repositories import MemberRecord, MemberRepository
+
+INVITE_HINT = "ask them to open Rendezvous in Teams once"
+_SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Person:
+    oid: str
+    name: str
+    email: str | None
+    teams_user_id: str | None
+    time_zone: str | None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else "your colleague"
+
+    def zone(self) -> tzinfo:
+        return zone_or_utc(self.time_zone)
+
+
+def zone_or_utc(name: str | None) -> tzinfo:
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def organizer_of(actor: Actor, record: MemberRecord | None = None) -> Person:
+    email = actor.email or (record.email or record.user_principal_name if record else None)
+    return Person(actor.aad_object_id, actor.name or (record.name if record and record.name else "You"),
+                  email, actor.teams_user_id, actor.time_zone or (record.time_zone if record else None))
+
+
+def person_of(record: MemberRecord) -> Person:
+    return Person(
+        oid=record.aad_object_id,
+        name=record.name or record.email or "your colleague",
+        email=record.email or record.user_principal_name,
+        teams_user_id=record.teams_user_id,
+        time_zone=record.time_zone,
+    )
+
+
+class ColleagueRefused(Exception):
+    """The picked or typed colleague cannot be booked; the message says why and what to do."""
+
+
+def _domain(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip().lower()
+
+
+class Colleagues:
+    """The people of the organizer's tenant who use the bot, and nobody else."""
+
+    def __init__(self, members: MemberRepository, actor: Actor) -> None:
+        self._members = members
+        self._actor = actor
+
+    async def choices(self, text: str = "") -> list[tuple[str, str]]:
+        """(name, object id) of colleagues matching `text`, never the person asking."""
+        found = await self._members.search(text, limit=_SEARCH_LIMIT + 1)
+        return [
+            (member.name or member.email or member.aad_object_id, member.aad_object_id)
+            for member in found
+            if member.aad_object_id != self._actor.aad_object_id
+        ][:_SEARCH_LIMIT]
+
+    async def by_id(self, value: object) -> Person:
+        """The colleague a card's picker chose (an object id, or an address typed by hand)."""
+        if not isinstance(value, str) or not value.strip():
+            raise ColleagueRefused("Please pick the colleague you want to meet.")
+        wanted = value.strip().lower()
+        if "@" in wanted:
+            return await self.by_name(wanted)
+        if wanted == self._actor.aad_object_id:
+            raise ColleagueRefused("That's you! Pick the colleague you want to meet.")
+        record = await self._members.get(wanted)
+        if record is None:
+            raise ColleagueRefused(
+                "I can only book colleagues in your organization who have used Rendezvous, and that person "
+                f"isn't one of them yet. To book them, {INVITE_HINT}."
+            )
+        return person_of(record)
+
+    async def by_name(self, query: str) -> Person:
+        """The one colleague a typed name or address means; refuses none, several, or the asker."""
+        needle = query.strip()
+        lowered = needle.lower()
+        if lowered in ("me", "myself") or lowered in {
+            (self._actor.email or "").lower(), (self._actor.name or "").lower()
+        }:
+            raise ColleagueRefused("That's you! Tell me which colleague you want to meet.")
+        found = [m for m in await self._members.search(needle, limit=_SEARCH_LIMIT)
+                 if m.aad_object_id != self._actor.aad_object_id]
+        exact = [m for m in found if lowered in {(m.email or "").lower(), (m.user_principal_name or "").lower(),
+                                                 (m.name or "").lower()}]
+        if len(exact) == 1:
+            return person_of(exact[0])
+        if len(found) == 1:
+            return person_of(found[0])
+        if len(found) > 1:
+            names = ", ".join(m.name or m.email or "?" for m in found[:5])
+            raise ColleagueRefused(f'Several colleagues match "{needle}" ({names}). Pick the right one below.')
+        their_domain, own_domain = _domain(needle), _domain(self._actor.email)
+        if their_domain and own_domain and their_domain != own_domain:
+            raise ColleagueRefused(
+                f"{needle} is not in your organization. Rendezvous only books colleagues of your own "
+                "organization."
+            )
+        raise ColleagueRefused(
+            f'I don\'t know anyone called "{needle}" among the colleagues who use Rendezvous. '
+            f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
+        )

@@ -1,0 +1,160 @@
+"""What the booking conversation remembers between turns, as plain dicts in ConversationState.
+
+Cards only carry ids (a search id, a slot id, a booking id). Everything those ids stand for (who asked,
+which colleague, which slots were offered, when) lives here on the server, so a card payload can only
+point at something the bot itself offered to the same person, and only for SEARCH_TTL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+SEARCH_TTL = timedelta(minutes=15)
+# Old searches are kept a while so a late click gets "expired" rather than "unknown".
+FORGET_AFTER = timedelta(hours=12)
+MAX_SEARCHES = 20
+STATE_PROPERTY = "booking"
+
+
+class PayloadRefused(Exception):
+    """A card payload that does not match what the bot offered; the message is for the user."""
+
+
+@dataclass
+class BookingOptions:
+    """The person's choices on the form, kept as typed so the form can be shown again prefilled."""
+
+    colleague_oid: str
+    duration_minutes: int
+    duration_choice: str
+    custom_duration: str | None
+    window_kind: str  # "this_week", "next_week" or "dates"
+    from_date: str | None
+    to_date: str | None
+    subject: str | None
+    note: str | None
+
+
+@dataclass
+class OfferedSlot:
+    slot_id: str
+    start: str  # ISO-8601 UTC
+    end: str
+    verified: bool
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def end_utc(self) -> datetime:
+        return datetime.fromisoformat(self.end)
+
+
+@dataclass
+class SearchRecord:
+    """One suggestions card: who asked, about whom, for which window, and the slots it offered."""
+
+    search_id: str
+    tenant_id: str
+    organizer_oid: str
+    created_at: str
+    options: BookingOptions
+    window_start: str
+    window_end: str
+    window_label: str
+    offset: int = 0
+    slots: list[OfferedSlot] = field(default_factory=list)
+
+    @property
+    def created(self) -> datetime:
+        return datetime.fromisoformat(self.created_at)
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.created > SEARCH_TTL
+
+    def slot(self, slot_id: str) -> OfferedSlot | None:
+        return next((slot for slot in self.slots if slot.slot_id == slot_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SearchRecord:
+        values = dict(raw)
+        values["options"] = BookingOptions(**values["options"])
+        values["slots"] = [OfferedSlot(**slot) for slot in values.get("slots") or ()]
+        return cls(**values)
+
+
+def slot_id_for(start: datetime) -> str:
+    """A short, stable id for a start time: '20261125T1700Z'."""
+    return start.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def new_search_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class BookingMemory:
+    """The booking part of one conversation's state (a dict owned by ConversationState)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._document = document
+        document.setdefault("searches", {})
+
+    def remember(self, search: SearchRecord, now: datetime) -> None:
+        searches: dict[str, Any] = self._document["searches"]
+        for search_id, raw in list(searches.items()):
+            if now - datetime.fromisoformat(raw["created_at"]) > FORGET_AFTER:
+                del searches[search_id]
+        searches[search.search_id] = search.to_dict()
+        while len(searches) > MAX_SEARCHES:
+            oldest = min(searches, key=lambda key: searches[key]["created_at"])
+            del searches[oldest]
+
+    def search(self, search_id: object, organizer_oid: str, tenant_id: str) -> SearchRecord:
+        """The search a card points at, if it is this person's; raises PayloadRefused otherwise."""
+        if not isinstance(search_id, str) or not search_id:
+            raise PayloadRefused("That card is missing what I need to know which times you mean. "
+                                 "Type **book** to start again.")
+        raw = self._document["searches"].get(search_id)
+        if raw is None:
+            raise PayloadRefused("I don't know those times any more (or they were not offered to you). "
+                                 "Type **book** to find fresh ones.")
+        search = SearchRecord.from_dict(raw)
+        if search.organizer_oid != organizer_oid or search.tenant_id != tenant_id:
+            raise PayloadRefused("Those times were offered to someone else, so only they can book them. "
+                                 "Type **book** to find times of your own.")
+        return search
+
+    def offered_slot(self, data: dict[str, Any], organizer_oid: str, tenant_id: str
+                     ) -> tuple[SearchRecord, OfferedSlot]:
+        """The search and slot a Book button points at, if this person was offered exactly that slot."""
+        search = self.search(data.get("searchId"), organizer_oid, tenant_id)
+        slot_id = data.get("slotId")
+        if not isinstance(slot_id, str) or not slot_id:
+            raise PayloadRefused("That card did not say which time you picked. Please pick a time again.")
+        slot = search.slot(slot_id)
+        if slot is None:
+            raise PayloadRefused("That time was not one I offered, so I did not book it. "
+                                 "Please pick one of the times on the card.")
+        return search, slot
+
+    # -- a booking waiting for the organizer to connect their calendar (individual mode) -----------
+    def set_pending(self, options: BookingOptions | None) -> None:
+        self._document["pending"] = asdict(options) if options else None
+
+    def pending(self) -> BookingOptions | None:
+        raw = self._document.get("pending")
+        return BookingOptions(**raw) if raw else None
+
+
+def refuse_if_expired(search: SearchRecord, now: datetime) -> None:
+    """A Book click on times older than SEARCH_TTL books nothing: they may have been taken since."""
+    if search.expired(now):
+        raise PayloadRefused("These times are more than 15 minutes old and may have been taken since. "
+                             "Press **Change options** or type **book** to get fresh ones.")

@@ -1,0 +1,56 @@
+"""`privacy`: what Rendezvous keeps about the person asking, and every Graph call it made about them."""
+
+from __future__ import annotations
+
+from botbuilder.core import TurnContext
+
+from cards.admin import GraphCallView, PrivacyView, privacy_card
+from dialogs.context import Actor, CommandHandler, Services
+from dialogs.signin import card_activity
+from storage.crypto import TokenDecryptError
+from storage.repositories import BookingRepository, GraphCallRepository, MemberRepository, TokenCacheRepository
+
+GRAPH_CALLS_SHOWN = 50
+
+
+async def privacy_view(services: Services, actor: Actor) -> PrivacyView:
+    member = await MemberRepository(services.db, actor.tenant_id).get(actor.aad_object_id)
+    fields: list[tuple[str, str]] = [("Microsoft Entra object ID", actor.aad_object_id)]
+    if member is not None:
+        fields += [
+            ("Name", member.name or "-"),
+            ("Email", member.email or "-"),
+            ("User principal name", member.user_principal_name or "-"),
+            ("Time zone", member.time_zone or "-"),
+            ("Teams user ID", member.teams_user_id or "-"),
+            ("Chat to reach you in", "stored" if member.conversation_reference else "-"),
+            ("First seen", member.first_seen_at.strftime("%Y-%m-%d %H:%M UTC") if member.first_seen_at else "-"),
+        ]
+    bookings = await BookingRepository(services.db, actor.tenant_id).list_for_member(
+        actor.aad_object_id, upcoming_only=False
+    )
+    try:
+        token_stored = (
+            await TokenCacheRepository(services.db, services.cipher, actor.tenant_id).load(actor.aad_object_id)
+        ) is not None
+    except TokenDecryptError:  # a sign-in stored under an old key still counts as stored
+        token_stored = True
+    calls = await GraphCallRepository(services.db, actor.tenant_id).list_for(actor.aad_object_id, GRAPH_CALLS_SHOWN)
+    return PrivacyView(
+        stored_fields=fields,
+        bookings=len(bookings),
+        token_stored=token_stored,
+        graph_calls=[GraphCallView(call.at, call.kind, call.reason) for call in calls],
+    )
+
+
+class PrivacyDialogs:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def privacy(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
+        await turn_context.send_activity(card_activity(privacy_card(await privacy_view(self.services, actor))))
+
+
+def commands(services: Services) -> dict[str, CommandHandler]:
+    return {"privacy": PrivacyDialogs(services).privacy}

@@ -1,0 +1,132 @@
+"""Sign-in and consent links, the encrypted token cache store, and proactive messages.
+
+A link handed to someone in Teams carries a `state` from ConsentRepository: random, single-use, valid
+for 10 minutes and bound to the tenant and the Teams user who asked. For the auth-code flow msal makes
+its own state; we send ours instead and give msal back the same value when the person returns, so one
+state value is both msal's CSRF check and our single-use record.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ConversationReference
+
+from dialogs.context import Services
+from storage.crypto import TokenCipher
+from storage.database import Database
+from storage.repositories import ConsentRepository, MemberRepository, TokenCacheRepository
+
+log = logging.getLogger(__name__)
+
+SIGN_IN_CALLBACK_PATH = "/auth/signin"
+CONSENT_CALLBACK_PATH = "/auth/consent"
+
+
+class IntegrationNotConfigured(RuntimeError):
+    """The Graph app credentials are missing, so no sign-in or token is possible."""
+
+
+class RepositoryTokenCacheStore:
+    """graph.tokens.TokenCacheStore over storage's TokenCacheRepository (encrypted at rest)."""
+
+    def __init__(self, db: Database, cipher: TokenCipher) -> None:
+        self._db = db
+        self._cipher = cipher
+
+    def _repository(self, tenant_id: str) -> TokenCacheRepository:
+        return TokenCacheRepository(self._db, self._cipher, tenant_id)
+
+    async def load(self, tenant_id: str, oid: str) -> str | None:
+        return await self._repository(tenant_id).load(oid.lower())
+
+    async def save(self, tenant_id: str, oid: str, blob: str) -> None:
+        await self._repository(tenant_id).save(oid.lower(), blob)
+
+    async def delete(self, tenant_id: str, oid: str) -> None:
+        await self._repository(tenant_id).delete(oid.lower())
+
+
+def sign_in_redirect_uri(services: Services) -> str:
+    return f"{services.settings.public_base_url.rstrip('/')}{SIGN_IN_CALLBACK_PATH}"
+
+
+def consent_redirect_uri(services: Services) -> str:
+    return f"{services.settings.public_base_url.rstrip('/')}{CONSENT_CALLBACK_PATH}"
+
+
+def _with_state(url: str, state: str) -> str:
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True) if name != "state"]
+    query.append(("state", state))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+async def start_sign_in_link(
+    services: Services,
+    tenant_id: str,
+    teams_user_id: str,
+    oid: str,
+    purpose: str,
+    login_hint: str | None,
+    payload: dict[str, Any] | None = None,
+) -> str:
+    """A sign-in URL (auth code + PKCE) for this Teams user, remembered under a fresh single-use state."""
+    if services.delegated_auth is None:
+        raise IntegrationNotConfigured("no delegated sign-in configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
+    started = await services.delegated_auth.start_sign_in(tenant_id, sign_in_redirect_uri(services), login_hint)
+    state = await ConsentRepository(services.db).create(
+        tenant_id, teams_user_id, oid, purpose, {**(payload or {}), "flow": started.flow}
+    )
+    return _with_state(started.auth_url, state)
+
+
+def flow_for_state(payload: dict[str, Any], state: str) -> dict[str, Any]:
+    """The stored msal flow, answering to the state we put in the link instead of msal's own."""
+    flow = dict(payload["flow"])
+    flow["msal"] = {**flow["msal"], "state": state}
+    return flow
+
+
+async def consent_link(
+    services: Services, tenant_id: str, teams_user_id: str | None, oid: str, payload: dict[str, Any]
+) -> str:
+    """The admin-consent URL for the tenant, remembered under a fresh single-use state."""
+    if services.app_tokens is None:
+        raise IntegrationNotConfigured("no Graph app credentials configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
+    state = await ConsentRepository(services.db).create(tenant_id, teams_user_id, oid, "admin_consent", payload)
+    return services.app_tokens.admin_consent_url(tenant_id, consent_redirect_uri(services), state)
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    # bot.py imports the dialogs, so its card helper is looked up when a card is actually sent.
+    from bot import card_message
+
+    return card_message(card)
+
+
+async def notify_member(
+    services: Services, tenant_id: str, oid: str, text: str | None = None, card: dict[str, Any] | None = None
+) -> bool:
+    """Sends a proactive message to the person's last conversation with the bot; False if impossible."""
+    member = await MemberRepository(services.db, tenant_id).get(oid)
+    if member is None or not member.conversation_reference:
+        log.warning("no conversation reference for a member of tenant %s; proactive message dropped", tenant_id)
+        return False
+    reference = ConversationReference().deserialize(member.conversation_reference)
+
+    async def send(turn_context: TurnContext) -> None:
+        if card is not None:
+            await turn_context.send_activity(card_activity(card))
+        if text:
+            await turn_context.send_activity(text)
+
+    try:
+        await services.adapter.continue_conversation(reference, send, services.settings.app_id or None)
+    except Exception as exc:  # the Bot Connector being unreachable must not fail the web callback
+        log.warning("proactive message to a member of tenant %s failed: %s", tenant_id, type(exc).__name__)
+        return False
+    return True

@@ -1,0 +1,103 @@
+"""The test levers over HTTP, for an emulator running in another process (`python -m emulator`).
+
+Everything under /_emulator/ bypasses faults and the call log. There is no authentication: the
+emulator is a local development tool and listens on 127.0.0.1 only.
+
+    GET    /_emulator/calls                 the call log as JSON
+    DELETE /_emulator/calls                 clear it
+    PUT    /_emulator/faults                replace the fault configuration (same JSON as --faults)
+    POST   /_emulator/sign-in-as            {"oid": "...", "decline": false}  (oid null: show the page)
+    POST   /_emulator/expire-tokens         every access token issued so far stops working
+    POST   /_emulator/busy                  {"email", "start", "end", "status"} (ISO 8601 with offsets)
+    POST   /_emulator/respond               {"email", "event_id", "response"}
+    POST   /_emulator/admin-consent         {"tenant": "...", "granted": true}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from emulator.faults import FaultConfig
+
+if TYPE_CHECKING:
+    from emulator.server import Emulator
+
+CONTROL_PREFIX = "/_emulator/"
+
+
+def add_control_routes(app: web.Application, emulator: Emulator) -> None:
+    async def body(request: web.Request) -> dict[str, Any]:
+        try:
+            parsed = await request.json()
+        except ValueError as exc:
+            raise web.HTTPBadRequest(text="a JSON object is required") from exc
+        if not isinstance(parsed, dict):
+            raise web.HTTPBadRequest(text="a JSON object is required")
+        return parsed
+
+    def done(**extra: Any) -> web.Response:
+        return web.json_response({"ok": True, **extra})
+
+    async def list_calls(request: web.Request) -> web.Response:
+        return web.json_response([{**asdict(c), "at": c.at.isoformat()} for c in emulator.calls])
+
+    async def clear_calls(request: web.Request) -> web.Response:
+        emulator.clear_calls()
+        return done()
+
+    async def put_faults(request: web.Request) -> web.Response:
+        emulator.faults.replace_with(FaultConfig.from_dict(await body(request)))
+        return done()
+
+    async def sign_in_as(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            emulator.sign_in_as(raw.get("oid"), decline=bool(raw.get("decline", False)))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"no such person: {exc}") from exc
+        return done()
+
+    async def expire_tokens(request: web.Request) -> web.Response:
+        emulator.expire_tokens()
+        return done()
+
+    async def add_busy(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            event = emulator.add_busy(raw["email"], datetime.fromisoformat(raw["start"]),
+                                      datetime.fromisoformat(raw["end"]), raw.get("status", "busy"))
+        except (KeyError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=f"bad busy request: {exc}") from exc
+        return done(id=event.id)
+
+    async def respond(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            emulator.respond(raw["email"], raw["event_id"], raw["response"])
+        except (KeyError, ValueError) as exc:
+            raise web.HTTPBadRequest(text=f"bad response request: {exc}") from exc
+        return done()
+
+    async def admin_consent(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            if raw.get("granted", True):
+                emulator.grant_admin_consent(raw["tenant"])
+            else:
+                emulator.revoke_admin_consent(raw["tenant"])
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"no such tenant: {exc}") from exc
+        return done()
+
+    app.router.add_get(CONTROL_PREFIX + "calls", list_calls)
+    app.router.add_delete(CONTROL_PREFIX + "calls", clear_calls)
+    app.router.add_put(CONTROL_PREFIX + "faults", put_faults)
+    app.router.add_post(CONTROL_PREFIX + "sign-in-as", sign_in_as)
+    app.router.add_post(CONTROL_PREFIX + "expire-tokens", expire_tokens)
+    app.router.add_post(CONTROL_PREFIX + "busy", add_busy)
+    app.router.add_post(CONTROL_PREFIX + "respond", respond)
+    app.router.add_post(CONTROL_PREFIX + "admin-consent", admin_consent)

@@ -1,0 +1,425 @@
+"""The slot finder: everyone's availability -> ranked meeting times, or an honest reason for none.
+
+Pure logic. All instants are aware UTC; each person's working hours are applied in their own zone
+with zoneinfo's rules, so DST changes and half-hour zones need no special cases here.
+
+`people[0]` is the organizer ("you" in the texts); the others are attendees.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from scheduling.display import day_label, local_label, tz_abbrev
+from scheduling.intervals import Interval, has_stretch, intersect, merge, subtract
+from scheduling.model import Availability, FreeBusyStatus
+from scheduling.zones import WorkingDay, as_utc, working_days
+
+# Outlook's own reading of showAs: tentative and out-of-office keep time, working-elsewhere
+# does not. Busy and unknown items always block; free items never do.
+DEFAULT_BLOCKING: frozenset[FreeBusyStatus] = frozenset(
+    {FreeBusyStatus.TENTATIVE, FreeBusyStatus.BUSY, FreeBusyStatus.OOF, FreeBusyStatus.UNKNOWN}
+)
+
+# A slot that starts or ends within this distance of someone's day start/end is "at the edge".
+EDGE_MARGIN = timedelta(minutes=30)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def blocking_statuses(
+    *, tentative: bool = True, out_of_office: bool = True, working_elsewhere: bool = False
+) -> frozenset[FreeBusyStatus]:
+    """The statuses that keep time, from a tenant's settings. Busy and unknown always block."""
+    statuses = {FreeBusyStatus.BUSY, FreeBusyStatus.UNKNOWN}
+    if tentative:
+        statuses.add(FreeBusyStatus.TENTATIVE)
+    if out_of_office:
+        statuses.add(FreeBusyStatus.OOF)
+    if working_elsewhere:
+        statuses.add(FreeBusyStatus.WORKING_ELSEWHERE)
+    return frozenset(statuses)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlotRequest:
+    """What to look for. Datetimes may be given in any zone; they are kept in UTC."""
+
+    duration: timedelta
+    window_start: datetime
+    window_end: datetime
+    now: datetime
+    step: timedelta = timedelta(minutes=15)
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+    minimum_notice: timedelta = timedelta(0)
+    max_results: int = 5
+    blocking: frozenset[FreeBusyStatus] = DEFAULT_BLOCKING
+
+    def __post_init__(self) -> None:
+        for name in ("window_start", "window_end", "now"):
+            object.__setattr__(self, name, as_utc(name, getattr(self, name)))
+        if self.duration <= timedelta(0):
+            raise ValueError("duration must be positive")
+        if self.step <= timedelta(0):
+            raise ValueError("step must be positive")
+        if min(self.buffer_before, self.buffer_after, self.minimum_notice) < timedelta(0):
+            raise ValueError("buffers and minimum notice cannot be negative")
+        if self.max_results < 1:
+            raise ValueError("max_results must be at least 1")
+        # Free never blocks, whatever the configuration says.
+        object.__setattr__(self, "blocking", frozenset(self.blocking) - {FreeBusyStatus.FREE})
+
+    @property
+    def earliest_start(self) -> datetime:
+        """The first moment a meeting may start: the window start, or now plus the notice."""
+        return max(self.window_start, self.now + self.minimum_notice)
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A suggestion as one person reads it on their own clock."""
+
+    email: str
+    start_local: datetime
+    end_local: datetime
+    tz_abbrev: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    start: datetime
+    end: datetime
+    score: float
+    reasons: tuple[str, ...]
+    verified: bool
+    local_times: tuple[LocalTime, ...]
+    # Whose calendars could not be read, so the slot is only known to fit their working hours.
+    unverified_people: tuple[str, ...] = ()
+
+
+class NoSlotReason(enum.Enum):
+    NO_WORKING_HOURS_OVERLAP = "no_working_hours_overlap"
+    ORGANIZER_UNAVAILABLE = "organizer_unavailable"
+    ATTENDEE_OUT_OF_OFFICE = "attendee_out_of_office"
+    ATTENDEE_BUSY = "attendee_busy"
+    # Each side has free time, but never the same time (or not on the slot grid).
+    NO_COMMON_FREE_TIME = "no_common_free_time"
+    WINDOW_IN_PAST = "window_in_past"
+    WINDOW_TOO_SHORT = "window_too_short"
+
+
+def describe_no_slot(reason: NoSlotReason, person_name: str | None = None, until: date | None = None) -> str:
+    """Plain words for a reason, naming the attendee it concerns when there is one."""
+    name = person_name or "the other person"
+    if reason is NoSlotReason.NO_WORKING_HOURS_OVERLAP:
+        if person_name:
+            return f"Your working hours and {person_name}'s do not overlap in this window."
+        return "There are no shared working hours in this window."
+    if reason is NoSlotReason.ORGANIZER_UNAVAILABLE:
+        return "Your calendar has no free time long enough in this window."
+    if reason is NoSlotReason.ATTENDEE_OUT_OF_OFFICE:
+        if until is not None:
+            return f"{name} is out of office until {day_label(until)}."
+        return f"{name} is out of office for this whole window."
+    if reason is NoSlotReason.ATTENDEE_BUSY:
+        return f"{name}'s calendar has no free time long enough in this window."
+    if reason is NoSlotReason.NO_COMMON_FREE_TIME:
+        return f"You and {name} both have free time in this window, but never at the same time for long enough."
+    if reason is NoSlotReason.WINDOW_IN_PAST:
+        return "This window has already passed (or starts sooner than the minimum notice allows)."
+    return "This window is shorter than the meeting."
+
+
+@dataclass(frozen=True)
+class SlotSearchResult:
+    suggestions: list[Suggestion]
+    no_slot_reason: NoSlotReason | None
+    next_offset: int | None
+    # The attendee the reason is about (email), and for out-of-office the last local day they are out.
+    no_slot_person: str | None = None
+    out_of_office_until: date | None = None
+    total: int = 0
+
+    def no_slot_message(self, names: Mapping[str, str] | None = None) -> str | None:
+        """The reason in plain words; `names` maps emails to display names."""
+        if self.no_slot_reason is None:
+            return None
+        person_name = None
+        if self.no_slot_person is not None:
+            person_name = (names or {}).get(self.no_slot_person, self.no_slot_person)
+        return describe_no_slot(self.no_slot_reason, person_name, self.out_of_office_until)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Person:
+    availability: Availability
+    days: list[WorkingDay]
+    pieces: list[tuple[datetime, datetime, WorkingDay]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.pieces = [(start, end, day) for day in self.days for start, end in day.pieces]
+        self._piece_starts = [start for start, _, _ in self.pieces]
+
+    def day_containing(self, start: datetime, end: datetime) -> WorkingDay | None:
+        index = bisect.bisect_right(self._piece_starts, start) - 1
+        if index >= 0 and self.pieces[index][1] >= end:
+            return self.pieces[index][2]
+        return None
+
+    def working(self) -> list[Interval]:
+        return [(start, end) for start, end, _ in self.pieces]
+
+
+def _blocked(people: Sequence[Availability], request: SlotRequest, *, buffered: bool = True) -> list[Interval]:
+    """Blocking items of people whose calendars were read, widened by the buffers, merged.
+
+    A slot [s, e) with buffers clashes with an item [b, c) when s - before < c and e + after > b,
+    which is the same as [s, e) overlapping [b - after, c + before).
+    """
+    before = request.buffer_before if buffered else timedelta(0)
+    after = request.buffer_after if buffered else timedelta(0)
+    return merge(
+        (block.start - after, block.end + before)
+        for person in people
+        if person.known
+        for block in person.busy
+        if block.status in request.blocking
+    )
+
+
+def _grid_starts(free: list[Interval], duration: timedelta, step: timedelta) -> list[datetime]:
+    """Start times on the UTC step grid (multiples of `step` since the epoch) that fit in `free`."""
+    starts: list[datetime] = []
+    for start, end in free:
+        steps_from_epoch = -((_EPOCH - start) // step)  # ceiling division
+        candidate = _EPOCH + steps_from_epoch * step
+        while candidate + duration <= end:
+            starts.append(candidate)
+            candidate += step
+    return starts
+
+
+def _owner(index: int, people: Sequence[Availability]) -> str:
+    if index == 0:
+        return "your"
+    if len(people) == 2:
+        return "their"
+    return f"{people[index].email}'s"
+
+
+def _inside_phrase(count: int) -> str:
+    if count == 1:
+        return "inside your working day"
+    if count == 2:
+        return "inside both working days"
+    return "inside everyone's working day"
+
+
+def _edge_phrase(count: int) -> str:
+    if count == 1:
+        return "not at the edge of your day"
+    if count == 2:
+        return "not at the edge of either day"
+    return "not at the edge of anyone's day"
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    start: datetime
+    score: float
+    comfortable: bool
+    edge_reasons: tuple[str, ...]
+
+
+def _rank(starts: list[datetime], persons: list[_Person], request: SlotRequest) -> list[_Ranked]:
+    """Scores in (0, 1]: every slot away from all day edges beats every slot at an edge;
+    inside each group, earlier beats later."""
+    people = [person.availability for person in persons]
+    earliest = request.earliest_start
+    span = request.window_end - earliest
+    ranked: list[_Ranked] = []
+    for start in starts:
+        end = start + request.duration
+        edge_reasons: list[str] = []
+        for index, person in enumerate(persons):
+            day = person.day_containing(start, end)
+            if day is None:  # cannot happen for a start taken from the shared working time
+                raise AssertionError("slot outside a working day")
+            if start - day.start < EDGE_MARGIN:
+                edge_reasons.append(f"in the first 30 minutes of {_owner(index, people)} day")
+            if day.end - end < EDGE_MARGIN:
+                edge_reasons.append(f"in the last 30 minutes of {_owner(index, people)} day")
+        comfortable = not edge_reasons
+        earliness = 1 - (start - earliest) / span  # in (0, 1]: the slot ends inside the window
+        score = round((int(comfortable) + earliness) / 2, 6)
+        ranked.append(_Ranked(start, score, comfortable, tuple(edge_reasons)))
+    ranked.sort(key=lambda item: (-item.score, item.start))
+    return ranked
+
+
+def _suggestion(item: _Ranked, persons: list[_Person], request: SlotRequest, reasons: list[str]) -> Suggestion:
+    end = item.start + request.duration
+    local_times = []
+    for person in persons:
+        tz = person.availability.zone()
+        start_local, end_local = item.start.astimezone(tz), end.astimezone(tz)
+        local_times.append(
+            LocalTime(
+                email=person.availability.email,
+                start_local=start_local,
+                end_local=end_local,
+                tz_abbrev=tz_abbrev(start_local),
+                label=local_label(item.start, end, tz),
+            )
+        )
+    unverified = tuple(person.availability.email for person in persons if not person.availability.known)
+    return Suggestion(
+        start=item.start,
+        end=end,
+        score=item.score,
+        reasons=tuple(reasons),
+        verified=not unverified,
+        local_times=tuple(local_times),
+        unverified_people=unverified,
+    )
+
+
+def _reasons_for(item: _Ranked, best: _Ranked, earliest_start: datetime, count: int) -> list[str]:
+    reasons = [_inside_phrase(count)]
+    if item.comfortable:
+        reasons.append(_edge_phrase(count))
+    else:
+        reasons.extend(item.edge_reasons)
+    if item.start == earliest_start:
+        reasons.append("earliest")
+    elif item.comfortable and item is best:
+        reasons.append("earliest away from the day edges")
+    return reasons
+
+
+def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0) -> SlotSearchResult:
+    """Ranked meeting times for everyone in `people` (organizer first).
+
+    `offset` pages through the same ranking ("More times"): the result's `next_offset` is the
+    offset for the next page, or None when there is none.
+    """
+    if not people:
+        raise ValueError("find_slots needs at least the organizer")
+    if offset < 0:
+        raise ValueError("offset cannot be negative")
+    earliest = request.earliest_start
+    if request.window_end <= earliest:
+        return SlotSearchResult([], NoSlotReason.WINDOW_IN_PAST, None)
+    if request.window_end - earliest < request.duration:
+        return SlotSearchResult([], NoSlotReason.WINDOW_TOO_SHORT, None)
+
+    persons = [
+        _Person(person, working_days(person.effective_working_hours(), earliest, request.window_end))
+        for person in people
+    ]
+    shared: list[Interval] = [(earliest, request.window_end)]
+    for person in persons:
+        shared = intersect(shared, person.working())
+    free = subtract(shared, _blocked(people, request))
+    ranked = _rank(_grid_starts(free, request.duration, request.step), persons, request)
+    if not ranked:
+        return _explain_no_slot(request, persons, shared)
+
+    page = ranked[offset : offset + request.max_results]
+    earliest_start = min(item.start for item in ranked)
+    suggestions = [
+        _suggestion(item, persons, request, _reasons_for(item, ranked[0], earliest_start, len(people)))
+        for item in page
+    ]
+    next_offset = offset + len(page) if offset + len(page) < len(ranked) else None
+    return SlotSearchResult(suggestions, None, next_offset, total=len(ranked))
+
+
+def _explain_no_slot(request: SlotRequest, persons: list[_Person], shared: list[Interval]) -> SlotSearchResult:
+    """Why nothing fits, judged from the data in order of what the user can act on."""
+    window: list[Interval] = [(request.earliest_start, request.window_end)]
+    duration = request.duration
+    organizer, attendees = persons[0], persons[1:]
+
+    if not has_stretch(shared, duration):
+        organizer_hours = intersect(window, organizer.working())
+        for attendee in attendees:
+            if not has_stretch(intersect(organizer_hours, attendee.working()), duration):
+                return SlotSearchResult(
+                    [], NoSlotReason.NO_WORKING_HOURS_OVERLAP, None, no_slot_person=attendee.availability.email
+                )
+        return SlotSearchResult([], NoSlotReason.NO_WORKING_HOURS_OVERLAP, None)
+
+    if FreeBusyStatus.OOF in request.blocking:
+        for attendee in attendees:
+            if not attendee.availability.known:
+                continue
+            out = merge(
+                (block.start, block.end)
+                for block in attendee.availability.busy
+                if block.status is FreeBusyStatus.OOF
+            )
+            if out and not has_stretch(subtract(shared, out), duration):
+                return SlotSearchResult(
+                    [],
+                    NoSlotReason.ATTENDEE_OUT_OF_OFFICE,
+                    None,
+                    no_slot_person=attendee.availability.email,
+                    out_of_office_until=_last_day_out(out, shared, attendee),
+                )
+
+    if not has_stretch(subtract(shared, _blocked([organizer.availability], request)), duration):
+        return SlotSearchResult([], NoSlotReason.ORGANIZER_UNAVAILABLE, None)
+    for attendee in attendees:
+        if not has_stretch(subtract(shared, _blocked([attendee.availability], request)), duration):
+            return SlotSearchResult(
+                [], NoSlotReason.ATTENDEE_BUSY, None, no_slot_person=attendee.availability.email
+            )
+    first_attendee = attendees[0].availability.email if attendees else None
+    return SlotSearchResult([], NoSlotReason.NO_COMMON_FREE_TIME, None, no_slot_person=first_attendee)
+
+
+def _last_day_out(out: list[Interval], shared: list[Interval], attendee: _Person) -> date:
+    """The attendee's local date on which the absence covering the window's last shared hour ends.
+
+    An all-day absence ends at local midnight; the day before that midnight is the last day out.
+    """
+    last_moment = shared[-1][1] - timedelta(microseconds=1)
+    started = [interval for interval in out if interval[0] <= last_moment]
+    covering = started[-1] if started else out[-1]
+    return (covering[1] - timedelta(microseconds=1)).astimezone(attendee.availability.zone()).date()
+
+
+def is_slot_still_free(
+    start: datetime,
+    end: datetime,
+    people: list[Availability],
+    blocking: frozenset[FreeBusyStatus] = DEFAULT_BLOCKING,
+    *,
+    buffer_before: timedelta = timedelta(0),
+    buffer_after: timedelta = timedelta(0),
+) -> bool:
+    """The re-check just before booking, on freshly read availability.
+
+    False when any blocking item (widened by the buffers) overlaps [start, end), and also when
+    someone's calendar could not be read: unknown never counts as free.
+    """
+    start = as_utc("start", start)
+    end = as_utc("end", end)
+    blocking = frozenset(blocking) - {FreeBusyStatus.FREE}
+    for person in people:
+        if not person.known:
+            return False
+        for block in person.busy:
+            if block.status in blocking and block.start - buffer_after < end and block.end + buffer_before > start:
+                return False
+    return True

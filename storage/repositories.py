@@ -1,0 +1,563 @@
+"""Repositories: the only way the rest of the bot reads and writes its tables.
+
+Each repository except ConsentRepository is built for one tenant and filters every statement by
+that tenant, so a tenant's rows cannot be seen or changed through another tenant's repository.
+They return frozen dataclasses, never ORM objects, so nothing outside storage/ holds a session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.crypto import TokenCipher
+from storage.database import Database, affected_rows
+from storage.models import (
+    BOOKING_STATUSES,
+    CONSENT_PURPOSES,
+    TENANT_MODES,
+    Base,
+    Booking,
+    ConsentRequest,
+    GraphCall,
+    Member,
+    Tenant,
+    TokenCache,
+    utc_now,
+)
+
+logger = logging.getLogger(__name__)
+
+CONSENT_TTL = timedelta(minutes=10)
+# Error texts come from Graph/Entra responses; keep the stored copy bounded.
+_MAX_ERROR_TEXT = 2000
+
+
+class RecordNotFound(LookupError):
+    """No such row for this tenant."""
+
+
+class BookingStateError(Exception):
+    """The booking's status does not allow the requested change (e.g. confirming a cancelled one)."""
+
+
+class ConsentStateError(Exception):
+    """A consent/sign-in state parameter that cannot be used; `reason` says why."""
+
+    def __init__(self, reason: Literal["unknown", "expired", "replayed"]) -> None:
+        super().__init__(f"sign-in state is {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    tenant_id: str
+    mode: str | None
+    security_group_id: str | None
+    enabled: bool
+    enabled_at: datetime | None
+    consented_by_oid: str | None
+    consented_by_name: str | None
+    admin_oid: str | None
+    last_error: str | None
+    last_error_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """A person the bot has met. On upsert, None means "not known now" and keeps the stored value."""
+
+    tenant_id: str
+    aad_object_id: str
+    teams_user_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    user_principal_name: str | None = None
+    time_zone: str | None = None
+    conversation_reference: dict[str, Any] | None = field(default=None, hash=False)
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BookingRecord:
+    id: str
+    tenant_id: str
+    organizer_oid: str
+    attendee_oid: str
+    start_utc: datetime
+    end_utc: datetime
+    subject: str
+    idempotency_key: str
+    transaction_id: str | None
+    status: str
+    failure_reason: str | None
+    event_id: str | None
+    join_url: str | None
+    web_link: str | None
+    card_activity_id: str | None
+    conversation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    state: str
+    tenant_id: str
+    teams_user_id: str | None
+    aad_object_id: str | None
+    purpose: str
+    payload: dict[str, Any] = field(hash=False)
+    created_at: datetime
+    expires_at: datetime
+    consumed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class GraphCallRecord:
+    id: int
+    tenant_id: str
+    subject_oid: str
+    kind: str
+    reason: str | None
+    at: datetime
+
+
+RecordT = TypeVar("RecordT")
+
+
+def _to_record(record_type: type[RecordT], row: Base) -> RecordT:
+    """Copies the ORM row's columns into the record dataclass of the same field names."""
+    names = [f.name for f in dataclasses.fields(record_type)]  # type: ignore[arg-type]
+    return record_type(**{name: getattr(row, name) for name in names})
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+
+
+class _TenantScoped:
+    def __init__(self, db: Database, tenant_id: str) -> None:
+        if not tenant_id or not tenant_id.strip():
+            raise ValueError("a tenant id is required")
+        self._db = db
+        # Tenant ids are GUIDs; one spelling keeps a tenant's rows together whatever the caller got.
+        self.tenant_id = tenant_id.strip().lower()
+
+
+class TenantRepository(_TenantScoped):
+    async def get(self) -> TenantRecord | None:
+        async with self._db.session() as session:
+            row = await session.get(Tenant, self.tenant_id)
+            return _to_record(TenantRecord, row) if row else None
+
+    async def save_setup(self, mode: str, security_group_id: str | None, admin_oid: str) -> TenantRecord:
+        """Records the admin's setup choices (connection mode and optional security group)."""
+        if mode not in TENANT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(TENANT_MODES)}, got {mode!r}")
+        return await self._save(mode=mode, security_group_id=security_group_id, admin_oid=admin_oid)
+
+    async def enable(self, consented_by_oid: str, consented_by_name: str | None) -> TenantRecord:
+        return await self._save(
+            enabled=True,
+            enabled_at=utc_now(),
+            consented_by_oid=consented_by_oid,
+            consented_by_name=consented_by_name,
+        )
+
+    async def disable(self) -> TenantRecord:
+        return await self._save(enabled=False)
+
+    async def record_error(self, text: str) -> TenantRecord:
+        return await self._save(last_error=text[:_MAX_ERROR_TEXT], last_error_at=utc_now())
+
+    async def counts(self) -> tuple[int, int]:
+        """(members seen, bookings made) for this tenant."""
+        async with self._db.session() as session:
+            members = await session.scalar(
+                select(func.count()).select_from(Member).where(Member.tenant_id == self.tenant_id)
+            )
+            bookings = await session.scalar(
+                select(func.count()).select_from(Booking).where(Booking.tenant_id == self.tenant_id)
+            )
+        return int(members or 0), int(bookings or 0)
+
+    async def _save(self, **changes: Any) -> TenantRecord:
+        """Creates the tenant row if needed and sets `changes`, atomically, then returns the row."""
+        now = utc_now()
+        values = {"tenant_id": self.tenant_id, "created_at": now, "updated_at": now, **changes}
+        statement = self._db.upsert(Tenant, values, ["tenant_id"], [*changes, "updated_at"])
+        async with self._db.session() as session:
+            await session.execute(statement)
+            row = await session.get(Tenant, self.tenant_id, populate_existing=True)
+            assert row is not None  # just written in this transaction
+            return _to_record(TenantRecord, row)
+
+
+_MEMBER_PROFILE_FIELDS = (
+    "teams_user_id",
+    "name",
+    "email",
+    "user_principal_name",
+    "time_zone",
+    "conversation_reference",
+)
+
+
+class MemberRepository(_TenantScoped):
+    async def upsert(self, member: MemberRecord) -> MemberRecord:
+        """Inserts or updates the member; last_seen_at becomes now, first_seen_at is kept."""
+        if member.tenant_id.strip().lower() != self.tenant_id:
+            raise ValueError("member belongs to another tenant than this repository")
+        known = {
+            name: getattr(member, name) for name in _MEMBER_PROFILE_FIELDS if getattr(member, name) is not None
+        }
+        now = utc_now()
+        values = {
+            "tenant_id": self.tenant_id,
+            "aad_object_id": member.aad_object_id,
+            "first_seen_at": now,
+            "last_seen_at": now,
+            **known,
+        }
+        statement = self._db.upsert(Member, values, ["tenant_id", "aad_object_id"], [*known, "last_seen_at"])
+        async with self._db.session() as session:
+            await session.execute(statement)
+            row = await session.get(Member, (self.tenant_id, member.aad_object_id), populate_existing=True)
+            assert row is not None  # just written in this transaction
+            return _to_record(MemberRecord, row)
+
+    async def get(self, aad_object_id: str) -> MemberRecord | None:
+        return await self._one(Member.aad_object_id == aad_object_id)
+
+    async def get_by_teams_id(self, teams_user_id: str) -> MemberRecord | None:
+        return await self._one(Member.teams_user_id == teams_user_id)
+
+    async def search(self, text: str, limit: int = 20) -> list[MemberRecord]:
+        """Members whose name, email or UPN contains `text`, ignoring case, ordered by name."""
+        needle = text.strip().lower()
+        condition: ColumnElement[bool] | None = None
+        if needle:
+            condition = or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (Member.name, Member.email, Member.user_principal_name)
+                )
+            )
+        return await self._many(condition, limit)
+
+    async def list_all(self) -> list[MemberRecord]:
+        return await self._many(None, None)
+
+    async def _one(self, condition: ColumnElement[bool]) -> MemberRecord | None:
+        async with self._db.session() as session:
+            row = await session.scalar(
+                select(Member).where(Member.tenant_id == self.tenant_id, condition).limit(1)
+            )
+            return _to_record(MemberRecord, row) if row else None
+
+    async def _many(self, condition: ColumnElement[bool] | None, limit: int | None) -> list[MemberRecord]:
+        query = select(Member).where(Member.tenant_id == self.tenant_id)
+        if condition is not None:
+            query = query.where(condition)
+        # NULL names sort differently per backend; fall back to the address so order is the same.
+        sort_name = func.lower(func.coalesce(Member.name, Member.email, Member.user_principal_name, ""))
+        query = query.order_by(sort_name, Member.aad_object_id).limit(limit)
+        async with self._db.session() as session:
+            return [_to_record(MemberRecord, row) for row in await session.scalars(query)]
+
+
+_ACTIVE_BOOKING = ("reserved", "confirmed")
+
+
+class BookingRepository(_TenantScoped):
+    async def reserve(
+        self,
+        organizer_oid: str,
+        attendee_oid: str,
+        start: datetime,
+        end: datetime,
+        subject: str,
+        idempotency_key: str,
+        transaction_id: str | None = None,
+        conversation_id: str | None = None,
+        card_activity_id: str | None = None,
+    ) -> tuple[BookingRecord, bool]:
+        """Reserves a booking row before the event is created in Graph.
+
+        Returns (booking, created). The same idempotency key again (a double click, a retried
+        request, a concurrent duplicate) returns the first booking with created=False.
+        """
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        if end <= start:
+            raise ValueError("a booking must end after it starts")
+        if not idempotency_key:
+            raise ValueError("an idempotency key is required")
+        now = utc_now()
+        row = Booking(
+            id=str(uuid.uuid4()),
+            tenant_id=self.tenant_id,
+            organizer_oid=organizer_oid,
+            attendee_oid=attendee_oid,
+            start_utc=start,
+            end_utc=end,
+            subject=subject,
+            idempotency_key=idempotency_key,
+            transaction_id=transaction_id,
+            status="reserved",
+            conversation_id=conversation_id,
+            card_activity_id=card_activity_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with self._db.session() as session:
+                session.add(row)
+                await session.flush()
+                created = _to_record(BookingRecord, row)
+            return created, True
+        except IntegrityError:
+            # The unique (tenant, idempotency key) constraint decides races: whoever lost reads the winner.
+            existing = await self._one(Booking.idempotency_key == idempotency_key)
+            if existing is None:
+                raise
+            logger.info("booking %s reused for a repeated idempotency key", existing.id)
+            return existing, False
+
+    async def confirm(self, booking_id: str, event_id: str, join_url: str | None, web_link: str | None
+                      ) -> BookingRecord:
+        """Marks the booking confirmed with the created event's details (allowed unless cancelled)."""
+        return await self._transition(
+            booking_id,
+            ("reserved", "failed", "confirmed"),
+            status="confirmed",
+            event_id=event_id,
+            join_url=join_url,
+            web_link=web_link,
+            failure_reason=None,
+        )
+
+    async def mark_failed(self, booking_id: str, reason: str) -> BookingRecord:
+        """Records that creating the event failed; a confirmed or cancelled booking stays as it is."""
+        return await self._transition(
+            booking_id, ("reserved", "failed"), status="failed", failure_reason=reason[:_MAX_ERROR_TEXT]
+        )
+
+    async def cancel(self, booking_id: str) -> BookingRecord:
+        return await self._transition(booking_id, BOOKING_STATUSES, status="cancelled")
+
+    async def set_card_activity(self, booking_id: str, activity_id: str, conversation_id: str) -> BookingRecord:
+        """Remembers which card shows this booking, so it can be updated in place later."""
+        return await self._transition(
+            booking_id, BOOKING_STATUSES, card_activity_id=activity_id, conversation_id=conversation_id
+        )
+
+    async def get(self, booking_id: str) -> BookingRecord | None:
+        return await self._one(Booking.id == booking_id)
+
+    async def list_for_member(
+        self, oid: str, upcoming_only: bool = True, now: datetime | None = None
+    ) -> list[BookingRecord]:
+        """Bookings the person organizes or attends: upcoming ones first (soonest first), then
+        past ones (most recent first). upcoming_only keeps reserved/confirmed ones not yet over."""
+        now = now or utc_now()
+        query = select(Booking).where(
+            Booking.tenant_id == self.tenant_id, or_(Booking.organizer_oid == oid, Booking.attendee_oid == oid)
+        )
+        if upcoming_only:
+            query = query.where(Booking.end_utc > now, Booking.status.in_(_ACTIVE_BOOKING))
+        async with self._db.session() as session:
+            bookings = [_to_record(BookingRecord, row) for row in await session.scalars(query)]
+        upcoming = sorted((b for b in bookings if b.end_utc > now), key=lambda b: b.start_utc)
+        past = sorted((b for b in bookings if b.end_utc <= now), key=lambda b: b.start_utc, reverse=True)
+        return upcoming + past
+
+    async def list_all(self) -> list[BookingRecord]:
+        """Every booking of the tenant, by start time."""
+        query = (
+            select(Booking).where(Booking.tenant_id == self.tenant_id).order_by(Booking.start_utc, Booking.id)
+        )
+        async with self._db.session() as session:
+            return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
+
+    async def _one(self, condition: ColumnElement[bool]) -> BookingRecord | None:
+        async with self._db.session() as session:
+            row = await session.scalar(select(Booking).where(Booking.tenant_id == self.tenant_id, condition))
+            return _to_record(BookingRecord, row) if row else None
+
+    async def _transition(
+        self, booking_id: str, allowed_from: Sequence[str], **changes: Any
+    ) -> BookingRecord:
+        """Applies `changes` only while the status is one of `allowed_from`, in one conditional UPDATE."""
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(Booking)
+                .where(
+                    Booking.tenant_id == self.tenant_id,
+                    Booking.id == booking_id,
+                    Booking.status.in_(allowed_from),
+                )
+                .values(**changes, updated_at=utc_now())
+            )
+            row = await session.get(Booking, booking_id, populate_existing=True)
+            current = _to_record(BookingRecord, row) if row and row.tenant_id == self.tenant_id else None
+        if current is None:
+            raise RecordNotFound(f"no booking {booking_id} in this tenant")
+        if affected_rows(result) != 1:
+            raise BookingStateError(f"booking {booking_id} is {current.status}; that change is not allowed")
+        return current
+
+
+class ConsentRepository:
+    """Short-lived, single-use `state` values for admin-consent and sign-in redirects.
+
+    Global by state (the redirect arrives without a tenant we can trust yet); each row names its tenant.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        tenant_id: str,
+        teams_user_id: str | None,
+        aad_object_id: str | None,
+        purpose: str,
+        payload: dict[str, Any] | None = None,
+        ttl: timedelta = CONSENT_TTL,
+        now: datetime | None = None,
+    ) -> str:
+        """Stores a new request and returns its state: 32 random bytes, URL-safe, unguessable."""
+        if purpose not in CONSENT_PURPOSES:
+            raise ValueError(f"purpose must be one of {', '.join(CONSENT_PURPOSES)}, got {purpose!r}")
+        now = now or utc_now()
+        state = secrets.token_urlsafe(32)
+        async with self._db.session() as session:
+            session.add(
+                ConsentRequest(
+                    state=state,
+                    tenant_id=tenant_id.strip().lower(),
+                    teams_user_id=teams_user_id,
+                    aad_object_id=aad_object_id,
+                    purpose=purpose,
+                    payload=payload or {},
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+            )
+        return state
+
+    async def consume(self, state: str, now: datetime | None = None) -> ConsentRecord:
+        """Returns the request and marks it used; raises ConsentStateError if unknown, expired or used.
+
+        The conditional UPDATE makes this single-use even when two redirects race: only one matches.
+        """
+        now = now or utc_now()
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(ConsentRequest)
+                .where(
+                    ConsentRequest.state == state,
+                    ConsentRequest.consumed_at.is_(None),
+                    ConsentRequest.expires_at > now,
+                )
+                .values(consumed_at=now)
+            )
+            row = await session.get(ConsentRequest, state, populate_existing=True)
+            if affected_rows(result) == 1 and row is not None:
+                return _to_record(ConsentRecord, row)
+        if row is None:
+            raise ConsentStateError("unknown")
+        if row.consumed_at is not None:
+            raise ConsentStateError("replayed")
+        raise ConsentStateError("expired")
+
+    async def delete_expired(self, now: datetime | None = None) -> int:
+        """Housekeeping: removes requests past their expiry; returns how many."""
+        async with self._db.session() as session:
+            result = await session.execute(
+                delete(ConsentRequest).where(ConsentRequest.expires_at <= (now or utc_now()))
+            )
+        return affected_rows(result)
+
+
+class TokenCacheRepository(_TenantScoped):
+    """Per-user MSAL token caches (serialized JSON), encrypted before they reach the database."""
+
+    def __init__(self, db: Database, cipher: TokenCipher, tenant_id: str) -> None:
+        super().__init__(db, tenant_id)
+        self._cipher = cipher
+
+    async def load(self, aad_object_id: str) -> str | None:
+        """The decrypted cache, or None if none is stored. Raises TokenDecryptError on a key change."""
+        async with self._db.session() as session:
+            ciphertext = await session.scalar(
+                select(TokenCache.ciphertext).where(
+                    TokenCache.tenant_id == self.tenant_id, TokenCache.aad_object_id == aad_object_id
+                )
+            )
+        if ciphertext is None:
+            return None
+        return self._cipher.decrypt(ciphertext).decode("utf-8")
+
+    async def save(self, aad_object_id: str, serialized: str) -> None:
+        values = {
+            "tenant_id": self.tenant_id,
+            "aad_object_id": aad_object_id,
+            "ciphertext": self._cipher.encrypt(serialized.encode("utf-8")),
+            "updated_at": utc_now(),
+        }
+        statement = self._db.upsert(
+            TokenCache, values, ["tenant_id", "aad_object_id"], ["ciphertext", "updated_at"]
+        )
+        async with self._db.session() as session:
+            await session.execute(statement)
+
+    async def delete(self, aad_object_id: str) -> None:
+        async with self._db.session() as session:
+            await session.execute(
+                delete(TokenCache).where(
+                    TokenCache.tenant_id == self.tenant_id, TokenCache.aad_object_id == aad_object_id
+                )
+            )
+
+    async def delete_all(self) -> int:
+        """Forgets every user's tokens in this tenant (e.g. when the tenant is disabled)."""
+        async with self._db.session() as session:
+            result = await session.execute(delete(TokenCache).where(TokenCache.tenant_id == self.tenant_id))
+        return affected_rows(result)
+
+
+class GraphCallRepository(_TenantScoped):
+    """An audit trail of calendar reads and writes made on someone's behalf ("why did the bot look?")."""
+
+    async def record(self, subject_oid: str, kind: str, reason: str | None = None) -> None:
+        async with self._db.session() as session:
+            session.add(
+                GraphCall(tenant_id=self.tenant_id, subject_oid=subject_oid, kind=kind, reason=reason)
+            )
+
+    async def list_for(self, subject_oid: str, limit: int = 50) -> list[GraphCallRecord]:
+        """The most recent calls about `subject_oid`, newest first."""
+        query = (
+            select(GraphCall)
+            .where(GraphCall.tenant_id == self.tenant_id, GraphCall.subject_oid == subject_oid)
+            .order_by(GraphCall.at.desc(), GraphCall.id.desc())
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            return [_to_record(GraphCallRecord, row) for row in await session.scalars(query)]

@@ -1,0 +1,141 @@
+"""The admin part's test stack: the emulator, the real bot wired to it, a browser, and the demo people."""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app import SERVICES_KEY
+from dialogs.context import Services
+from dialogs.signin import RepositoryTokenCacheStore
+from emulator.testing import EmulatorHandle, running_emulator
+from graph.calendar import CalendarClient
+from graph.http import GraphHttp, RetryPolicy
+from graph.tokens import AppTokenProvider, DelegatedAuth
+from storage.database import Database
+from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot
+from tests.test_app_http import make_settings
+
+CONTOSO = "68598bba-dd82-4d63-9294-4fa5e63cbf35"
+FABRIKAM = "84ebddb4-3701-4ba1-bebe-b55cc06522a1"
+MAILBOXES_GROUP = "bd46046e-0866-4ba0-929a-b74d0e4e3235"  # Contoso's "Rendezvous Mailboxes"
+PRODUCT_TEAM_GROUP = "741ef87f-89da-467d-a8cb-0f857c807768"  # Contoso's "Product Team"
+
+ADELE = TeamsUser(CONTOSO, "11d48f97-1db9-49b2-b6fa-4122d6cb0373", "Adele Vance", "adele.vance@contoso.example")
+BEN = TeamsUser(CONTOSO, "49893b47-f489-471d-9d8b-e98e8bbe424c", "Ben Walters", "ben.walters@contoso.example")
+HENRY = TeamsUser(CONTOSO, "aacd85b0-6963-4120-8083-6ee6f57899dc", "Henry Park", "henry.park@contoso.example")
+GRACE = TeamsUser(CONTOSO, "67a30a40-df55-4744-999f-e85ddc902f81", "Grace Okafor", "grace.okafor@contoso.example")
+FIONA = TeamsUser(FABRIKAM, "dacac365-98fe-4162-9a95-f8a3ab1eaad7", "Fiona Gallagher",
+                  "fiona.gallagher@fabrikam.example")
+KENJI = TeamsUser(FABRIKAM, "e8b58c16-60f0-411d-82a6-10f84a845cd4", "Kenji Watanabe",
+                  "kenji.watanabe@fabrikam.example")
+EVERYONE = (ADELE, BEN, HENRY, GRACE, FIONA, KENJI)
+
+
+@dataclass
+class Stack:
+    bot: RunningBot
+    emu: EmulatorHandle
+    services: Services
+    browser: httpx.AsyncClient
+    db: Database
+    connector: ConnectorStub
+
+    async def say(self, user: TeamsUser, text: str) -> list[SentActivity]:
+        """Sends a message; returns what the bot sent to that person's chat because of it."""
+        before = len(self.connector.messages(user.conversation_id))
+        await self.bot.say(user, text)
+        return self.connector.messages(user.conversation_id)[before:]
+
+    async def click(self, user: TeamsUser, verb: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Clicks an Action.Execute button; returns the replacement card (or a message body)."""
+        body = await self.bot.execute(user, verb, {"verb": verb, **(data or {})})
+        return body
+
+    def texts_to(self, user: TeamsUser) -> str:
+        return "\n".join(m.text + json.dumps(m.cards) for m in self.connector.messages(user.conversation_id))
+
+    async def open(self, url: str) -> httpx.Response:
+        """A browser opening the link and following every redirect (emulator pages and bot callbacks)."""
+        return await self.browser.get(url, follow_redirects=True)
+
+
+def open_url_of(card: dict[str, Any]) -> str:
+    urls = [a["url"] for a in card.get("actions", []) if a.get("type") == "Action.OpenUrl"]
+    assert len(urls) == 1, card
+    return str(urls[0])
+
+
+def card_text(card: dict[str, Any]) -> str:
+    return json.dumps(card)
+
+
+async def _wire_graph(services: Services, emu: EmulatorHandle) -> list[Any]:
+    """Builds the Graph clients against the emulator when app.py has not wired them (yet)."""
+    if services.calendar is not None and services.delegated_auth is not None and services.app_tokens is not None:
+        return []
+    settings = services.settings
+    app_tokens = AppTokenProvider(settings.graph_client_id, settings.graph_client_secret, settings.authority_host,
+                                  settings.authority_ca_bundle)
+    delegated = DelegatedAuth(settings.graph_client_id, settings.graph_client_secret, settings.authority_host,
+                              settings.authority_ca_bundle, RepositoryTokenCacheStore(services.db, services.cipher))
+    http = GraphHttp(settings.graph_base_url, ca_bundle=settings.authority_ca_bundle,
+                     retry=RetryPolicy(attempts=2, backoff_base=0.01, backoff_max=0.05, max_wait=1))
+    services.app_tokens = app_tokens
+    services.delegated_auth = delegated
+    services.calendar = CalendarClient(http, app_tokens, delegated)
+    return [app_tokens, delegated, http]
+
+
+@asynccontextmanager
+async def admin_stack(database_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Stack]:
+    connector = ConnectorStub()
+    for user in EVERYONE:
+        connector.members[user.teams_user_id] = user.member_info()
+    async with running_emulator() as emu:
+        settings = make_settings(
+            database_url, tmp_path,
+            graph_base_url=emu.graph_base_url, authority_host=emu.authority_host,
+            authority_ca_bundle=emu.ca_file, graph_client_id=emu.client_id,
+            graph_client_secret=emu.client_secret, **overrides,
+        )
+        async with running_bot(settings, connector=connector) as bot:
+            services = bot.app[SERVICES_KEY]
+            # The redirect URIs must reach this bot, whose port is only known once it listens.
+            services.settings = replace(services.settings, public_base_url=bot.url)
+            opened = await _wire_graph(services, emu)
+            trusted = ssl.create_default_context(cafile=emu.ca_file)
+            async with httpx.AsyncClient(verify=trusted, timeout=30) as browser:
+                try:
+                    yield Stack(bot, emu, services, browser, Database(database_url), connector)
+                finally:
+                    for resource in opened:
+                        if isinstance(resource, GraphHttp):
+                            await resource.aclose()
+                        else:
+                            resource.close()
+
+
+@pytest.fixture
+async def stack(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with admin_stack(sqlite_url, tmp_path) as running:
+        yield running
+
+
+async def complete_setup(stack: Stack, admin: TeamsUser, mode: str = "domain_wide", group: str = "") -> httpx.Response:
+    """Runs setup as a real admin would: setup card, save, sign in, grant consent. Returns the last page."""
+    await stack.say(admin, "setup")
+    card = await stack.click(admin, "saveSetup", {"tenantId": admin.tenant_id, "mode": mode, "securityGroupId": group})
+    stack.emu.sign_in_as(admin.aad_object_id)
+    try:
+        return await stack.open(open_url_of(card["value"]))
+    finally:
+        stack.emu.sign_in_as(None)

@@ -1,0 +1,108 @@
+"""Individual (delegated) mode: setup, members connecting, refresh, revocation, disconnect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dialogs.access import explain_graph_failure
+from graph.calendar import Caller
+from graph.errors import AuthFailure, AuthProblem
+from storage.repositories import TenantRepository, TokenCacheRepository
+from tests.admin.conftest import FABRIKAM, FIONA, KENJI, Stack, complete_setup, open_url_of
+
+LAURA_OID = "19d34005-2e12-42ef-bd29-b7e348bc5f37"  # another Fabrikam member
+
+
+async def _connect(stack: Stack, user: object, select: str | None = None) -> tuple[int, str]:
+    replies = await stack.say(KENJI, "connect")
+    url = open_url_of(replies[-1].cards[0])
+    if select:
+        url += f"&emulator_select={select}"
+    page = await stack.open(url)
+    return page.status_code, page.text
+
+
+async def _free_busy_as(stack: Stack, oid: str, email: str) -> bool:
+    assert stack.services.calendar is not None
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    found = await stack.services.calendar.get_schedule(Caller.user(FABRIKAM, oid), [email], start,
+                                                       start + timedelta(hours=8))
+    return found[email].known
+
+
+async def test_delegated_setup_then_a_member_connects_and_the_token_refreshes(stack: Stack) -> None:
+    page = await complete_setup(stack, FIONA, mode="delegated")
+    assert page.status_code == 200, page.text
+    tenant = await TenantRepository(stack.db, FABRIKAM).get()
+    assert tenant is not None and tenant.enabled and tenant.mode == "delegated"
+    assert "Individual / delegated" in stack.texts_to(FIONA)
+
+    status, text = await _connect(stack, KENJI)
+
+    assert status == 200, text
+    assert "go back to Teams" in text
+    assert "Connected" in stack.texts_to(KENJI)
+    tokens = TokenCacheRepository(stack.db, stack.services.cipher, FABRIKAM)
+    assert await tokens.load(KENJI.aad_object_id) is not None
+    assert await _free_busy_as(stack, KENJI.aad_object_id, KENJI.email)
+
+    # Access tokens die; the stored refresh token gets a new one without bothering Kenji.
+    stack.emu.expire_tokens()
+    stack.emu.clear_calls()
+    assert await _free_busy_as(stack, KENJI.aad_object_id, KENJI.email)
+    statuses = [call.status for call in stack.emu.calls_to("getSchedule")]
+    assert statuses == [401, 200]  # the old token was refused, the refreshed one worked
+    assert [m for m in stack.connector.messages(KENJI.conversation_id) if "sign in" in m.text.lower()] == []
+
+
+async def test_a_revoked_sign_in_leads_to_a_reconnect_prompt(stack: Stack) -> None:
+    await complete_setup(stack, FIONA, mode="delegated")
+    await _connect(stack, KENJI)
+    stack.emu.revoke_refresh_tokens(FABRIKAM, KENJI.aad_object_id)
+    stack.emu.expire_tokens()
+    assert stack.services.delegated_auth is not None
+
+    with pytest.raises(AuthProblem) as refused:
+        await _free_busy_as(stack, KENJI.aad_object_id, KENJI.email)
+    assert refused.value.kind is AuthFailure.RECONNECT_NEEDED
+    message = await explain_graph_failure(stack.services, FABRIKAM, refused.value)
+    assert "connect" in message
+
+    status, text = await _connect(stack, KENJI)
+    assert status == 200, text
+    assert await _free_busy_as(stack, KENJI.aad_object_id, KENJI.email)
+
+
+async def test_someone_else_signing_in_on_a_members_link_is_refused(stack: Stack) -> None:
+    await complete_setup(stack, FIONA, mode="delegated")
+
+    status, text = await _connect(stack, KENJI, select=LAURA_OID)
+
+    assert status == 403
+    assert "different account" in text
+    tokens = TokenCacheRepository(stack.db, stack.services.cipher, FABRIKAM)
+    assert await tokens.load(KENJI.aad_object_id) is None
+    assert await tokens.load(LAURA_OID) is None
+
+
+async def test_member_disconnect_deletes_the_stored_sign_in(stack: Stack) -> None:
+    await complete_setup(stack, FIONA, mode="delegated")
+    await _connect(stack, KENJI)
+
+    replies = await stack.say(KENJI, "disconnect")
+
+    assert "deleted your stored sign-in" in replies[0].text
+    tokens = TokenCacheRepository(stack.db, stack.services.cipher, FABRIKAM)
+    assert await tokens.load(KENJI.aad_object_id) is None
+    again = await stack.say(KENJI, "disconnect")
+    assert "nothing to remove" in again[0].text
+
+
+async def test_connect_before_setup_and_in_domain_wide_mode_explains_why_not(stack: Stack) -> None:
+    replies = await stack.say(KENJI, "connect")
+    assert "isn't connected to your organization" in replies[0].text
+    await complete_setup(stack, FIONA, mode="domain_wide")
+    replies = await stack.say(KENJI, "connect")
+    assert "nothing to connect" in replies[0].text

@@ -1,0 +1,124 @@
+"""Organization setup end to end: the admin's card, sign-in proof, consent, self-test and the proactive result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storage.repositories import TenantRepository, TokenCacheRepository
+from tests.admin.conftest import (
+    ADELE,
+    BEN,
+    CONTOSO,
+    FABRIKAM,
+    PRODUCT_TEAM_GROUP,
+    Stack,
+    admin_stack,
+    card_text,
+    complete_setup,
+    open_url_of,
+)
+
+
+async def test_domain_wide_setup_enables_the_tenant_and_tells_the_admin(stack: Stack) -> None:
+    stack.emu.revoke_admin_consent(CONTOSO)
+    page = await complete_setup(stack, ADELE)
+
+    assert page.status_code == 200, page.text
+    assert "go back to Teams" in page.text
+    tenant = await TenantRepository(stack.db, CONTOSO).get()
+    assert tenant is not None and tenant.enabled
+    assert tenant.mode == "domain_wide"
+    assert tenant.consented_by_oid == ADELE.aad_object_id
+    assert stack.emu.client_id in stack.emu.tenant(CONTOSO).admin_consented_apps
+    assert "Calendar integration is now enabled" in stack.texts_to(ADELE)
+    assert "Domain-wide" in stack.texts_to(ADELE)
+    probes = stack.emu.calls_to("getSchedule")
+    assert probes and probes[-1].status == 200
+
+
+async def test_setup_on_both_databases_and_rerun_changes_the_group(database_url: str, tmp_path: Path) -> None:
+    async with admin_stack(database_url, tmp_path) as stack:
+        await complete_setup(stack, ADELE)
+        page = await complete_setup(stack, ADELE, group=PRODUCT_TEAM_GROUP)
+        assert page.status_code == 200, page.text
+        tenant = await TenantRepository(stack.db, CONTOSO).get()
+    assert tenant is not None and tenant.enabled
+    assert tenant.security_group_id == PRODUCT_TEAM_GROUP
+    assert tenant.admin_oid == ADELE.aad_object_id
+
+
+async def test_admin_listed_in_settings_goes_straight_to_consent_and_a_refusal_is_explained(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with admin_stack(sqlite_url, tmp_path, admin_user_ids=frozenset({BEN.aad_object_id})) as stack:
+        stack.emu.revoke_admin_consent(CONTOSO)
+        await stack.say(BEN, "setup")
+        card = await stack.click(BEN, "saveSetup", {"tenantId": CONTOSO, "mode": "domain_wide"})
+        url = open_url_of(card["value"])
+        assert "/adminconsent" in url  # no admin sign-in needed first
+        stack.emu.sign_in_as(BEN.aad_object_id)  # Ben has no admin role in Entra: Microsoft refuses
+        page = await stack.open(url)
+        tenant = await TenantRepository(stack.db, CONTOSO).get()
+        assert page.status_code == 400
+        assert "administrator" in page.text
+        assert tenant is None or not tenant.enabled
+        assert "Permissions were not granted" in stack.texts_to(BEN)
+
+
+async def test_wrong_tenant_or_malformed_ids_are_refused_with_a_clear_message(stack: Stack) -> None:
+    card = await stack.click(ADELE, "saveSetup", {"tenantId": FABRIKAM, "mode": "domain_wide"})
+    assert "different organization" in card_text(card)
+    assert not [a for a in card["value"].get("actions", []) if a["type"] == "Action.OpenUrl"]
+    card = await stack.click(ADELE, "saveSetup", {"tenantId": "contoso", "mode": "domain_wide"})
+    assert "isn't a tenant ID" in card_text(card)
+    card = await stack.click(ADELE, "saveSetup", {"tenantId": CONTOSO, "mode": "domain_wide",
+                                                  "securityGroupId": "everyone"})
+    assert "isn't a group object ID" in card_text(card)
+    assert stack.emu.calls == []  # nothing went to Microsoft
+    assert await TenantRepository(stack.db, CONTOSO).get() is None
+
+
+async def test_a_non_admin_who_signs_in_is_refused_and_nothing_is_enabled(stack: Stack) -> None:
+    page = await complete_setup(stack, BEN)
+    assert page.status_code == 403
+    assert "administrator role" in page.text
+    assert "administrator role" in stack.texts_to(BEN)
+    assert await TenantRepository(stack.db, CONTOSO).get() is None
+    assert not stack.emu.calls_to("adminconsent")
+    # The sign-in only served as proof: Ben's token is not kept.
+    assert await TokenCacheRepository(stack.db, stack.services.cipher, CONTOSO).load(BEN.aad_object_id) is None
+
+
+async def test_admin_commands_are_refused_to_non_admins(stack: Stack) -> None:
+    await complete_setup(stack, ADELE)
+    for command in ("status", "audit", "disconnect organization"):
+        replies = await stack.say(BEN, command)
+        assert len(replies) == 1
+        assert "Only an administrator" in replies[0].text, command
+    refusal = await stack.click(BEN, "confirmDisconnectOrganization")
+    assert "Only an administrator" in str(refusal["value"])
+    tenant = await TenantRepository(stack.db, CONTOSO).get()
+    assert tenant is not None and tenant.enabled
+
+
+async def test_status_and_disconnect_for_the_admin(stack: Stack) -> None:
+    await complete_setup(stack, ADELE)
+    status = await stack.say(ADELE, "status")
+    shown = card_text(status[0].cards[0])
+    assert "Enabled" in shown and "Domain-wide" in shown and "Adele Vance" in shown
+    await stack.click(ADELE, "confirmDisconnectOrganization")
+    tenant = await TenantRepository(stack.db, CONTOSO).get()
+    assert tenant is not None and not tenant.enabled
+    status = await stack.say(ADELE, "status")
+    assert "Not enabled" in card_text(status[0].cards[0])
+
+
+async def test_an_admin_typing_disconnect_chooses_between_the_organization_and_their_own_calendar(
+    stack: Stack,
+) -> None:
+    await complete_setup(stack, ADELE)
+    replies = await stack.say(ADELE, "disconnect")
+    verbs = [action["verb"] for action in replies[0].cards[0]["actions"]]
+    assert verbs == ["confirmDisconnectOrganization"]  # domain-wide: Adele has no calendar sign-in of her own
+    tenant = await TenantRepository(stack.db, CONTOSO).get()
+    assert tenant is not None and tenant.enabled  # nothing happens before the choice

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from scheduling.display import day_label, local_label, tz_abbrev
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "expected"),
+    [
+        ("America/Los_Angeles", datetime(2025, 11, 25, 17, tzinfo=UTC), "PST"),
+        ("America/Los_Angeles", datetime(2025, 7, 1, 17, tzinfo=UTC), "PDT"),
+        ("Europe/Berlin", datetime(2025, 11, 25, tzinfo=UTC), "CET"),
+        ("Asia/Kolkata", datetime(2025, 11, 25, tzinfo=UTC), "IST"),
+        ("America/St_Johns", datetime(2025, 11, 25, tzinfo=UTC), "NST"),
+        ("America/Santiago", datetime(2025, 11, 25, tzinfo=UTC), "GMT-3"),
+        ("Asia/Kathmandu", datetime(2025, 11, 25, tzinfo=UTC), "GMT+5:45"),
+        ("UTC", datetime(2025, 11, 25, tzinfo=UTC), "UTC"),
+    ],
+)
+def test_tz_abbrev_uses_letters_or_a_gmt_offset(zone: str, moment: datetime, expected: str) -> None:
+    assert tz_abbrev(moment.astimezone(ZoneInfo(zone))) == expected
+
+
+def test_tz_abbrev_of_a_fixed_offset_reads_as_gmt() -> None:
+    assert tz_abbrev(datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=5, minutes=30)))) == "GMT+5:30"
+
+
+def test_tz_abbrev_refuses_naive_datetimes() -> None:
+    with pytest.raises(ValueError):
+        tz_abbrev(datetime(2025, 1, 1))
+
+
+def test_local_label_in_the_usual_case() -> None:
+    start = datetime(2025, 11, 25, 17, 0, tzinfo=UTC)
+    label = local_label(start, start + timedelta(minutes=30), ZoneInfo("America/Los_Angeles"))
+    assert label == "Tue 25 Nov, 09:00–09:30 PST"
+
+
+def test_local_label_half_hour_zone() -> None:
+    start = datetime(2025, 11, 25, 4, 0, tzinfo=UTC)
+    assert local_label(start, start + timedelta(hours=1), ZoneInfo("Asia/Kolkata")) == "Tue 25 Nov, 09:30–10:30 IST"
+
+
+def test_local_label_shows_both_abbreviations_when_clocks_change_during_the_meeting() -> None:
+    # Europe/London springs forward at 01:00 UTC on 2025-03-30.
+    start = datetime(2025, 3, 30, 0, 30, tzinfo=UTC)
+    label = local_label(start, start + timedelta(hours=1), ZoneInfo("Europe/London"))
+    assert label == "Sun 30 Mar, 00:30 GMT – 02:30 BST"
+
+
+def test_local_label_across_midnight_repeats_the_day() -> None:
+    start = datetime(2025, 11, 25, 22, 30, tzinfo=UTC)
+    label = local_label(start, start + timedelta(hours=2), ZoneInfo("Europe/London"))
+    assert label == "Tue 25 Nov, 22:30 – Wed 26 Nov, 00:30 GMT"
+
+
+def test_local_label_ending_at_midnight_keeps_one_day() -> None:
+    start = datetime(2025, 11, 25, 23, 30, tzinfo=UTC)
+    label = local_label(start, start + timedelta(minutes=30), ZoneInfo("Europe/London"))
+    assert label == "Tue 25 Nov, 23:30–00:00 GMT"
+
+
+def test_day_label() -> None:
+    assert day_label(datetime(2026, 3, 29).date()) == "Sun 29 Mar"
