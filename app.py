@@ -25,6 +25,10 @@ from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
 from dialogs.context import Services
+from dialogs.signin import RepositoryTokenCacheStore
+from graph.calendar import CalendarClient
+from graph.http import GraphHttp
+from graph.tokens import AppTokenProvider, DelegatedAuth
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.database import Database
 from storage.state_store import StateStore
@@ -145,6 +149,28 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
     return on_turn_error
 
 
+def connect_graph(services: Services) -> GraphHttp | None:
+    """Creates the Entra ID token clients and the Graph client, when the Graph app is configured.
+
+    Without GRAPH_CLIENT_ID (or MicrosoftAppId) the bot still chats, and says calendars are not connected.
+    """
+    settings = services.settings
+    if not (settings.graph_client_id and settings.graph_client_secret):
+        log.warning("GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET are not set: calendar features are unavailable")
+        return None
+    ca_bundle = settings.authority_ca_bundle
+    services.app_tokens = AppTokenProvider(
+        settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle
+    )
+    services.delegated_auth = DelegatedAuth(
+        settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle,
+        RepositoryTokenCacheStore(services.db, services.cipher),
+    )
+    graph_http = GraphHttp(settings.graph_base_url, ca_bundle=ca_bundle)
+    services.calendar = CalendarClient(graph_http, services.app_tokens, services.delegated_auth)
+    return graph_http
+
+
 def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None) -> web.Application:
     """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown."""
     db = Database(settings.database_url)
@@ -161,9 +187,11 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         )
     )
     adapter.on_turn_error = make_error_handler(conversation_state)
+    cipher = TokenCipher(key)
     services = Services(
-        settings=settings, db=db, cipher=TokenCipher(key), conversation_state=conversation_state, adapter=adapter
+        settings=settings, db=db, cipher=cipher, conversation_state=conversation_state, adapter=adapter
     )
+    graph_http = connect_graph(services)
     bot = RendezvousBot(services)
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -178,6 +206,11 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         log.info("database ready (%s)", make_url(settings.database_url).render_as_string(hide_password=True))
 
     async def close_resources(_: web.Application) -> None:
+        if graph_http is not None:
+            await graph_http.aclose()
+        for token_client in (services.app_tokens, services.delegated_auth):
+            if token_client is not None:
+                token_client.close()
         await db.dispose()
 
     app.on_startup.append(open_resources)

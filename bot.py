@@ -144,7 +144,7 @@ class RendezvousBot(TeamsActivityHandler):
             tenant_id=tenant_id,
             aad_object_id=oid,
             teams_user_id=sender.id,
-            name=name,
+            name=name or "",
             conversation_id=activity.conversation.id,
             conversation_type=activity.conversation.conversation_type or "personal",
             email=email or upn,
@@ -208,7 +208,8 @@ class RendezvousBot(TeamsActivityHandler):
         name = turn_context.activity.name
         value = turn_context.activity.value if isinstance(turn_context.activity.value, dict) else {}
         if name == "adaptiveCard/action":
-            action = value.get("action") if isinstance(value.get("action"), dict) else {}
+            raw_action = value.get("action")
+            action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
             data = dict(action.get("data") or {})
             data["verb"] = action.get("verb") or data.get("verb")
             result = await self._run_action(turn_context, data)
