@@ -20,7 +20,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity
 from sqlalchemy.engine import make_url
 
-from bot import RendezvousBot
+from bot import TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
@@ -106,11 +106,11 @@ async def messages(request: web.Request) -> web.Response:
         return _bad_request(400, "The activity could not be read")
 
     auth_header = request.headers.get("Authorization", "")
-    outcome = "ok"
+    outcome = TURN_OUTCOME.set("ok")
     try:
         invoke_response = await services.adapter.process_activity(auth_header, activity, bot.on_turn)
     except PermissionError:
-        outcome = "unauthorized"
+        TURN_OUTCOME.set("unauthorized")
         return _bad_request(401, "The request is not authenticated")
     finally:
         channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
@@ -118,8 +118,9 @@ async def messages(request: web.Request) -> web.Response:
         log.info(
             "turn tenant=%s conversation=%s type=%s name=%s outcome=%s duration_ms=%.1f",
             tenant, (body.get("conversation") or {}).get("id", "-"), body.get("type"), body.get("name") or "-",
-            outcome, (time.perf_counter() - started) * 1000,
+            TURN_OUTCOME.get(), (time.perf_counter() - started) * 1000,
         )
+        TURN_OUTCOME.reset(outcome)
     if invoke_response is not None:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)
@@ -136,7 +137,7 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8].upper()
         log.error("turn failed reference=%s", reference, exc_info=error)
-        turn_context.turn_state["rendezvous.outcome"] = f"error {reference}"
+        TURN_OUTCOME.set(f"error {reference}")
         try:
             await turn_context.send_activity(
                 f"Sorry, something went wrong on my side (reference **{reference}**). Please try again; "

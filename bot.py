@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -27,6 +28,8 @@ from storage.repositories import MemberRecord, MemberRepository
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+# How the current turn ended, for app.py's one log line per turn ("ok", "refused", "error <ref>" ...).
+TURN_OUTCOME: ContextVar[str] = ContextVar("turn_outcome", default="ok")
 UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
 
 
@@ -87,7 +90,7 @@ class RendezvousBot(TeamsActivityHandler):
         if refusal:
             if activity.type == ActivityTypes.message:
                 await turn_context.send_activity(refusal)
-            turn_context.turn_state["rendezvous.outcome"] = "refused"
+            TURN_OUTCOME.set("refused")
             return
         turn_context.turn_state["rendezvous.actor"] = await self._record_member(turn_context)
         try:

@@ -314,6 +314,7 @@ class Graph:
         percentage = float(body.get("minimumattendeepercentage", 50))
         if not 0 <= percentage <= 100 or duration <= timedelta(0):
             raise GraphFailure(400, "ErrorInvalidRequest", "Invalid minimumAttendeePercentage or duration.")
+        earliest, latest = min(w[0] for w in windows), max(w[1] for w in windows)
         attendees = []
         for raw in body.get("attendees") or []:
             entry = _lower_keys(raw)
@@ -321,10 +322,8 @@ class Graph:
             if not address:
                 raise GraphFailure(400, "ErrorInvalidRequest", "Every attendee needs an emailAddress.address.")
             person = caller.tenant.person(address)
-            earliest, latest = min(w[0] for w in windows), max(w[1] for w in windows)
             items = self.store.items_between(person.id, earliest, latest) if person else []
             attendees.append(MeetingAttendee(address, str(entry.get("type") or "required"), person, items))
-        earliest, latest = min(w[0] for w in windows), max(w[1] for w in windows)
         meeting = MeetingRequest(
             organizer=mailbox, organizer_items=self.store.items_between(mailbox.id, earliest, latest),
             attendees=attendees, windows=windows, duration=duration, activity_domain=domain,
@@ -594,8 +593,8 @@ def _parse_window(start: Any, end: Any) -> tuple[datetime, datetime]:
 
 
 def _parse_query_time(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00")[:26] if "." in text else text.replace("Z", "+00:00"))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    """calendarView bounds: ISO 8601, in UTC unless they carry an offset."""
+    return parse_date_time_time_zone({"dateTime": text, "timeZone": "UTC"})
 
 
 def _preview(content: str) -> str:

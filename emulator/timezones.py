@@ -53,10 +53,8 @@ def parse_date_time_time_zone(value: object) -> datetime:
     if not isinstance(raw, str) or not raw:
         raise ValueError("dateTime is required")
     zone = zone_from_name(fields.get("timezone") if isinstance(fields.get("timezone"), str) else None)
-    text = raw.strip().removesuffix("Z")
-    if "." in text:  # Graph sends 7 fractional digits; Python wants at most 6
-        head, fraction = text.split(".", 1)
-        text = f"{head}.{fraction[:6]}"
+    # Graph sends 7 fractional digits; Python wants at most 6
+    text = re.sub(r"(\.\d{6})\d+", r"\1", raw.strip())
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)

@@ -13,12 +13,12 @@ _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 
 def day_label(day: date) -> str:
-    """"Tue 25 Nov" for 2025-11-25."""
+    """ "Tue 25 Nov" for 2025-11-25."""
     return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
 
 
 def gmt_offset_label(offset: timedelta) -> str:
-    """"GMT+5:30", "GMT-3", "GMT" for a UTC offset."""
+    """ "GMT+5:30", "GMT-3", "GMT" for a UTC offset."""
     minutes = int(offset.total_seconds()) // 60
     if minutes == 0:
         return "GMT"

@@ -179,16 +179,14 @@ class _Person:
         return [(start, end) for start, end, _ in self.pieces]
 
 
-def _blocked(people: Sequence[Availability], request: SlotRequest, *, buffered: bool = True) -> list[Interval]:
+def _blocked(people: Sequence[Availability], request: SlotRequest) -> list[Interval]:
     """Blocking items of people whose calendars were read, widened by the buffers, merged.
 
     A slot [s, e) with buffers clashes with an item [b, c) when s - before < c and e + after > b,
     which is the same as [s, e) overlapping [b - after, c + before).
     """
-    before = request.buffer_before if buffered else timedelta(0)
-    after = request.buffer_after if buffered else timedelta(0)
     return merge(
-        (block.start - after, block.end + before)
+        (block.start - request.buffer_after, block.end + request.buffer_before)
         for person in people
         if person.known
         for block in person.busy
@@ -337,8 +335,7 @@ def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0
     page = ranked[offset : offset + request.max_results]
     earliest_start = min(item.start for item in ranked)
     suggestions = [
-        _suggestion(item, persons, request, _reasons_for(item, ranked[0], earliest_start, len(people)))
-        for item in page
+        _suggestion(item, persons, request, _reasons_for(item, ranked[0], earliest_start, len(people))) for item in page
     ]
     next_offset = offset + len(page) if offset + len(page) < len(ranked) else None
     return SlotSearchResult(suggestions, None, next_offset, total=len(ranked))
@@ -364,9 +361,7 @@ def _explain_no_slot(request: SlotRequest, persons: list[_Person], shared: list[
             if not attendee.availability.known:
                 continue
             out = merge(
-                (block.start, block.end)
-                for block in attendee.availability.busy
-                if block.status is FreeBusyStatus.OOF
+                (block.start, block.end) for block in attendee.availability.busy if block.status is FreeBusyStatus.OOF
             )
             if out and not has_stretch(subtract(shared, out), duration):
                 return SlotSearchResult(
@@ -381,9 +376,7 @@ def _explain_no_slot(request: SlotRequest, persons: list[_Person], shared: list[
         return SlotSearchResult([], NoSlotReason.ORGANIZER_UNAVAILABLE, None)
     for attendee in attendees:
         if not has_stretch(subtract(shared, _blocked([attendee.availability], request)), duration):
-            return SlotSearchResult(
-                [], NoSlotReason.ATTENDEE_BUSY, None, no_slot_person=attendee.availability.email
-            )
+            return SlotSearchResult([], NoSlotReason.ATTENDEE_BUSY, None, no_slot_person=attendee.availability.email)
     first_attendee = attendees[0].availability.email if attendees else None
     return SlotSearchResult([], NoSlotReason.NO_COMMON_FREE_TIME, None, no_slot_person=first_attendee)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from app import BOT_KEY
 from config import Settings
 from storage.database import Database
 from storage.repositories import MemberRepository
@@ -134,3 +137,43 @@ async def test_healthz_is_200_with_a_live_database_and_503_once_it_is_gone(
 async def _destroy_database(database_url: str) -> None:
     name = database_url.rsplit("/", 1)[1]
     await _postgres_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def test_a_failing_turn_gives_a_reference_not_a_stack_trace(
+    sqlite_url: str, tmp_path: Path, connector: ConnectorStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def explode(*_: object) -> None:
+        raise RuntimeError("database said: secret-internal-detail")
+
+    caplog.set_level(logging.INFO)
+    async with running_bot(make_settings(sqlite_url, tmp_path), connector=connector) as bot:
+        bot.app[BOT_KEY].commands["explode"] = explode
+        response = await bot.say(ALICE, "explode")
+        assert response.status in (200, 201)
+        followup = await bot.say(ALICE, "help")
+        assert followup.status in (200, 201)
+    apology = connector.messages()[0].text
+    reference = re.search(r"reference \*\*([0-9A-F]{8})\*\*", apology)
+    assert reference, apology
+    assert "secret-internal-detail" not in apology and "Traceback" not in apology
+    assert any(reference.group(1) in r.getMessage() and r.exc_info for r in caplog.records)
+    assert any(f"outcome=error {reference.group(1)}" in r.getMessage() for r in caplog.records)
+    assert connector.messages()[1].cards, "the bot keeps working after a failed turn"
+
+
+async def test_one_log_line_per_turn_without_tokens(
+    sqlite_url: str, tmp_path: Path, connector: ConnectorStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with running_bot(make_settings(sqlite_url, tmp_path), connector=connector) as bot:
+        await bot.post(ALICE.activity(connector.url, "message", text="help"))
+        await bot.post(ALICE.activity(connector.url, "message", text="help"),
+                       headers={"Authorization": "Bearer not-a-real-token-abc123"})
+        await bot.post(ALICE.activity(connector.url, "message", text="help", channelId="slack"))
+    turn_lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("turn ")]
+    assert len(turn_lines) == 3
+    assert f"tenant={TENANT}" in turn_lines[0] and "type=message" in turn_lines[0]
+    assert "outcome=ok" in turn_lines[0] and "duration_ms=" in turn_lines[0]
+    assert "outcome=unauthorized" in turn_lines[1]
+    assert "outcome=refused" in turn_lines[2]
+    assert not any("not-a-real-token-abc123" in r.getMessage() for r in caplog.records)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from emulator.faults import FaultConfig
 from emulator.testing import EmulatorHandle
 from tests.emulator.conftest import BEN, CONTOSO, GRAPH_DEFAULT, app_token, bearer, graph_time, next_weekday_utc
 
@@ -97,9 +98,7 @@ async def test_token_endpoint_failure(emu: EmulatorHandle, http: httpx.AsyncClie
     assert (await app_token(http, emu)).count(".") == 2
 
 
-async def test_faults_load_from_json(tmp_path: object) -> None:
-    from emulator.faults import FaultConfig
-
+async def test_faults_load_from_json() -> None:
     config = FaultConfig.from_dict({"latency_seconds": 0.5, "rules": [
         {"path": "/v1.0/users/*/events", "status": 504, "times": 3, "retry_after": None}],
         "schedule_errors": {"Ben.Walters@contoso.example": {"responseCode": "ErrorAccessDenied"}}})

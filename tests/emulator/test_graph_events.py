@@ -152,3 +152,16 @@ async def test_delegated_me_events(emu: EmulatorHandle, http: httpx.AsyncClient)
                                    headers=bearer(tokens["access_token"]))
     assert someone_else.status_code == 403
     assert len(emu.created_events(KENJI_FABRIKAM)) == 1
+
+
+async def test_calendar_view_lists_the_window(emu: EmulatorHandle, http: httpx.AsyncClient) -> None:
+    token = await app_token(http, emu)
+    emu.clear_calendar(BEN)
+    day = next_weekday_utc()
+    emu.add_busy(BEN, day + timedelta(hours=10), day + timedelta(hours=11))
+    emu.add_busy(BEN, day + timedelta(days=1, hours=10), day + timedelta(days=1, hours=11))
+    response = await http.get(f"{emu.graph_base_url}/users/{BEN}/calendarView", params={
+        "startDateTime": day.strftime("%Y-%m-%dT%H:%M:%S.0000000"),
+        "endDateTime": (day + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}, headers=bearer(token))
+    assert response.status_code == 200
+    assert [e["start"]["dateTime"][11:19] for e in response.json()["value"]] == ["10:00:00"]

@@ -77,7 +77,8 @@ def availability(draw: st.DrawFn, index: int, around: datetime) -> Availability:
 def scenarios(draw: st.DrawFn) -> tuple[SlotRequest, list[Availability]]:
     day = draw(st.sampled_from(TRANSITION_DAYS))
     window_start = day + timedelta(minutes=draw(st.integers(-3 * 24 * 60, 24 * 60)))
-    window_end = window_start + timedelta(minutes=draw(st.one_of(st.integers(30, 6 * 60), st.integers(6 * 60, 4 * 24 * 60))))
+    length = draw(st.one_of(st.integers(30, 6 * 60), st.integers(6 * 60, 4 * 24 * 60)))
+    window_end = window_start + timedelta(minutes=length)
     people = [draw(availability(index, window_start)) for index in range(draw(st.sampled_from([1, 2, 2, 3])))]
     request = SlotRequest(
         duration=timedelta(minutes=draw(st.sampled_from([15, 25, 30, 45, 60, 90]))),

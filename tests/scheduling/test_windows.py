@@ -88,9 +88,7 @@ def test_dst_changes_reports_each_zone_once_in_order() -> None:
 def test_dst_changes_dated_as_the_old_clock_reads_in_santiago() -> None:
     # Chile goes back at 24:00 on Saturday 2026-04-04 (03:00 UTC on Sunday).
     changes = dst_changes(datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 4, 10, tzinfo=UTC), [SANTIAGO])
-    assert [change.description for change in changes] == [
-        "Clocks go back 1 hour in America/Santiago on Sun 5 Apr"
-    ]
+    assert [change.description for change in changes] == ["Clocks go back 1 hour in America/Santiago on Sun 5 Apr"]
     assert changes[0].at_utc == datetime(2026, 4, 5, 3, 0, tzinfo=UTC)
 
 
