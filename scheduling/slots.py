@@ -12,7 +12,7 @@ import bisect
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from scheduling.display import day_label, local_label, tz_abbrev
 from scheduling.intervals import Interval, has_stretch, intersect, merge, subtract
@@ -27,6 +27,9 @@ DEFAULT_BLOCKING: frozenset[FreeBusyStatus] = frozenset(
 
 # A slot that starts or ends within this distance of someone's day start/end is "at the edge".
 EDGE_MARGIN = timedelta(minutes=30)
+# Suggestions on one page are spread out: at most this many per day per round, this far apart.
+SLOTS_PER_DAY_PER_ROUND = 2
+SPREAD = timedelta(minutes=90)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -261,7 +264,32 @@ def _rank(starts: list[datetime], persons: list[_Person], request: SlotRequest) 
         score = round((int(comfortable) + earliness) / 2, 6)
         ranked.append(_Ranked(start, score, comfortable, tuple(edge_reasons)))
     ranked.sort(key=lambda item: (-item.score, item.start))
-    return ranked
+    return _spread(ranked, persons[0].availability.zone())
+
+
+def _spread(ranked: list[_Ranked], organizer_zone: tzinfo) -> list[_Ranked]:
+    """Reorders the ranking in rounds so a page offers real choices, not five starts 15 minutes apart.
+
+    Going down the score order, each slot joins the first round in which its organizer-local day has fewer
+    than SLOTS_PER_DAY_PER_ROUND slots and none within SPREAD of it. The result is every round in turn,
+    each in score order: the best times of each day come first, their neighbours later, nothing is dropped.
+    """
+    rounds_by_day: dict[date, list[list[datetime]]] = {}
+    keyed: list[tuple[int, _Ranked]] = []
+    for item in ranked:
+        day_rounds = rounds_by_day.setdefault(item.start.astimezone(organizer_zone).date(), [])
+        round_index = 0
+        while round_index < len(day_rounds) and (
+            len(day_rounds[round_index]) >= SLOTS_PER_DAY_PER_ROUND
+            or any(abs(item.start - other) < SPREAD for other in day_rounds[round_index])
+        ):
+            round_index += 1
+        if round_index == len(day_rounds):
+            day_rounds.append([])
+        day_rounds[round_index].append(item.start)
+        keyed.append((round_index, item))
+    keyed.sort(key=lambda pair: (pair[0], -pair[1].score, pair[1].start))
+    return [item for _, item in keyed]
 
 
 def _suggestion(item: _Ranked, persons: list[_Person], request: SlotRequest, reasons: list[str]) -> Suggestion:

@@ -240,9 +240,9 @@ def test_unreadable_calendar_marks_every_slot_unverified_but_keeps_working_hours
 def test_ranking_prefers_slots_away_from_day_edges_then_earlier() -> None:
     people = [person("a@contoso.com", "UTC"), person("b@contoso.com", "UTC")]
     result = find_slots(request(utc(2025, 11, 24), utc(2025, 11, 25)), people)
-    suggestions = result.suggestions
-    assert [s.score for s in suggestions] == sorted((s.score for s in suggestions), reverse=True)
-    assert suggestions[0].start == utc(2025, 11, 24, 8, 30)
+    assert result.suggestions[0].start == utc(2025, 11, 24, 8, 30)
+    # Scores rank; the presentation order then spreads them out (see the test below).
+    suggestions = sorted(result.suggestions, key=lambda s: (-s.score, s.start))
     comfortable = [s for s in suggestions if "not at the edge of either day" in s.reasons]
     at_edges = [s for s in suggestions if "not at the edge of either day" not in s.reasons]
     assert min(s.score for s in comfortable) > max(s.score for s in at_edges)
@@ -252,6 +252,21 @@ def test_ranking_prefers_slots_away_from_day_edges_then_earlier() -> None:
     assert "earliest" in first_of_day.reasons
     assert "in the first 30 minutes of your day" in first_of_day.reasons
     assert "in the first 30 minutes of their day" in first_of_day.reasons
+
+
+def test_a_page_of_suggestions_is_spread_over_days_and_hours() -> None:
+    people = [person("a@contoso.com", "Europe/Berlin"), person("b@contoso.com", "Europe/London")]
+    page = find_slots(request(utc(2025, 11, 24), utc(2025, 11, 29), max_results=5), people).suggestions
+    berlin = Z("Europe/Berlin")
+    days = [s.start.astimezone(berlin).date() for s in page]
+    assert len(page) == 5
+    assert len(set(days)) == 3, days
+    assert max(days.count(day) for day in set(days)) == 2
+    for first in page:
+        for second in page:
+            if first is not second and first.start.date() == second.start.date():
+                assert abs(first.start - second.start) >= timedelta(minutes=90)
+    assert page[0].start == min(s.start for s in page), "the best, earliest comfortable slot still leads"
 
 
 def test_three_people_name_whose_day_edge_it_is() -> None:
