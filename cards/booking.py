@@ -125,6 +125,7 @@ class SlotView:
     slot_id: str
     labels: tuple[tuple[str, str], ...]  # (person name, "Tue 25 Nov, 09:00–09:30 PST")
     unverified_note: str | None = None
+    why: str | None = None  # why it ranks where it does, e.g. "Inside both working days; earliest"
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def suggestions_card(view: SuggestionsView) -> Card:
     body.extend(text(warning, color="Warning") for warning in view.warnings)
     for slot in view.slots:
         items: list[dict[str, Any]] = [facts(list(slot.labels))]
+        if slot.why:
+            items.append(text(slot.why, subtle=True, size="Small"))
         if slot.unverified_note:
             items.append(text(f"Unverified: {slot.unverified_note}", color="Warning", subtle=True))
         body.append({

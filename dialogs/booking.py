@@ -413,7 +413,8 @@ class BookingDialog:
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
             note = f"{unverified}'s calendar could not be read" if unverified else None
-            slots.append((slot, SlotView(slot.slot_id, labels, note)))
+            why = "; ".join(suggestion.reasons).capitalize() if suggestion.reasons else None
+            slots.append((slot, SlotView(slot.slot_id, labels, note, why)))
         return slots, result.no_slot_message(names), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
