@@ -29,8 +29,10 @@ from dialogs.signin import RepositoryTokenCacheStore
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
 from graph.tokens import AppTokenProvider, DelegatedAuth
+from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.database import Database
+from storage.repositories import ConsentRepository
 from storage.state_store import StateStore
 
 log = logging.getLogger("rendezvous")
@@ -201,9 +203,13 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     add_auth_routes(app, services)
+    add_public_pages(app)
 
     async def open_resources(_: web.Application) -> None:
         await db.migrate()
+        expired = await ConsentRepository(db).delete_expired()
+        if expired:
+            log.info("removed %d expired sign-in/consent links", expired)
         log.info("database ready (%s)", make_url(settings.database_url).render_as_string(hide_password=True))
 
     async def close_resources(_: web.Application) -> None:

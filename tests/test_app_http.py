@@ -177,3 +177,12 @@ async def test_one_log_line_per_turn_without_tokens(
     assert "outcome=unauthorized" in turn_lines[1]
     assert "outcome=refused" in turn_lines[2]
     assert not any("not-a-real-token-abc123" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy", "/terms"])
+async def test_the_manifests_public_pages_exist(sqlite_url: str, tmp_path: Path, path: str) -> None:
+    async with running_bot(make_settings(sqlite_url, tmp_path)) as bot:
+        async with bot.session.get(f"{bot.url}{path}") as response:
+            assert response.status == 200
+            assert response.content_type == "text/html"
+            assert "Rendezvous" in await response.text()
