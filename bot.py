@@ -24,6 +24,7 @@ from dialogs import connect as connect_dialogs
 from dialogs import privacy as privacy_dialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
 from storage.repositories import MemberRecord, MemberRepository
+from storage.state_store import ETagConflict
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,12 @@ class RendezvousBot(TeamsActivityHandler):
         try:
             await super().on_turn(turn_context)
         finally:
-            await self.services.conversation_state.save_changes(turn_context)
+            try:
+                await self.services.conversation_state.save_changes(turn_context)
+            except ETagConflict:
+                # Another turn of the same chat (a double click, a second device) saved first. Its state
+                # stands; a later click on something only this turn offered is refused with a clear message.
+                log.warning("conversation state was saved by a concurrent turn; this turn's changes were dropped")
 
     @staticmethod
     def _refusal(activity: Activity) -> str | None:

@@ -15,11 +15,7 @@ import pytest
 
 from app import SERVICES_KEY
 from dialogs.context import Services
-from dialogs.signin import RepositoryTokenCacheStore
 from emulator.testing import EmulatorHandle, running_emulator
-from graph.calendar import CalendarClient
-from graph.http import GraphHttp, RetryPolicy
-from graph.tokens import AppTokenProvider, DelegatedAuth
 from storage.database import Database
 from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot
 from tests.test_app_http import make_settings
@@ -78,23 +74,6 @@ def card_text(card: dict[str, Any]) -> str:
     return json.dumps(card)
 
 
-async def _wire_graph(services: Services, emu: EmulatorHandle) -> list[Any]:
-    """Builds the Graph clients against the emulator when app.py has not wired them (yet)."""
-    if services.calendar is not None and services.delegated_auth is not None and services.app_tokens is not None:
-        return []
-    settings = services.settings
-    app_tokens = AppTokenProvider(settings.graph_client_id, settings.graph_client_secret, settings.authority_host,
-                                  settings.authority_ca_bundle)
-    delegated = DelegatedAuth(settings.graph_client_id, settings.graph_client_secret, settings.authority_host,
-                              settings.authority_ca_bundle, RepositoryTokenCacheStore(services.db, services.cipher))
-    http = GraphHttp(settings.graph_base_url, ca_bundle=settings.authority_ca_bundle,
-                     retry=RetryPolicy(attempts=2, backoff_base=0.01, backoff_max=0.05, max_wait=1))
-    services.app_tokens = app_tokens
-    services.delegated_auth = delegated
-    services.calendar = CalendarClient(http, app_tokens, delegated)
-    return [app_tokens, delegated, http]
-
-
 @asynccontextmanager
 async def admin_stack(database_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Stack]:
     connector = ConnectorStub()
@@ -111,17 +90,9 @@ async def admin_stack(database_url: str, tmp_path: Path, **overrides: Any) -> As
             services = bot.app[SERVICES_KEY]
             # The redirect URIs must reach this bot, whose port is only known once it listens.
             services.settings = replace(services.settings, public_base_url=bot.url)
-            opened = await _wire_graph(services, emu)
             trusted = ssl.create_default_context(cafile=emu.ca_file)
             async with httpx.AsyncClient(verify=trusted, timeout=30) as browser:
-                try:
-                    yield Stack(bot, emu, services, browser, Database(database_url), connector)
-                finally:
-                    for resource in opened:
-                        if isinstance(resource, GraphHttp):
-                            await resource.aclose()
-                        else:
-                            resource.close()
+                yield Stack(bot, emu, services, browser, Database(database_url), connector)
 
 
 @pytest.fixture

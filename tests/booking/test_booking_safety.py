@@ -60,6 +60,7 @@ async def test_two_devices_clicking_at_once_create_one_event(world_on_both: Book
     assert booking.status == "confirmed"
     for response in (one, two):
         assert booking.id in card_text(card_of(response))
+    assert not any("went wrong" in message.text for message in world.connector.messages())
 
 
 async def test_a_slot_taken_meanwhile_brings_fresh_suggestions(world: BookingWorld) -> None:
