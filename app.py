@@ -24,7 +24,7 @@ from bot import TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
-from dialogs.context import Services
+from dialogs.context import Services, tenant_of
 from dialogs.signin import RepositoryTokenCacheStore
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
@@ -102,6 +102,10 @@ async def messages(request: web.Request) -> web.Response:
     missing = [name for name in ("type", "from", "conversation", "serviceUrl") if not body.get(name)]
     if missing:
         return _bad_request(400, f"The activity is missing: {', '.join(missing)}")
+    conversation = body["conversation"] if isinstance(body["conversation"], dict) else {}
+    if conversation.get("tenantId") and not conversation.get("tenantID"):
+        # Teams writes conversation.tenantId; botbuilder 4.17's schema only reads "tenantID".
+        conversation["tenantID"] = conversation["tenantId"]
     try:
         activity = Activity().deserialize(body)
     except Exception:  # msrest raises a variety of errors for malformed shapes
@@ -115,11 +119,9 @@ async def messages(request: web.Request) -> web.Response:
         TURN_OUTCOME.set("unauthorized")
         return _bad_request(401, "The request is not authenticated")
     finally:
-        channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
-        tenant = (channel_data.get("tenant") or {}).get("id", "-") if isinstance(channel_data, dict) else "-"
         log.info(
             "turn tenant=%s conversation=%s type=%s name=%s outcome=%s duration_ms=%.1f",
-            tenant, (body.get("conversation") or {}).get("id", "-"), body.get("type"), body.get("name") or "-",
+            tenant_of(activity) or "-", conversation.get("id", "-"), body.get("type"), body.get("name") or "-",
             TURN_OUTCOME.get(), (time.perf_counter() - started) * 1000,
         )
         TURN_OUTCOME.reset(outcome)

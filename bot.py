@@ -22,7 +22,7 @@ from dialogs import admin as admin_dialogs
 from dialogs import booking as booking_dialogs
 from dialogs import connect as connect_dialogs
 from dialogs import privacy as privacy_dialogs
-from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
+from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
 
@@ -49,13 +49,6 @@ def _client_time_zone(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
             return str(props["timezone"])
     return activity.local_timezone or None
-
-
-def _tenant_id(activity: Activity) -> str | None:
-    channel_data = activity.channel_data or {}
-    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
-    tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
-    return str(tenant_id).lower() if tenant_id else None
 
 
 class RendezvousBot(TeamsActivityHandler):
@@ -108,7 +101,7 @@ class RendezvousBot(TeamsActivityHandler):
     def _refusal(activity: Activity) -> str | None:
         if activity.channel_id != "msteams":
             return "Rendezvous works inside Microsoft Teams only. Please open it from Teams."
-        if not _tenant_id(activity):
+        if not tenant_of(activity):
             return "I can only help inside a Microsoft Teams organization (this chat has no tenant)."
         if not getattr(activity.from_property, "aad_object_id", None):
             return "I can only help members of an organization; guests and anonymous users can't book here."
@@ -117,7 +110,7 @@ class RendezvousBot(TeamsActivityHandler):
     async def _record_member(self, turn_context: TurnContext) -> Actor:
         """Stores who this is, refreshing email/UPN from the Teams member API when we don't have it."""
         activity = turn_context.activity
-        tenant_id = _tenant_id(activity) or ""
+        tenant_id = tenant_of(activity) or ""
         sender: ChannelAccount = activity.from_property
         oid = str(sender.aad_object_id).lower()
         members = MemberRepository(self.services.db, tenant_id)

@@ -12,6 +12,10 @@ MODE_LABELS = {
     "domain_wide": "Domain-wide (recommended)",
     "delegated": "Individual / delegated",
 }
+MODE_IN_A_SENTENCE = {
+    "domain_wide": "domain-wide for the whole organization",
+    "delegated": "in individual mode: each member connects their own calendar with connect",
+}
 
 
 def _when(value: datetime | None) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from cards.admin import (
+    MODE_IN_A_SENTENCE,
     MODE_LABELS,
     AuditRow,
     StatusView,
@@ -330,7 +331,7 @@ def self_test_message(mode: str, checks: list[CheckResult]) -> tuple[bool, str]:
     passed = all(check.ok for check in checks)
     lines = [f"- {'✅' if check.ok else '❌'} {check.name}: {check.detail}" for check in checks]
     if passed:
-        head = f"Calendar integration is now enabled ({MODE_LABELS[mode]})."
+        head = f"Calendar integration is now enabled, {MODE_IN_A_SENTENCE[mode]}."
         if mode == "delegated":
             head += " Each member types **connect** once to connect their own calendar."
     else:

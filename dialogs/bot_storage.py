@@ -12,6 +12,7 @@ from typing import Any
 
 from botbuilder.core import ConversationState, Storage, TurnContext
 
+from dialogs.context import tenant_of
 from storage.state_store import StateStore
 
 
@@ -45,8 +46,7 @@ class TenantConversationState(ConversationState):
 
     def get_storage_key(self, turn_context: TurnContext) -> str:
         activity = turn_context.activity
-        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-        tenant_id = ((channel_data.get("tenant") or {}).get("id") or "none").lower()
+        tenant_id = tenant_of(activity) or "none"
         return f"{activity.channel_id}/tenants/{tenant_id}/conversations/{activity.conversation.id}"
 
 

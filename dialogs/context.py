@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from botbuilder.core import BotAdapter, ConversationState, TurnContext
+    from botbuilder.schema import Activity
 
     from config import Settings
     from graph.calendar import CalendarClient
@@ -62,3 +63,11 @@ class Services:
 CommandHandler = Callable[["TurnContext", Actor, str], Awaitable[None]]
 ActionHandler = Callable[["TurnContext", Actor, dict[str, Any]], Awaitable[ActionResult]]
 SearchHandler = Callable[["TurnContext", Actor, str], Awaitable[list[dict[str, str]]]]
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The Entra tenant of an activity: Teams' channelData.tenant.id, else conversation.tenantId."""
+    channel_data = activity.channel_data or {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
+    return str(tenant_id).lower() if tenant_id else None

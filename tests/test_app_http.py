@@ -186,3 +186,16 @@ async def test_the_manifests_public_pages_exist(sqlite_url: str, tmp_path: Path,
             assert response.status == 200
             assert response.content_type == "text/html"
             assert "Rendezvous" in await response.text()
+
+
+async def test_a_tenant_named_only_in_the_conversation_is_accepted(
+    sqlite_url: str, tmp_path: Path, connector: ConnectorStub
+) -> None:
+    # Some Teams activities (and Agents Playground's custom ones) carry the tenant only as conversation.tenantId.
+    async with running_bot(make_settings(sqlite_url, tmp_path), connector=connector) as bot:
+        activity = ALICE.activity(connector.url, "message", text="help", channelData={})
+        response = await bot.post(activity)
+        assert response.status in (200, 201)
+        member = await MemberRepository(Database(sqlite_url), TENANT).get(ALICE.aad_object_id)
+    assert member is not None
+    assert connector.messages()[0].cards
