@@ -40,7 +40,15 @@ from cards.booking import (
     suggestions_card,
 )
 from dialogs.access import ensure_allowed, explain_graph_failure
-from dialogs.booking_people import ColleagueRefused, Colleagues, Person, organizer_of, person_of, zone_or_utc
+from dialogs.booking_people import (
+    ColleagueRefused,
+    Colleagues,
+    Person,
+    organizer_of,
+    person_of,
+    require_own_mailbox,
+    zone_or_utc,
+)
 from dialogs.booking_state import (
     STATE_PROPERTY,
     BookingMemory,
@@ -327,6 +335,7 @@ class BookingDialog:
     # ----------------------------------------------------------------- suggestions
     async def _suggest(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
                        *, offset: int = 0, intro: str | None = None) -> ActionResult:
+        require_own_mailbox(search.organizer)
         await self._require_allowed(actor, search.colleague)
         if search.window.end <= _now():
             return ActionResult(text="That window has already passed. Pick a later one.")

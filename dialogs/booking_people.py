@@ -60,6 +60,25 @@ class ColleagueRefused(Exception):
     """The picked or typed colleague cannot be booked; the message says why and what to do."""
 
 
+def bookable(record: MemberRecord) -> Person:
+    """The colleague as a Person, refused when Teams never told us their work address (no mailbox to ask)."""
+    person = person_of(record)
+    if not person.email:
+        raise ColleagueRefused(
+            f"Teams hasn't shared {person.name}'s work email address with me yet, so I can't look at their "
+            f"calendar. Ask them to send me any message in Teams, then try again."
+        )
+    return person
+
+
+def require_own_mailbox(organizer: Person) -> None:
+    if not organizer.email:
+        raise ColleagueRefused(
+            "Teams hasn't shared your work email address with me yet, so I can't look at your calendar. "
+            "Please send me any message (for example help) and try again in a minute."
+        )
+
+
 def _domain(address: str | None) -> str | None:
     if not address or "@" not in address:
         return None
@@ -97,7 +116,7 @@ class Colleagues:
                 "I can only book colleagues in your organization who have used Rendezvous, and that person "
                 f"isn't one of them yet. To book them, {INVITE_HINT}."
             )
-        return person_of(record)
+        return bookable(record)
 
     async def by_name(self, query: str) -> Person:
         """The one colleague a typed name or address means; refuses none, several, or the asker."""
@@ -112,9 +131,9 @@ class Colleagues:
         exact = [m for m in found if lowered in {(m.email or "").lower(), (m.user_principal_name or "").lower(),
                                                  (m.name or "").lower()}]
         if len(exact) == 1:
-            return person_of(exact[0])
+            return bookable(exact[0])
         if len(found) == 1:
-            return person_of(found[0])
+            return bookable(found[0])
         if len(found) > 1:
             names = ", ".join(m.name or m.email or "?" for m in found[:5])
             raise ColleagueRefused(f'Several colleagues match "{needle}" ({names}). Pick the right one below.')

@@ -66,8 +66,14 @@ SearchHandler = Callable[["TurnContext", Actor, str], Awaitable[list[dict[str, s
 
 
 def tenant_of(activity: Activity) -> str | None:
-    """The Entra tenant of an activity: Teams' channelData.tenant.id, else conversation.tenantId."""
-    channel_data = activity.channel_data or {}
+    """The Entra tenant of an activity: Teams' channelData.tenant.id, else conversation.tenantId.
+
+    A shape Teams never sends (a tenant that is a bare string, channelData that is a list) counts as no
+    tenant, so the turn is refused politely rather than failing.
+    """
+    channel_data = activity.channel_data
     tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
-    tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None)
+    tenant_id = (tenant.get("id") if isinstance(tenant, dict) else None) or getattr(
+        activity.conversation, "tenant_id", None
+    )
     return str(tenant_id).lower() if tenant_id else None

@@ -110,6 +110,7 @@ class TeamsUser:
     time_zone: str = "UTC"
     teams_user_id: str = ""
     conversation_id: str = ""
+    conversation_type: str = "personal"  # "groupChat" or "channel" for a chat the bot shares with others
 
     def __post_init__(self) -> None:
         if not self.teams_user_id:
@@ -133,7 +134,8 @@ class TeamsUser:
             "timestamp": "2026-11-24T09:00:00.000Z",
             "from": {"id": self.teams_user_id, "name": self.name, "aadObjectId": self.aad_object_id},
             "recipient": {"id": BOT_ID, "name": "Rendezvous"},
-            "conversation": {"id": self.conversation_id, "conversationType": "personal", "tenantId": self.tenant_id},
+            "conversation": {"id": self.conversation_id, "conversationType": self.conversation_type,
+                             "tenantId": self.tenant_id},
             "channelData": {"tenant": {"id": self.tenant_id}},
             "entities": [{"type": "clientInfo", "locale": "en-US", "timezone": self.time_zone}],
             "locale": "en-US",
@@ -143,6 +145,10 @@ class TeamsUser:
 
     def in_tenant(self, tenant_id: str) -> TeamsUser:
         return replace(self, tenant_id=tenant_id)
+
+    def in_group_chat(self, conversation_id: str) -> TeamsUser:
+        """The same person writing in a group chat that the bot is part of."""
+        return replace(self, conversation_id=conversation_id, conversation_type="groupChat")
 
 
 @dataclass

@@ -199,3 +199,30 @@ async def test_a_tenant_named_only_in_the_conversation_is_accepted(
         member = await MemberRepository(Database(sqlite_url), TENANT).get(ALICE.aad_object_id)
     assert member is not None
     assert connector.messages()[0].cards
+
+
+async def test_a_tenant_that_is_not_an_object_is_refused_politely(
+    sqlite_url: str, tmp_path: Path, connector: ConnectorStub
+) -> None:
+    async with running_bot(make_settings(sqlite_url, tmp_path), connector=connector) as bot:
+        odd_tenant = ALICE.activity(connector.url, "message", text="help", channelData={"tenant": TENANT})
+        odd_tenant["conversation"].pop("tenantId")
+        response = await bot.post(odd_tenant)
+        assert response.status in (200, 201)
+    [reply] = connector.messages()
+    assert "organization" in reply.text and "reference" not in reply.text
+
+
+@pytest.mark.parametrize("data", ["colleague=someone", ["book"], 42])
+async def test_a_card_action_whose_data_is_not_an_object_gets_a_clear_message(
+    sqlite_url: str, tmp_path: Path, connector: ConnectorStub, data: object
+) -> None:
+    async with running_bot(make_settings(sqlite_url, tmp_path), connector=connector) as bot:
+        clicked = ALICE.activity(connector.url, "invoke", name="adaptiveCard/action",
+                                 value={"action": {"type": "Action.Execute", "verb": "findTimes", "data": data}})
+        async with bot.session.post(f"{bot.url}/api/messages", json=clicked) as response:
+            assert response.status == 200
+            answer = await response.json()
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert "didn't understand that button" in answer["value"]
+    assert connector.messages() == []  # no apology with an error reference

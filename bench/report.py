@@ -1,0 +1,133 @@
+"""Turns measured rows into the table, the "N x echo" sentences and the JSON file; collects machine facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.load import LoadResult
+
+ECHO = "echo"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured row, with its ratios to the echo floor at the same concurrency (same run)."""
+
+    name: str
+    unit: str  # "turns" or "calls"
+    concurrency: int
+    count: int
+    failures: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    per_second: float
+    p50_x_echo: float
+    p95_x_echo: float
+    p99_x_echo: float
+    per_second_x_echo: float
+    stopped_by_time_limit: bool
+    failure_examples: tuple[str, ...]
+
+
+def _ratio(value: float, floor: float) -> float:
+    return value / floor if floor > 0 else 0.0
+
+
+def build_rows(results: list[tuple[LoadResult, str]]) -> list[Row]:
+    """Ratios are taken against the echo row of the same concurrency, or the single-worker echo row."""
+    floors = {result.concurrency: result for result, _ in results if result.name == ECHO}
+    rows = []
+    for result, unit in results:
+        floor = floors.get(result.concurrency) or floors[1]
+        rows.append(Row(
+            name=result.name, unit=unit, concurrency=result.concurrency, count=result.turns,
+            failures=result.failures, p50_ms=result.p50_ms, p95_ms=result.p95_ms, p99_ms=result.p99_ms,
+            per_second=result.per_second,
+            p50_x_echo=_ratio(result.p50_ms, floor.p50_ms), p95_x_echo=_ratio(result.p95_ms, floor.p95_ms),
+            p99_x_echo=_ratio(result.p99_ms, floor.p99_ms),
+            per_second_x_echo=_ratio(result.per_second, floor.per_second),
+            stopped_by_time_limit=result.stopped_by_time_limit,
+            failure_examples=tuple(result.failure_examples),
+        ))
+    return rows
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_facts(database: str, database_version: str) -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "platform": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "database": database,
+        "database_version": database_version,
+        "sqlite_library": sqlite3.sqlite_version,
+        "botbuilder": _version("botbuilder-core"),
+        "aiohttp": _version("aiohttp"),
+    }
+
+
+def format_table(rows: list[Row], machine: dict[str, Any]) -> str:
+    header = (f"{'row':<16} {'conc':>4} {'count':>6} {'fail':>4} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+              f"{'per s':>9} {'p50 x echo':>10} {'p95 x echo':>10} {'p99 x echo':>10} {'rate / echo':>11}")
+    lines = [
+        f"Rendezvous benchmark, {machine['date']}: {machine['cores']} cores ({machine['cpu']}), "
+        f"{machine['python']}, {machine['platform']}",
+        f"database: {machine['database']} {machine['database_version']}; botbuilder {machine['botbuilder']}, "
+        f"aiohttp {machine['aiohttp']}; all traffic on loopback",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    for row in rows:
+        lines.append(
+            f"{row.name:<16} {row.concurrency:>4} {row.count:>6} {row.failures:>4} {row.p50_ms:>8.2f} "
+            f"{row.p95_ms:>8.2f} {row.p99_ms:>8.2f} {row.per_second:>9.1f} {row.p50_x_echo:>9.2f}x "
+            f"{row.p95_x_echo:>9.2f}x {row.p99_x_echo:>9.2f}x {row.per_second_x_echo:>10.2f}x"
+        )
+    lines.append("")
+    for row in rows:
+        if row.name == ECHO:
+            continue
+        lines.append(f"{row.name} (concurrency {row.concurrency}): p50 = {row.p50_x_echo:.1f}x echo p50, "
+                     f"{row.per_second:.1f} {row.unit}/s = {row.per_second_x_echo:.2f}x echo's rate")
+    for row in rows:
+        if row.stopped_by_time_limit:
+            lines.append(f"NOTE {row.name} (concurrency {row.concurrency}) hit the time limit after {row.count} "
+                         f"{row.unit}")
+        if row.failures:
+            lines.append(f"FAILED {row.failures} {row.unit} in {row.name} (concurrency {row.concurrency}), e.g. "
+                         + "; ".join(row.failure_examples))
+    return "\n".join(lines) + "\n"
+
+
+def write_json(path: Path, rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"machine": machine, "settings": settings, "rows": [asdict(row) for row in rows]}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,204 @@
+"""Benchmarks Rendezvous against an echo-bot floor, in one process, on loopback only.
+
+    .venv/bin/python -m bench.run [--turns N] [--concurrency C] [--database sqlite|postgres]
+
+Starts the Entra ID + Graph emulator (Contoso demo org, generated calendars), the real bot (app.create_app)
+on a scratch database, the echo bot of bench/echo_bot.py and one recording Bot Connector stub; connects
+Contoso domain-wide through storage; lets every person say hello once; then measures each row at
+concurrency 1 and C. Every row stops after N turns or --row-seconds, whichever comes first. Prints one
+table and writes the same figures to data/bench/latest.json. See bench/README.md for how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sqlite3
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import asyncpg
+from aiohttp.test_utils import TestServer
+from cryptography.fernet import Fernet
+
+from bench.echo_bot import create_echo_app
+from bench.load import LoadResult, Workload, run_load
+from bench.report import ECHO, build_rows, format_table, machine_facts, write_json
+from bench.scenarios import (
+    WINDOW_DAYS,
+    BookTurns,
+    BotEndpoint,
+    FindTimesTurns,
+    MessageTurns,
+    SlotFinderCalls,
+    meeting_for,
+    people_of,
+)
+from config import PROJECT_ROOT, Settings
+from emulator.testing import EmulatorHandle, running_emulator
+from graph.calendar import CalendarClient, Caller
+from storage.repositories import TenantRepository
+from tests.harness import ConnectorStub, TeamsUser, running_bot
+
+log = logging.getLogger("bench")
+
+DEFAULT_OUTPUT = PROJECT_ROOT / "data" / "bench" / "latest.json"
+POSTGRES_ADMIN_URL = os.environ.get("POSTGRES_TEST_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DEMO_TENANT = "Contoso"
+
+
+@dataclass(frozen=True)
+class Options:
+    turns: int = 100
+    concurrency: int = 8
+    database: str = "sqlite"
+    row_seconds: float = 12.0
+    output: Path = DEFAULT_OUTPUT
+    postgres_url: str = POSTGRES_ADMIN_URL
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    defaults = Options()
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--turns", type=int, default=defaults.turns, help="turns per row (default %(default)s)")
+    parser.add_argument("--concurrency", type=int, default=defaults.concurrency,
+                        help="workers for the concurrent rows (default %(default)s)")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default=defaults.database)
+    parser.add_argument("--row-seconds", type=float, default=defaults.row_seconds,
+                        help="no row starts a turn after this many seconds (default %(default)s)")
+    parser.add_argument("--output", type=Path, default=defaults.output, help="JSON results (default %(default)s)")
+    parser.add_argument("--postgres-url", default=defaults.postgres_url,
+                        help="server where a throw-away database is created (default: POSTGRES_TEST_URL or local)")
+    args = parser.parse_args(argv)
+    if args.turns < 1 or args.concurrency < 1 or args.row_seconds <= 0:
+        parser.error("--turns, --concurrency and --row-seconds must be positive")
+    return Options(args.turns, args.concurrency, args.database, args.row_seconds, args.output, args.postgres_url)
+
+
+@asynccontextmanager
+async def scratch_database(options: Options, folder: Path) -> AsyncIterator[tuple[str, str]]:
+    """A new, empty database for this run: (SQLAlchemy URL, server version). PostgreSQL's is dropped after."""
+    if options.database == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'bench.db'}", f"(library {sqlite3.sqlite_version})"
+        return
+    name = f"rendezvous_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(options.postgres_url, timeout=10)
+    try:
+        version = str(await admin.fetchval("SHOW server_version"))
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = options.postgres_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield f"{base}/{name}", version
+    finally:
+        admin = await asyncpg.connect(options.postgres_url, timeout=10)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+def bot_settings(database_url: str, folder: Path, emu: EmulatorHandle) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=folder / "data",
+        graph_base_url=emu.graph_base_url,
+        authority_host=emu.authority_host,
+        authority_ca_bundle=emu.ca_file,
+        graph_client_id=emu.client_id,
+        graph_client_secret=emu.client_secret,
+        token_encryption_key=Fernet.generate_key().decode(),
+    )
+
+
+async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str]:
+    """Runs every row; returns (result, unit) pairs in table order and the database server's version."""
+    levels = sorted({1, options.concurrency})
+    results: list[tuple[LoadResult, str]] = []
+
+    async def measure(name: str, workload: Workload, unit: str = "turns", only_one_worker: bool = False) -> None:
+        for concurrency in [1] if only_one_worker else levels:
+            log.info("measuring %s at concurrency %d", name, concurrency)
+            result = await run_load(name, workload, turns=options.turns, concurrency=concurrency,
+                                    time_limit=options.row_seconds)
+            results.append((result, unit))
+
+    with tempfile.TemporaryDirectory(prefix="rendezvous-bench-") as scratch:
+        folder = Path(scratch)
+        async with scratch_database(options, folder) as (database_url, database_version), \
+                running_emulator() as emu:
+            tenant = emu.tenant(DEMO_TENANT)
+            people = people_of(tenant, emu.client_id)
+            connector = ConnectorStub()
+            for person in people:
+                connector.members[person.teams_user_id] = person.member_info()
+            async with running_bot(bot_settings(database_url, folder, emu), connector=connector) as running:
+                echo_server = TestServer(create_echo_app(), host="127.0.0.1")
+                await echo_server.start_server()
+                try:
+                    echo = BotEndpoint(str(echo_server.make_url("")).rstrip("/"), connector, running.session)
+                    bot = BotEndpoint(running.url, connector, running.session)
+                    services = running.services
+                    # The admin's set-up, through storage: domain-wide, no security group.
+                    admin = next(p for p in people if tenant.person(p.aad_object_id).is_admin)  # type: ignore[union-attr]
+                    tenants = TenantRepository(services.db, tenant.id)
+                    await tenants.save_setup("domain_wide", None, admin.aad_object_id)
+                    await tenants.enable(admin.aad_object_id, admin.name)
+                    # Everyone opens Rendezvous once (members, conversation references); one echo and one
+                    # search warm up the echo path, the app-only token and Graph's connection pool.
+                    for person in people:
+                        await bot.say(person, "help")
+                    await echo.say(people[0], "warm-up")
+                    await FindTimesTurns(bot, people).turn(0, meeting_for(people, 0))
+                    connector.clear()
+
+                    await measure(ECHO, MessageTurns(echo, people, "hello"))
+                    await measure("help turn", MessageTurns(bot, people, "help", expect_card=True))
+                    await measure("find-times turn", FindTimesTurns(bot, people))
+                    await measure("book turn", BookTurns(bot, people))
+                    await measure("slot finder", await slot_finder(services.calendar, people, tenant.id),
+                                  unit="calls", only_one_worker=True)
+                finally:
+                    await echo_server.close()
+    return results, database_version
+
+
+async def slot_finder(calendar: CalendarClient | None, people: list[TeamsUser], tenant_id: str) -> SlotFinderCalls:
+    """Two people's free/busy for the coming fortnight, read once through Graph, for find_slots alone."""
+    if calendar is None:
+        raise RuntimeError("the bot was started without a Graph client")
+    organizer, colleague = people[0], people[1]
+    start = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), time(0), tzinfo=UTC)
+    end = start + timedelta(days=WINDOW_DAYS)
+    availability = await calendar.get_schedule(Caller.app(tenant_id, organizer.email),
+                                               [organizer.email, colleague.email], start, end)
+    return SlotFinderCalls([availability[organizer.email.lower()], availability[colleague.email.lower()]],
+                           start, end)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)
+    results, database_version = asyncio.run(benchmark(options))
+    rows = build_rows(results)
+    machine = machine_facts(options.database, database_version)
+    sys.stdout.write(format_table(rows, machine))
+    settings = {key: str(value) if isinstance(value, Path) else value for key, value in asdict(options).items()
+                if key != "postgres_url"}
+    write_json(options.output, rows, machine, settings)
+    log.info("results written to %s", options.output)
+    return 1 if any(row.failures for row in rows) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

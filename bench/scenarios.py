@@ -1,0 +1,226 @@
+"""What the benchmark sends: Teams-shaped turns to a bot over loopback, and the answers a user would see.
+
+Every workload gives each worker its own conversation (so concurrent workers never queue on one chat's
+state) and checks each answer after the clock stops: an error card or a "that time was taken" reply
+counts as a failed turn, never as a fast one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from bench.load import TurnFailed
+from emulator.org import Tenant
+from graph.timezones import UnknownTimeZone, windows_to_iana
+from scheduling.model import Availability
+from scheduling.slots import SlotRequest, find_slots
+from tests.harness import ConnectorStub, SentActivity, TeamsUser
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+# How far apart concurrent workers that share a pair of people look for times, so they do not book
+# the same half hour at once (which the bot rightly answers with fresh times, not a booking).
+WINDOW_DAYS = 14
+WINDOW_ROUNDS = 3  # 3 x 14 days stays inside the bot's 8-week horizon
+
+
+def people_of(tenant: Tenant, app_id: str) -> list[TeamsUser]:
+    """The tenant's people whose mailboxes the app may read (the access policy leaves some out)."""
+    people = []
+    for person in tenant.people:
+        if not tenant.mailbox_allowed_for_app(app_id, person.id):
+            continue
+        try:
+            zone = windows_to_iana(person.time_zone)
+        except UnknownTimeZone:
+            zone = "UTC"
+        people.append(TeamsUser(tenant.id, person.id, person.display_name, person.mail, time_zone=zone))
+    return people
+
+
+def in_own_conversation(user: TeamsUser, worker: int) -> TeamsUser:
+    return replace(user, conversation_id=f"a:bench-{worker}-{user.aad_object_id}")
+
+
+def actions_with_verb(node: Any, verb: str) -> Iterator[dict[str, Any]]:
+    """Every Action.Execute of a card (nested action sets included) with the given verb."""
+    if isinstance(node, dict):
+        if node.get("verb") == verb and str(node.get("type", "")).startswith("Action."):
+            yield node
+        for value in node.values():
+            yield from actions_with_verb(value, verb)
+    elif isinstance(node, list):
+        for item in node:
+            yield from actions_with_verb(item, verb)
+
+
+def last_message_to(connector: ConnectorStub, conversation_id: str) -> SentActivity | None:
+    for sent in reversed(connector.sent):
+        if sent.conversation_id == conversation_id and sent.body.get("type") == "message":
+            return sent
+    return None
+
+
+@dataclass
+class BotEndpoint:
+    """A bot's /api/messages on loopback and the Bot Connector stub it answers through."""
+
+    url: str
+    connector: ConnectorStub
+    session: aiohttp.ClientSession
+
+    async def post(self, body: dict[str, Any]) -> tuple[int, Any]:
+        async with self.session.post(f"{self.url}/api/messages", json=body) as response:
+            answer = await response.json() if response.content_type == "application/json" else None
+            return response.status, answer
+
+    async def say(self, user: TeamsUser, text: str) -> int:
+        status, _ = await self.post(user.activity(self.connector.url, "message", text=text))
+        return status
+
+    async def execute(self, user: TeamsUser, verb: str, data: dict[str, Any]) -> tuple[int, Any]:
+        """An Action.Execute click: the invoke Teams sends; the answer is the replacement card."""
+        return await self.post(user.activity(
+            self.connector.url, "invoke", name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
+        ))
+
+
+def card_in(status: int, answer: Any) -> dict[str, Any]:
+    """The card of an invoke answer, or TurnFailed saying what came instead."""
+    if status != 200:
+        raise TurnFailed(f"invoke answered HTTP {status}")
+    if not isinstance(answer, dict) or answer.get("type") != ADAPTIVE_CARD:
+        text = answer.get("value") if isinstance(answer, dict) else answer
+        raise TurnFailed(f"expected a card, got: {str(text)[:120]}")
+    card: dict[str, Any] = answer["value"]
+    return card
+
+
+@dataclass
+class MessageTurns:
+    """A text message per turn; the bot's reply (already at the connector when the POST returns) is checked.
+
+    `expect_card` is for Rendezvous's help (a card); otherwise the reply must be `echo: <text>`.
+    """
+
+    bot: BotEndpoint
+    people: list[TeamsUser]
+    text: str
+    expect_card: bool = False
+
+    async def prepare(self, worker: int) -> TeamsUser:
+        return in_own_conversation(self.people[worker % len(self.people)], worker)
+
+    async def turn(self, worker: int, user: TeamsUser) -> int:
+        return await self.bot.say(user, self.text)
+
+    async def check(self, worker: int, user: TeamsUser, status: int) -> None:
+        if status != 201:
+            raise TurnFailed(f"message answered HTTP {status}")
+        reply = last_message_to(self.bot.connector, user.conversation_id)
+        if reply is None:
+            raise TurnFailed("the bot sent no reply")
+        if self.expect_card and not reply.cards:
+            raise TurnFailed(f"expected a card, got: {reply.text[:120]}")
+        if not self.expect_card and reply.text != f"echo: {self.text}":
+            raise TurnFailed(f"unexpected echo: {reply.text[:120]}")
+
+
+@dataclass
+class Meeting:
+    """Who meets whom, and the dates a worker searches (its own slice of the next weeks)."""
+
+    organizer: TeamsUser
+    colleague: TeamsUser
+    first_day: date
+    last_day: date
+
+    def form(self) -> dict[str, Any]:
+        return {"colleague": self.colleague.aad_object_id, "duration": "30", "window": "dates",
+                "fromDate": self.first_day.isoformat(), "toDate": self.last_day.isoformat()}
+
+
+def meeting_for(people: list[TeamsUser], worker: int) -> Meeting:
+    """Disjoint pairs of people; workers sharing a pair search different fortnights."""
+    pairs = max(1, len(people) // 2)
+    pair, round_ = worker % pairs, (worker // pairs) % WINDOW_ROUNDS
+    organizer = in_own_conversation(people[2 * pair % len(people)], worker)
+    colleague = people[(2 * pair + 1) % len(people)]
+    today = datetime.now(ZoneInfo(organizer.time_zone)).date()
+    first = today + timedelta(days=1 + round_ * WINDOW_DAYS)
+    return Meeting(organizer, colleague, first, first + timedelta(days=WINDOW_DAYS - 1))
+
+
+@dataclass
+class FindTimesTurns:
+    """Action.Execute `findTimes`: getSchedule for both people, slot finding, the suggestions card."""
+
+    bot: BotEndpoint
+    people: list[TeamsUser]
+
+    async def prepare(self, worker: int) -> Meeting:
+        return meeting_for(self.people, worker)
+
+    async def turn(self, worker: int, meeting: Meeting) -> tuple[int, Any]:
+        return await self.bot.execute(meeting.organizer, "findTimes", meeting.form())
+
+    async def check(self, worker: int, meeting: Meeting, answer: tuple[int, Any]) -> None:
+        if not any(actions_with_verb(card_in(*answer), "book")):
+            raise TurnFailed("the suggestions card offered no time to book")
+
+
+@dataclass
+class BookTurns:
+    """Action.Execute `book` on a time the bot offered: reserve, re-check, create the event, tell the colleague.
+
+    Preparation (untimed) asks for suggestions whenever the worker has no offered time left.
+    """
+
+    bot: BotEndpoint
+    people: list[TeamsUser]
+    offered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    async def prepare(self, worker: int) -> tuple[Meeting, dict[str, Any]]:
+        meeting = meeting_for(self.people, worker)
+        queue = self.offered.setdefault(worker, [])
+        if not queue:
+            card = card_in(*await self.bot.execute(meeting.organizer, "findTimes", meeting.form()))
+            queue.extend(action["data"] for action in actions_with_verb(card, "book"))
+            if not queue:
+                raise TurnFailed("no time was offered to book")
+        return meeting, queue.pop(0)
+
+    async def turn(self, worker: int, prepared: tuple[Meeting, dict[str, Any]]) -> tuple[int, Any]:
+        meeting, button = prepared
+        return await self.bot.execute(meeting.organizer, "book", button)
+
+    async def check(self, worker: int, prepared: tuple[Meeting, dict[str, Any]], answer: tuple[int, Any]) -> None:
+        if not any(actions_with_verb(card_in(*answer), "cancelBooking")):
+            raise TurnFailed("the answer was not a booking confirmation")
+
+
+@dataclass
+class SlotFinderCalls:
+    """scheduling.find_slots alone, on two people's real (emulated) fortnight, as the booking dialog calls it."""
+
+    people: list[Availability]
+    window_start: datetime
+    window_end: datetime
+    page: int = 6  # the dialog asks for one more than a page, to know whether "More times" is due
+
+    async def prepare(self, worker: int) -> SlotRequest:
+        return SlotRequest(duration=timedelta(minutes=30), window_start=self.window_start,
+                           window_end=self.window_end, now=datetime.now(UTC), max_results=self.page)
+
+    async def turn(self, worker: int, request: SlotRequest) -> Any:
+        return find_slots(request, self.people)
+
+    async def check(self, worker: int, request: SlotRequest, answer: Any) -> None:
+        if not answer.suggestions:
+            raise TurnFailed("the slot finder found no time")
