@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from cards.common import help_card, welcome_card
 from dialogs import admin as admin_dialogs
@@ -23,23 +23,22 @@ from dialogs import booking as booking_dialogs
 from dialogs import connect as connect_dialogs
 from dialogs import privacy as privacy_dialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
+from dialogs.replies import ADAPTIVE_CARD, card_message
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
 
 log = logging.getLogger(__name__)
 
-ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 # How the current turn ended, for app.py's one log line per turn ("ok", "refused", "error <ref>" ...).
 TURN_OUTCOME: ContextVar[str] = ContextVar("turn_outcome", default="ok")
 UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
-
-
-def card_attachment(card: dict[str, Any]) -> Attachment:
-    return Attachment(content_type=ADAPTIVE_CARD, content=card)
-
-
-def card_message(card: dict[str, Any]) -> Activity:
-    return MessageFactory.attachment(card_attachment(card))
+UNREADABLE_ACTION = "I didn't understand that button. Type **help** to start again."
+ONE_TO_ONE_ONLY = (
+    "Let's do that in our 1:1 chat, so your calendar and your data stay between us. "
+    "Open Rendezvous from the Teams app bar (or message me directly) and try there."
+)
+# What may run where others read along (group chats, channels): nothing that shows a person's data.
+SHARED_CHAT_COMMANDS = frozenset({"help"})
 
 
 def _client_time_zone(activity: Activity) -> str | None:
@@ -54,7 +53,6 @@ def _client_time_zone(activity: Activity) -> str | None:
 class RendezvousBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._dialog_state = services.conversation_state.create_property("dialog")
         # The routing table: typed command -> handler, and card verb -> handler.
         self.commands: dict[str, CommandHandler] = {
             "help": self._help,
@@ -127,7 +125,12 @@ class RendezvousBot(TeamsActivityHandler):
             except Exception as exc:  # the member API being down must not stop the conversation
                 log.warning("Teams member lookup failed for a member of tenant %s: %s", tenant_id, type(exc).__name__)
         time_zone = _client_time_zone(activity) or (known.time_zone if known else None)
-        reference = TurnContext.get_conversation_reference(activity)
+        conversation_type = activity.conversation.conversation_type or "personal"
+        # Proactive messages (confirmations, sign-in results) go to the stored chat, so only a 1:1 chat
+        # is ever stored: a group chat or channel would show one person's meetings to everyone in it.
+        reference = (
+            TurnContext.get_conversation_reference(activity).serialize() if conversation_type == "personal" else None
+        )
         now = datetime.now(UTC)
         await members.upsert(
             MemberRecord(
@@ -138,7 +141,7 @@ class RendezvousBot(TeamsActivityHandler):
                 email=email,
                 user_principal_name=upn,
                 time_zone=time_zone,
-                conversation_reference=reference.serialize(),
+                conversation_reference=reference,
                 last_seen_at=now,
             )
         )
@@ -148,7 +151,7 @@ class RendezvousBot(TeamsActivityHandler):
             teams_user_id=sender.id,
             name=name or "",
             conversation_id=activity.conversation.id,
-            conversation_type=activity.conversation.conversation_type or "personal",
+            conversation_type=conversation_type,
             email=email or upn,
             time_zone=time_zone,
         )
@@ -159,11 +162,9 @@ class RendezvousBot(TeamsActivityHandler):
         return actor
 
     # ----------------------------------------------------------------- install and welcome
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(card_message(welcome_card(self.actor(turn_context).name)))
-
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
-        # Teams adds the bot itself when the app is installed in a chat: greet the people there.
+        # Teams adds the bot itself when the app is installed in a chat: greet the people there. The
+        # installationUpdate that Teams sends alongside is not answered, or the welcome would come twice.
         bot_id = turn_context.activity.recipient.id
         if any(member.id == bot_id for member in members_added):
             await turn_context.send_activity(card_message(welcome_card(self.actor(turn_context).name)))
@@ -177,11 +178,15 @@ class RendezvousBot(TeamsActivityHandler):
             await self._apply_submit_result(turn_context, result)
             return
         text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
-        command, argument = self.match_command(text)
+        command, argument = self.match_command(text if isinstance(text, str) else "")
         if command is None:
             await turn_context.send_activity(UNKNOWN_COMMAND)
             return
-        await self.commands[command](turn_context, self.actor(turn_context), argument)
+        actor = self.actor(turn_context)
+        if command not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
+            await turn_context.send_activity(ONE_TO_ONE_ONLY)
+            return
+        await self.commands[command](turn_context, actor, argument)
 
     def match_command(self, text: str) -> tuple[str | None, str]:
         """Longest command that starts the text, case-insensitive; the rest is the argument."""
@@ -212,8 +217,10 @@ class RendezvousBot(TeamsActivityHandler):
         if name == "adaptiveCard/action":
             raw_action = value.get("action")
             action: dict[str, Any] = raw_action if isinstance(raw_action, dict) else {}
-            data = dict(action.get("data") or {})
-            data["verb"] = action.get("verb") or data.get("verb")
+            raw_data = action.get("data") or {}
+            if not isinstance(raw_data, dict):  # our cards only ever send an object; this one was altered
+                return self._invoke_response_for(ActionResult(text=UNREADABLE_ACTION))
+            data = {**raw_data, "verb": action.get("verb") or raw_data.get("verb")}
             result = await self._run_action(turn_context, data)
             return self._invoke_response_for(result)
         if name == "application/search":
@@ -225,7 +232,10 @@ class RendezvousBot(TeamsActivityHandler):
         handler = self.actions.get(verb)
         if handler is None:
             return ActionResult(text="That button is no longer supported. Type **help** to start again.")
-        return await handler(turn_context, self.actor(turn_context), data)
+        actor = self.actor(turn_context)
+        if verb not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
+            return ActionResult(text=ONE_TO_ONE_ONLY)
+        return await handler(turn_context, actor, data)
 
     @staticmethod
     def _invoke_response_for(result: ActionResult) -> InvokeResponse:
@@ -247,7 +257,9 @@ class RendezvousBot(TeamsActivityHandler):
             body = {"statusCode": 404, "type": "application/vnd.microsoft.error",
                     "value": {"code": "NotFound", "message": f"Unknown dataset {dataset!r}"}}
             return InvokeResponse(status=int(HTTPStatus.OK), body=body)
-        results = await search(turn_context, self.actor(turn_context), query)
+        actor = self.actor(turn_context)
+        # The colleague list is for booking, which happens in the 1:1 chat only.
+        results = await search(turn_context, actor, query) if actor.is_personal_chat else []
         body = {"statusCode": 200, "type": "application/vnd.microsoft.search.searchResponse",
                 "value": {"results": results}}
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)

@@ -50,23 +50,6 @@ class Settings:
         """An empty app id means local development: Teams requests are not authenticated."""
         return bool(self.app_id)
 
-    # botbuilder's ConfigurationBotFrameworkAuthentication reads these attribute names.
-    @property
-    def APP_ID(self) -> str:  # noqa: N802
-        return self.app_id
-
-    @property
-    def APP_PASSWORD(self) -> str:  # noqa: N802
-        return self.app_password
-
-    @property
-    def APP_TYPE(self) -> str:  # noqa: N802
-        return self.app_type
-
-    @property
-    def APP_TENANTID(self) -> str:  # noqa: N802
-        return self.app_tenant_id
-
 
 def _guid(name: str, value: str) -> str:
     try:

@@ -29,7 +29,8 @@ from cards.admin import (
 )
 from dialogs.access import ADMIN_ONLY, admin_diagnostic, forget_group_memberships, is_admin
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, Services
-from dialogs.signin import IntegrationNotConfigured, card_activity, consent_link, start_sign_in_link
+from dialogs.replies import card_message
+from dialogs.signin import IntegrationNotConfigured, consent_link, start_sign_in_link
 from graph.calendar import Caller
 from graph.errors import AuthProblem, GraphError
 from storage.repositories import (
@@ -99,7 +100,7 @@ class AdminDialogs:
 
     # -- setup -------------------------------------------------------------------------------------
     async def setup(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        await turn_context.send_activity(card_activity(await self._setup_card(actor)))
+        await turn_context.send_activity(card_message(await self._setup_card(actor)))
 
     async def open_setup(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return ActionResult(card=await self._setup_card(actor))
@@ -179,7 +180,7 @@ class AdminDialogs:
             return
         if tenant is None:
             await turn_context.send_activity(
-                card_activity(message_card("Rendezvous status", "Not set up yet. Type **setup** to begin."))
+                card_message(message_card("Rendezvous status", "Not set up yet. Type **setup** to begin."))
             )
             return
         members, bookings = await tenants.counts()
@@ -195,14 +196,14 @@ class AdminDialogs:
             last_error=tenant.last_error,
             last_error_at=tenant.last_error_at,
         )
-        await turn_context.send_activity(card_activity(status_card(view)))
+        await turn_context.send_activity(card_message(status_card(view)))
 
     # -- disconnect (organization) -----------------------------------------------------------------
     async def disconnect_organization(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         if not await is_admin(self.services, actor):
             await turn_context.send_activity(ADMIN_ONLY)
             return
-        await turn_context.send_activity(card_activity(disconnect_choice_card(has_own_connection=False)))
+        await turn_context.send_activity(card_message(disconnect_choice_card(has_own_connection=False)))
 
     async def confirm_disconnect_organization(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
@@ -239,7 +240,7 @@ class AdminDialogs:
         recent = sorted(bookings, key=lambda b: b.created_at, reverse=True)[:AUDIT_LIMIT]
         rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc, b.status, b.created_at)
                 for b in recent]
-        await turn_context.send_activity(card_activity(audit_card(rows, len(bookings))))
+        await turn_context.send_activity(card_message(audit_card(rows, len(bookings))))
 
 
 # -- self-test after consent -----------------------------------------------------------------------

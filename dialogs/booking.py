@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
 from cards.base import Card
 from cards.booking import (
@@ -62,6 +62,7 @@ from dialogs.booking_state import (
 )
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
+from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from graph.calendar import AttendeeResponse, Caller, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
@@ -89,7 +90,6 @@ MAX_NOTE = 1000
 WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
 _POLL_INTERVAL = 0.2
 THROTTLED = "Outlook is busy, try again in a minute."
-ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _RESPONSE_WORDS = {
     AttendeeResponse.ACCEPTED: "accepted",
     AttendeeResponse.TENTATIVELY_ACCEPTED: "tentative",
@@ -135,10 +135,6 @@ def _clean(value: object, limit: int) -> str | None:
         return None
     cleaned = value.strip()
     return cleaned[:limit] or None
-
-
-def _card_activity(card: Card) -> Activity:
-    return MessageFactory.attachment(Attachment(content_type=ADAPTIVE_CARD, content=card))
 
 
 class BookingDialog:
@@ -290,8 +286,7 @@ class BookingDialog:
     async def change_options(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             await self._require_tenant(actor)
-            memory = await self._memory(turn_context)
-            previous = memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+            previous = await self._remembered_search(turn_context, actor, data)
             return ActionResult(card=await self._form_card(actor, values=_option_values(previous.options)))
 
         return await self._guarded(show, turn_context, actor, data)
@@ -299,8 +294,7 @@ class BookingDialog:
     async def more_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def more(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             tenant = await self._require_tenant(actor)
-            memory = await self._memory(turn_context)
-            previous = memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+            previous = await self._remembered_search(turn_context, actor, data)
             search = await self._search_again(actor, previous)
             return await self._suggest(turn_context, actor, tenant, search, offset=previous.offset + PAGE_SIZE)
 
@@ -309,8 +303,7 @@ class BookingDialog:
     async def next_window(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def later(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             tenant = await self._require_tenant(actor)
-            memory = await self._memory(turn_context)
-            previous = memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+            previous = await self._remembered_search(turn_context, actor, data)
             search = await self._search_again(actor, previous)
             following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
             if following is None:
@@ -322,6 +315,12 @@ class BookingDialog:
             return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
 
         return await self._guarded(later, turn_context, actor, data)
+
+    async def _remembered_search(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                 ) -> SearchRecord:
+        """The earlier search a card button points at, if it was this person's (PayloadRefused otherwise)."""
+        memory = await self._memory(turn_context)
+        return memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
 
     async def _search_again(self, actor: Actor, previous: SearchRecord) -> _Search:
         colleague = await self._colleagues(actor).by_id(previous.options.colleague_oid)
@@ -757,7 +756,7 @@ class BookingDialog:
     @staticmethod
     async def _send(turn_context: TurnContext, result: ActionResult) -> None:
         if result.card is not None:
-            await turn_context.send_activity(_card_activity(result.card))
+            await turn_context.send_activity(card_message(result.card))
         if result.text:
             await turn_context.send_activity(result.text)
 
@@ -837,10 +836,8 @@ async def _sign_in_card(services: Services, actor: Actor, options: BookingOption
 
 
 async def _booking_by_key(bookings: BookingRepository, organizer_oid: str, key: str) -> BookingRecord | None:
-    for booking in await bookings.list_for_member(organizer_oid, upcoming_only=False):
-        if booking.idempotency_key == key and booking.organizer_oid == organizer_oid:
-            return booking
-    return None
+    booking = await bookings.get_by_key(key)
+    return booking if booking is not None and booking.organizer_oid == organizer_oid else None
 
 
 def _with_zone(availability: Availability, person: Person) -> Availability:

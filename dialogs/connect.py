@@ -15,7 +15,8 @@ from cards.admin import disconnect_choice_card, link_card, message_card
 from dialogs.access import NOT_SET_UP, ensure_allowed, is_admin
 from dialogs.admin import NOT_CONFIGURED
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, Services
-from dialogs.signin import IntegrationNotConfigured, card_activity, start_sign_in_link
+from dialogs.replies import card_message
+from dialogs.signin import IntegrationNotConfigured, start_sign_in_link
 from graph.errors import AuthProblem
 from storage.repositories import TenantRepository, TokenCacheRepository
 
@@ -80,12 +81,12 @@ class ConnectDialogs:
             await turn_context.send_activity(
                 "Your calendar is already connected. Use the button below only if you want to sign in again."
             )
-        await turn_context.send_activity(card_activity(card))
+        await turn_context.send_activity(card_message(card))
 
     async def disconnect(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         connected = await has_connection(self.services, actor)
         if await is_admin(self.services, actor):
-            await turn_context.send_activity(card_activity(disconnect_choice_card(has_own_connection=connected)))
+            await turn_context.send_activity(card_message(disconnect_choice_card(has_own_connection=connected)))
             return
         await turn_context.send_activity(await self._forget(actor, connected))
 

@@ -6,7 +6,7 @@ from botbuilder.core import TurnContext
 
 from cards.admin import GraphCallView, PrivacyView, privacy_card
 from dialogs.context import Actor, CommandHandler, Services
-from dialogs.signin import card_activity
+from dialogs.replies import card_message
 from storage.crypto import TokenDecryptError
 from storage.repositories import BookingRepository, GraphCallRepository, MemberRepository, TokenCacheRepository
 
@@ -49,7 +49,7 @@ class PrivacyDialogs:
         self.services = services
 
     async def privacy(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        await turn_context.send_activity(card_activity(privacy_card(await privacy_view(self.services, actor))))
+        await turn_context.send_activity(card_message(privacy_card(await privacy_view(self.services, actor))))
 
 
 def commands(services: Services) -> dict[str, CommandHandler]:

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ConversationReference
+from botbuilder.schema import ConversationReference
 
 from dialogs.context import Services
+from dialogs.replies import card_message
 from storage.crypto import TokenCipher
 from storage.database import Database
 from storage.repositories import ConsentRepository, MemberRepository, TokenCacheRepository
@@ -101,13 +102,6 @@ async def consent_link(
     return services.app_tokens.admin_consent_url(tenant_id, consent_redirect_uri(services), state)
 
 
-def card_activity(card: dict[str, Any]) -> Activity:
-    # bot.py imports the dialogs, so its card helper is looked up when a card is actually sent.
-    from bot import card_message
-
-    return card_message(card)
-
-
 async def notify_member(
     services: Services, tenant_id: str, oid: str, text: str | None = None, card: dict[str, Any] | None = None
 ) -> bool:
@@ -120,7 +114,7 @@ async def notify_member(
 
     async def send(turn_context: TurnContext) -> None:
         if card is not None:
-            await turn_context.send_activity(card_activity(card))
+            await turn_context.send_activity(card_message(card))
         if text:
             await turn_context.send_activity(text)
 

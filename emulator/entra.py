@@ -407,7 +407,11 @@ class Entra:
                     return person, decline
         return None, decline
 
-    async def authorize(self, request: web.Request) -> web.Response:
+    def _browser_request(self, request: web.Request) -> tuple[Tenant | str, App, str] | web.Response:
+        """Tenant, app and redirect URI of a sign-in or consent page request, or Entra ID's error page.
+
+        Errors before the redirect URI is trusted are shown in the browser, never redirected, as Entra does.
+        """
         query = request.query
         segment = request.match_info["tenant"]
         resolved = self._resolve_tenant_segment(segment)
@@ -421,6 +425,14 @@ class Entra:
         if not app.accepts_redirect(redirect_uri):
             return error_page(400, 50011, f"The redirect URI '{redirect_uri}' specified in the request does not "
                                           f"match the redirect URIs configured for the application '{app.client_id}'.")
+        return resolved, app, redirect_uri
+
+    async def authorize(self, request: web.Request) -> web.Response:
+        query = request.query
+        checked = self._browser_request(request)
+        if isinstance(checked, web.Response):
+            return checked
+        resolved, app, redirect_uri = checked
         response_mode = query.get("response_mode", "query")
         state = query.get("state")
 
@@ -477,18 +489,10 @@ class Entra:
 
     async def admin_consent(self, request: web.Request) -> web.Response:
         query = request.query
-        segment = request.match_info["tenant"]
-        resolved = self._resolve_tenant_segment(segment)
-        if resolved is None:
-            return error_page(400, 90002, _tenant_not_found(segment))
-        app = self.org.app(query.get("client_id", ""))
-        if app is None:
-            return error_page(400, 700016, f"Application with identifier '{query.get('client_id', '')}' was not "
-                                           "found in the directory.")
-        redirect_uri = query.get("redirect_uri", "")
-        if not app.accepts_redirect(redirect_uri):
-            return error_page(400, 50011, f"The redirect URI '{redirect_uri}' specified in the request does not "
-                                          f"match the redirect URIs configured for the application '{app.client_id}'.")
+        checked = self._browser_request(request)
+        if isinstance(checked, web.Response):
+            return checked
+        resolved, app, redirect_uri = checked
         state = query.get("state")
         v2 = request.path.lower().endswith("/v2.0/adminconsent")
 

@@ -332,7 +332,7 @@ class BookingRepository(_TenantScoped):
             return created, True
         except IntegrityError:
             # The unique (tenant, idempotency key) constraint decides races: whoever lost reads the winner.
-            existing = await self._one(Booking.idempotency_key == idempotency_key)
+            existing = await self.get_by_key(idempotency_key)
             if existing is None:
                 raise
             logger.info("booking %s reused for a repeated idempotency key", existing.id)
@@ -368,6 +368,10 @@ class BookingRepository(_TenantScoped):
 
     async def get(self, booking_id: str) -> BookingRecord | None:
         return await self._one(Booking.id == booking_id)
+
+    async def get_by_key(self, idempotency_key: str) -> BookingRecord | None:
+        """The booking reserved under this idempotency key (a card's search and slot), if any."""
+        return await self._one(Booking.idempotency_key == idempotency_key)
 
     async def list_for_member(
         self, oid: str, upcoming_only: bool = True, now: datetime | None = None

@@ -66,6 +66,17 @@ async def test_install_sends_the_welcome_card(database_url: str, tmp_path: Path,
     assert "startBooking" in verbs
 
 
+async def test_installing_greets_once_although_teams_sends_two_activities(
+    sqlite_url: str, tmp_path: Path, connector: ConnectorStub
+) -> None:
+    async with running_bot(make_settings(sqlite_url, tmp_path), connector=connector) as bot:
+        await bot.post(ALICE.activity(connector.url, "installationUpdate", action="add"))
+        await bot.post(ALICE.activity(connector.url, "conversationUpdate",
+                                      membersAdded=[{"id": ALICE.teams_user_id}, {"id": "28:rendezvous-bot"}]))
+    welcomes = [m for m in connector.messages(ALICE.conversation_id) if "Hi Alice" in json.dumps(m.cards)]
+    assert len(welcomes) == 1
+
+
 async def test_unknown_text_gets_a_pointer_to_help(database_url: str, tmp_path: Path,
                                                    connector: ConnectorStub) -> None:
     async with running_bot(make_settings(database_url, tmp_path), connector=connector) as bot:

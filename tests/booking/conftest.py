@@ -22,11 +22,7 @@ import pytest
 from app import SERVICES_KEY
 from config import Settings
 from dialogs.context import Services
-from dialogs.signin import RepositoryTokenCacheStore
 from emulator.testing import EmulatorHandle, running_emulator
-from graph.calendar import CalendarClient
-from graph.http import GraphHttp, RetryPolicy
-from graph.tokens import AppTokenProvider, DelegatedAuth
 from storage.database import Database
 from storage.repositories import BookingRecord, BookingRepository, TenantRepository
 from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot
@@ -189,27 +185,12 @@ def _settings(database_url: str, tmp_path: Path, emu: EmulatorHandle) -> Setting
     )
 
 
-def _wire_graph_if_missing(services: Services, emu: EmulatorHandle) -> None:
-    """app.py is being wired to Graph by the lead; until it is, the tests give the bot the same clients."""
-    if services.calendar is not None:
-        return
-    app_tokens = AppTokenProvider(emu.client_id, emu.client_secret, emu.authority_host, emu.ca_file)
-    delegated = DelegatedAuth(emu.client_id, emu.client_secret, emu.authority_host, emu.ca_file,
-                              RepositoryTokenCacheStore(services.db, services.cipher))
-    http = GraphHttp(emu.graph_base_url, ca_bundle=emu.ca_file, retry=RetryPolicy(attempts=2, backoff_base=0.01,
-                                                                                 backoff_max=0.05, max_wait=0.1))
-    services.app_tokens = app_tokens
-    services.delegated_auth = delegated
-    services.calendar = CalendarClient(http, app_tokens, delegated)
-
-
 async def _world(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
     async with running_emulator(generate_calendars=False) as emu:
         async with running_bot(_settings(database_url, tmp_path, emu), connector=connector) as bot:
-            _wire_graph_if_missing(bot.app[SERVICES_KEY], emu)
             db = Database(database_url)
             try:
                 yield BookingWorld(emu, bot, connector, db, database_url)

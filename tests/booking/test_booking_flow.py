@@ -13,6 +13,7 @@ from tests.booking.conftest import (
     BEN,
     CHLOE,
     EASTERN,
+    FIONA,
     PACIFIC,
     BookingWorld,
     all_actions,
@@ -107,6 +108,22 @@ async def test_colleagues_who_cannot_be_booked_are_refused_before_any_calendar_c
 
     assert "ask them to open Rendezvous in Teams once" in card_text(card_of(never_used))
     assert "That's you" in card_text(card_of(myself))
+    assert world.schedule_calls() == 0
+
+
+async def test_people_of_another_organization_are_refused_before_any_calendar_call(world: BookingWorld) -> None:
+    await world.set_up_tenant()
+    await world.set_up_tenant(FIONA.tenant_id, admin=FIONA)
+    await world.meet(ADELE, BEN, FIONA)  # Fiona uses Rendezvous too, in her own organization
+
+    picked = await world.bot.execute(ADELE, "findTimes", day_form(FIONA, meeting_day()))
+    await world.bot.say(ADELE, f"book 30 min with {FIONA.email} next week")
+
+    assert "ask them to open Rendezvous in Teams once" in card_text(card_of(picked))
+    assert FIONA.name not in card_text(card_of(picked))
+    [typed] = world.connector.messages(ADELE.conversation_id)[-1].cards
+    assert f"{FIONA.email} is not in your organization" in card_text(typed)
+    assert FIONA.name not in card_text(typed)
     assert world.schedule_calls() == 0
 
 

@@ -147,6 +147,14 @@ async def test_reserve_twice_with_same_key_returns_the_first_booking(db: Databas
     assert len(await bookings.list_all()) == 1
 
 
+async def test_a_booking_is_found_by_its_key_in_its_own_tenant_only(db: Database) -> None:
+    first, _ = await _reserve(BookingRepository(db, TENANT_A), "click-7", NOW + timedelta(hours=2))
+
+    assert await BookingRepository(db, TENANT_A).get_by_key("click-7") == first
+    assert await BookingRepository(db, TENANT_A).get_by_key("click-8") is None
+    assert await BookingRepository(db, TENANT_B).get_by_key("click-7") is None
+
+
 async def test_concurrent_reserves_with_same_key_make_one_row(database_url: str, db: Database) -> None:
     other_process = Database(database_url)
     try:
