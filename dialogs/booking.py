@@ -740,7 +740,15 @@ class BookingDialog:
                 message = (f"Your organization's Exchange settings don't let Rendezvous read {name} calendar; "
                            "your admin can check the application access policy.")
             raise BookingStopped(ActionResult(text=message)) from exc
-        except (GraphError, AuthProblem) as exc:
+        except AuthProblem as exc:
+            message = await explain_graph_failure(self.services, actor.tenant_id, exc)
+            if exc.kind is AuthFailure.RECONNECT_NEEDED and about.oid != actor.aad_object_id:
+                # In individual mode the meeting lives in the organizer's calendar, reached with *their* sign-in:
+                # telling the attendee to reconnect would not help.
+                message = (f"{about.name}'s Outlook connection has expired, so I can't reach their calendar. "
+                           f"Ask {about.first_name} to type connect here, or to change the meeting in Outlook.")
+            raise BookingStopped(ActionResult(text=message)) from exc
+        except GraphError as exc:
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)
             raise BookingStopped(ActionResult(text=message)) from exc
 
