@@ -42,6 +42,11 @@ def _ratio(value: float, floor: float) -> float:
     return value / floor if floor > 0 else 0.0
 
 
+def ratio_text(ratio: float) -> str:
+    """3.1x, 12x, 0.04x: two significant figures, enough to compare and no more."""
+    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
 def build_rows(results: list[tuple[LoadResult, str]]) -> list[Row]:
     """Ratios are taken against the echo row of the same concurrency, or the single-worker echo row."""
     floors = {result.concurrency: result for result, _ in results if result.name == ECHO}
@@ -115,8 +120,9 @@ def format_table(rows: list[Row], machine: dict[str, Any]) -> str:
     for row in rows:
         if row.name == ECHO:
             continue
-        lines.append(f"{row.name} (concurrency {row.concurrency}): p50 = {row.p50_x_echo:.1f}x echo p50, "
-                     f"{row.per_second:.1f} {row.unit}/s = {row.per_second_x_echo:.2f}x echo's rate")
+        lines.append(f"{row.name} (concurrency {row.concurrency}): p50 = {ratio_text(row.p50_x_echo)} echo p50, "
+                     f"p99 = {ratio_text(row.p99_x_echo)} echo p99, {row.per_second:.1f} {row.unit}/s = "
+                     f"{ratio_text(row.per_second_x_echo)} echo's rate")
     for row in rows:
         if row.stopped_by_time_limit:
             lines.append(f"NOTE {row.name} (concurrency {row.concurrency}) hit the time limit after {row.count} "

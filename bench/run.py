@@ -43,6 +43,7 @@ from bench.scenarios import (
     people_of,
 )
 from config import PROJECT_ROOT, Settings
+from dialogs.context import Services
 from emulator.testing import EmulatorHandle, running_emulator
 from graph.calendar import CalendarClient, Caller
 from storage.repositories import TenantRepository
@@ -57,10 +58,11 @@ DEMO_TENANT = "Contoso"
 
 @dataclass(frozen=True)
 class Options:
-    turns: int = 100
+    turns: int = 200
     concurrency: int = 8
     database: str = "sqlite"
-    row_seconds: float = 12.0
+    row_seconds: float = 20.0
+    slot_calls: int = 2000
     output: Path = DEFAULT_OUTPUT
     postgres_url: str = POSTGRES_ADMIN_URL
 
@@ -74,20 +76,23 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default=defaults.database)
     parser.add_argument("--row-seconds", type=float, default=defaults.row_seconds,
                         help="no row starts a turn after this many seconds (default %(default)s)")
+    parser.add_argument("--slot-calls", type=int, default=defaults.slot_calls,
+                        help="find_slots calls for the slot finder row (default %(default)s)")
     parser.add_argument("--output", type=Path, default=defaults.output, help="JSON results (default %(default)s)")
     parser.add_argument("--postgres-url", default=defaults.postgres_url,
                         help="server where a throw-away database is created (default: POSTGRES_TEST_URL or local)")
     args = parser.parse_args(argv)
-    if args.turns < 1 or args.concurrency < 1 or args.row_seconds <= 0:
-        parser.error("--turns, --concurrency and --row-seconds must be positive")
-    return Options(args.turns, args.concurrency, args.database, args.row_seconds, args.output, args.postgres_url)
+    if min(args.turns, args.concurrency, args.slot_calls) < 1 or args.row_seconds <= 0:
+        parser.error("--turns, --concurrency, --slot-calls and --row-seconds must be positive")
+    return Options(args.turns, args.concurrency, args.database, args.row_seconds, args.slot_calls, args.output,
+                   args.postgres_url)
 
 
 @asynccontextmanager
 async def scratch_database(options: Options, folder: Path) -> AsyncIterator[tuple[str, str]]:
     """A new, empty database for this run: (SQLAlchemy URL, server version). PostgreSQL's is dropped after."""
     if options.database == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / 'bench.db'}", f"(library {sqlite3.sqlite_version})"
+        yield f"sqlite+aiosqlite:///{folder / 'bench.db'}", sqlite3.sqlite_version
         return
     name = f"rendezvous_bench_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(options.postgres_url, timeout=10)
@@ -120,18 +125,21 @@ def bot_settings(database_url: str, folder: Path, emu: EmulatorHandle) -> Settin
     )
 
 
-async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str]:
-    """Runs every row; returns (result, unit) pairs in table order and the database server's version."""
-    levels = sorted({1, options.concurrency})
-    results: list[tuple[LoadResult, str]] = []
+@dataclass
+class World:
+    """Everything a run measures against, set up and warmed up."""
 
-    async def measure(name: str, workload: Workload, unit: str = "turns", only_one_worker: bool = False) -> None:
-        for concurrency in [1] if only_one_worker else levels:
-            log.info("measuring %s at concurrency %d", name, concurrency)
-            result = await run_load(name, workload, turns=options.turns, concurrency=concurrency,
-                                    time_limit=options.row_seconds)
-            results.append((result, unit))
+    bot: BotEndpoint
+    echo: BotEndpoint
+    people: list[TeamsUser]
+    services: Services
+    tenant_id: str
+    database_version: str
 
+
+@asynccontextmanager
+async def bench_world(options: Options) -> AsyncIterator[World]:
+    """Emulator, scratch database, Rendezvous and the echo bot behind one connector stub, all on loopback."""
     with tempfile.TemporaryDirectory(prefix="rendezvous-bench-") as scratch:
         folder = Path(scratch)
         async with scratch_database(options, folder) as (database_url, database_version), \
@@ -141,35 +149,53 @@ async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str
             connector = ConnectorStub()
             for person in people:
                 connector.members[person.teams_user_id] = person.member_info()
+            echo_server = TestServer(create_echo_app(), host="127.0.0.1")
             async with running_bot(bot_settings(database_url, folder, emu), connector=connector) as running:
-                echo_server = TestServer(create_echo_app(), host="127.0.0.1")
                 await echo_server.start_server()
                 try:
-                    echo = BotEndpoint(str(echo_server.make_url("")).rstrip("/"), connector, running.session)
-                    bot = BotEndpoint(running.url, connector, running.session)
-                    services = running.services
+                    world = World(BotEndpoint(running.url, connector, running.session),
+                                  BotEndpoint(str(echo_server.make_url("")).rstrip("/"), connector, running.session),
+                                  people, running.services, tenant.id, database_version)
                     # The admin's set-up, through storage: domain-wide, no security group.
-                    admin = next(p for p in people if tenant.person(p.aad_object_id).is_admin)  # type: ignore[union-attr]
-                    tenants = TenantRepository(services.db, tenant.id)
+                    admins = {person.id for person in tenant.people if person.is_admin}
+                    admin = next(p for p in people if p.aad_object_id in admins)
+                    tenants = TenantRepository(world.services.db, tenant.id)
                     await tenants.save_setup("domain_wide", None, admin.aad_object_id)
                     await tenants.enable(admin.aad_object_id, admin.name)
                     # Everyone opens Rendezvous once (members, conversation references); one echo and one
                     # search warm up the echo path, the app-only token and Graph's connection pool.
                     for person in people:
-                        await bot.say(person, "help")
-                    await echo.say(people[0], "warm-up")
-                    await FindTimesTurns(bot, people).turn(0, meeting_for(people, 0))
+                        await world.bot.say(person, "help")
+                    await world.echo.say(people[0], "warm-up")
+                    await FindTimesTurns(world.bot, people).turn(0, meeting_for(people, 0, 0))
                     connector.clear()
-
-                    await measure(ECHO, MessageTurns(echo, people, "hello"))
-                    await measure("help turn", MessageTurns(bot, people, "help", expect_card=True))
-                    await measure("find-times turn", FindTimesTurns(bot, people))
-                    await measure("book turn", BookTurns(bot, people))
-                    await measure("slot finder", await slot_finder(services.calendar, people, tenant.id),
-                                  unit="calls", only_one_worker=True)
+                    yield world
                 finally:
                     await echo_server.close()
-    return results, database_version
+
+
+async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str]:
+    """Runs every row; returns (result, unit) pairs in table order and the database server's version."""
+    results: list[tuple[LoadResult, str]] = []
+
+    async def measure(name: str, workload: Workload) -> None:
+        for concurrency in sorted({1, options.concurrency}):
+            log.info("measuring %s at concurrency %d", name, concurrency)
+            result = await run_load(name, workload, turns=options.turns, concurrency=concurrency,
+                                    time_limit=options.row_seconds)
+            results.append((result, "turns"))
+
+    async with bench_world(options) as world:
+        await measure(ECHO, MessageTurns(world.echo, world.people, "hello"))
+        await measure("help turn", MessageTurns(world.bot, world.people, "help", expect_card=True))
+        await measure("find-times turn", FindTimesTurns(world.bot, world.people))
+        await measure("book turn", BookTurns(world.bot, world.people))
+        # Pure CPU in this one thread: more workers would only take turns, so one is measured.
+        log.info("measuring the slot finder")
+        finder = await slot_finder(world.services.calendar, world.people, world.tenant_id)
+        results.append((await run_load("slot finder", finder, turns=options.slot_calls, concurrency=1,
+                                       time_limit=options.row_seconds), "calls"))
+    return results, world.database_version
 
 
 async def slot_finder(calendar: CalendarClient | None, people: list[TeamsUser], tenant_id: str) -> SlotFinderCalls:

@@ -7,7 +7,7 @@ counts as a failed turn, never as a fast one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,14 +23,21 @@ from scheduling.slots import SlotRequest, find_slots
 from tests.harness import ConnectorStub, SentActivity, TeamsUser
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-# How far apart concurrent workers that share a pair of people look for times, so they do not book
-# the same half hour at once (which the bot rightly answers with fresh times, not a booking).
+# The coming weeks are cut into fortnights; a "slice" is one pair of people in one fortnight. Workers
+# search and book in different slices, so they never book the same half hour at once (which the bot
+# rightly answers with fresh times, not a booking), and bookings spread out instead of filling one slice.
 WINDOW_DAYS = 14
 WINDOW_ROUNDS = 3  # 3 x 14 days stays inside the bot's 8-week horizon
+MEETING_LENGTH = timedelta(minutes=30)  # what the form asks for
+SLOT_ID_FORMAT = "%Y%m%dT%H%MZ"  # a Book button's slotId is the slot's start in UTC
 
 
 def people_of(tenant: Tenant, app_id: str) -> list[TeamsUser]:
-    """The tenant's people whose mailboxes the app may read (the access policy leaves some out)."""
+    """The tenant's people whose mailboxes the app may read (the access policy leaves some out).
+
+    Ordered by their zone's current UTC offset, so neighbours (the pairs that meet) share enough working
+    hours for hundreds of bookings in a few weeks.
+    """
     people = []
     for person in tenant.people:
         if not tenant.mailbox_allowed_for_app(app_id, person.id):
@@ -40,7 +47,8 @@ def people_of(tenant: Tenant, app_id: str) -> list[TeamsUser]:
         except UnknownTimeZone:
             zone = "UTC"
         people.append(TeamsUser(tenant.id, person.id, person.display_name, person.mail, time_zone=zone))
-    return people
+    now = datetime.now(UTC)
+    return sorted(people, key=lambda user: now.astimezone(ZoneInfo(user.time_zone)).utcoffset() or timedelta(0))
 
 
 def in_own_conversation(user: TeamsUser, worker: int) -> TeamsUser:
@@ -57,6 +65,14 @@ def actions_with_verb(node: Any, verb: str) -> Iterator[dict[str, Any]]:
     elif isinstance(node, list):
         for item in node:
             yield from actions_with_verb(item, verb)
+
+
+def first_text(card: dict[str, Any]) -> str:
+    """The card's first TextBlock, to say what came back instead of what was expected."""
+    for block in card.get("body") or []:
+        if isinstance(block, dict) and block.get("type") == "TextBlock":
+            return str(block.get("text", ""))[:120]
+    return "(a card without text)"
 
 
 def last_message_to(connector: ConnectorStub, conversation_id: str) -> SentActivity | None:
@@ -142,14 +158,18 @@ class Meeting:
     last_day: date
 
     def form(self) -> dict[str, Any]:
-        return {"colleague": self.colleague.aad_object_id, "duration": "30", "window": "dates",
-                "fromDate": self.first_day.isoformat(), "toDate": self.last_day.isoformat()}
+        return {"colleague": self.colleague.aad_object_id, "duration": str(MEETING_LENGTH.seconds // 60),
+                "window": "dates", "fromDate": self.first_day.isoformat(), "toDate": self.last_day.isoformat()}
 
 
-def meeting_for(people: list[TeamsUser], worker: int) -> Meeting:
-    """Disjoint pairs of people; workers sharing a pair search different fortnights."""
+def slices(people: list[TeamsUser]) -> int:
+    return max(1, len(people) // 2) * WINDOW_ROUNDS
+
+
+def meeting_for(people: list[TeamsUser], worker: int, slice_index: int) -> Meeting:
+    """The worker's organizer (in the worker's own conversation) meets the pair's other person in that slice."""
     pairs = max(1, len(people) // 2)
-    pair, round_ = worker % pairs, (worker // pairs) % WINDOW_ROUNDS
+    pair, round_ = slice_index % pairs, (slice_index // pairs) % WINDOW_ROUNDS
     organizer = in_own_conversation(people[2 * pair % len(people)], worker)
     colleague = people[(2 * pair + 1) % len(people)]
     today = datetime.now(ZoneInfo(organizer.time_zone)).date()
@@ -165,44 +185,74 @@ class FindTimesTurns:
     people: list[TeamsUser]
 
     async def prepare(self, worker: int) -> Meeting:
-        return meeting_for(self.people, worker)
+        return meeting_for(self.people, worker, worker)
 
     async def turn(self, worker: int, meeting: Meeting) -> tuple[int, Any]:
         return await self.bot.execute(meeting.organizer, "findTimes", meeting.form())
 
     async def check(self, worker: int, meeting: Meeting, answer: tuple[int, Any]) -> None:
-        if not any(actions_with_verb(card_in(*answer), "book")):
-            raise TurnFailed("the suggestions card offered no time to book")
+        card = card_in(*answer)
+        if not any(actions_with_verb(card, "book")):
+            raise TurnFailed(f"no time to book, the card said: {first_text(card)}")
+
+
+def apart(buttons: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The offered times that do not overlap each other: booking one must not make the next one "taken"."""
+    kept: list[dict[str, Any]] = []
+    starts: list[datetime] = []
+    for button in buttons:
+        start = datetime.strptime(str(button.get("slotId")), SLOT_ID_FORMAT).replace(tzinfo=UTC)
+        if all(abs(start - other) >= MEETING_LENGTH for other in starts):
+            kept.append(button)
+            starts.append(start)
+    return kept
 
 
 @dataclass
 class BookTurns:
     """Action.Execute `book` on a time the bot offered: reserve, re-check, create the event, tell the colleague.
 
-    Preparation (untimed) asks for suggestions whenever the worker has no offered time left.
+    Preparation (untimed) asks for suggestions whenever the worker has no offered time left, each time in
+    the next slice, moving on when a slice has no free time left.
     """
 
     bot: BotEndpoint
     people: list[TeamsUser]
-    offered: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    offered: dict[int, list[tuple[Meeting, dict[str, Any]]]] = field(default_factory=dict)
+    held: dict[int, int] = field(default_factory=dict)  # worker -> the slice it books in
+    next_slice: int = 0
+
+    def _claim_slice(self, worker: int) -> int:
+        """The next slice no other worker holds (with more workers than slices, some must share)."""
+        total = slices(self.people)
+        taken = {held for other, held in self.held.items() if other != worker}
+        candidates = [(self.next_slice + step) % total for step in range(total)]
+        chosen = next((candidate for candidate in candidates if candidate not in taken), candidates[0])
+        self.next_slice = chosen + 1
+        self.held[worker] = chosen
+        return chosen
 
     async def prepare(self, worker: int) -> tuple[Meeting, dict[str, Any]]:
-        meeting = meeting_for(self.people, worker)
         queue = self.offered.setdefault(worker, [])
-        if not queue:
+        for _ in range(slices(self.people)):
+            if queue:
+                break
+            meeting = meeting_for(self.people, worker, self._claim_slice(worker))
             card = card_in(*await self.bot.execute(meeting.organizer, "findTimes", meeting.form()))
-            queue.extend(action["data"] for action in actions_with_verb(card, "book"))
-            if not queue:
-                raise TurnFailed("no time was offered to book")
-        return meeting, queue.pop(0)
+            queue.extend((meeting, button) for button in apart(action["data"] for action in
+                                                               actions_with_verb(card, "book")))
+        if not queue:
+            raise TurnFailed("no slice had a free time left to book")
+        return queue.pop(0)
 
     async def turn(self, worker: int, prepared: tuple[Meeting, dict[str, Any]]) -> tuple[int, Any]:
         meeting, button = prepared
         return await self.bot.execute(meeting.organizer, "book", button)
 
     async def check(self, worker: int, prepared: tuple[Meeting, dict[str, Any]], answer: tuple[int, Any]) -> None:
-        if not any(actions_with_verb(card_in(*answer), "cancelBooking")):
-            raise TurnFailed("the answer was not a booking confirmation")
+        card = card_in(*answer)
+        if not any(actions_with_verb(card, "cancelBooking")):
+            raise TurnFailed(f"not a booking confirmation: {first_text(card)}")
 
 
 @dataclass
@@ -215,7 +265,7 @@ class SlotFinderCalls:
     page: int = 6  # the dialog asks for one more than a page, to know whether "More times" is due
 
     async def prepare(self, worker: int) -> SlotRequest:
-        return SlotRequest(duration=timedelta(minutes=30), window_start=self.window_start,
+        return SlotRequest(duration=MEETING_LENGTH, window_start=self.window_start,
                            window_end=self.window_end, now=datetime.now(UTC), max_results=self.page)
 
     async def turn(self, worker: int, request: SlotRequest) -> Any:
