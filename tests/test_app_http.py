@@ -237,3 +237,12 @@ async def test_a_card_action_whose_data_is_not_an_object_gets_a_clear_message(
     assert answer["type"] == "application/vnd.microsoft.activity.message"
     assert "didn't understand that button" in answer["value"]
     assert connector.messages() == []  # no apology with an error reference
+
+
+def test_the_connector_retry_speed_up_keeps_the_same_retry_codes() -> None:
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    original_safe = [code for code in range(500) if code != 408] + [501, 505]
+    expected = [code for code in range(999) if code not in original_safe]
+    assert isinstance(ClientRetryPolicy.safe_codes, frozenset)  # app.py's patch is in force
+    assert ClientRetryPolicy().policy.status_forcelist == expected
