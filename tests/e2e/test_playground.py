@@ -1,0 +1,178 @@
+"""Rendezvous as a Teams user meets it, through Microsoft 365 Agents Playground (an offline Teams client).
+
+Everything the user does goes through the Playground: typing, clicking card buttons, the app being
+installed. The only other hands are the emulator's: choosing who signs in on Microsoft's page, playing
+the browser that opens the consent link, and reading calendars through Graph to see what really landed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from e2e.playground import BotMessage, Stack, card_actions, card_links, card_text
+
+BEN_TIME_ZONE = "America/New_York"
+WELCOME = "I'm Rendezvous"
+
+
+def fact_sets(card: dict[str, Any]) -> list[dict[str, str]]:
+    """Each FactSet on the card as {title: value}, in reading order."""
+    found: list[dict[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "FactSet":
+                found.append({fact["title"]: fact["value"] for fact in node["facts"]})
+            for key, value in node.items():
+                if key != "fallback":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+def start_time(shown: str) -> timedelta:
+    """The start of a time range as shown on a card ("Mon 30 Nov, 10:00–10:30 PST"), as time of day."""
+    match = re.search(r"(\d{1,2}):(\d{2})\s*[–-]", shown)
+    assert match, f"no time range in {shown!r}"
+    return timedelta(hours=int(match.group(1)), minutes=int(match.group(2)))
+
+
+def with_link(events: list[dict[str, Any]], join_url: str) -> list[dict[str, Any]]:
+    return [event for event in events if (event.get("onlineMeeting") or {}).get("joinUrl") == join_url]
+
+
+async def test_installing_the_app_greets_the_user_once(stack: Stack) -> None:
+    playground = stack.playground
+    since = playground.mark()
+    # Teams sends two activities for one install (installationUpdate, conversationUpdate with membersAdded);
+    # install() returns once the bot has answered both.
+    await playground.install()
+    welcome = await playground.wait_for_text(WELCOME, since=since)
+    assert "Hi Adele" in welcome.readable
+    assert [button["verb"] for button in card_actions(welcome.card)] == ["startBooking", "help"]
+
+    # The chat shows messages in the order they were sent: once the answer to a later "help" is in,
+    # every greeting the install caused is in too.
+    await playground.say("help")
+    help_card = await playground.wait_for_text("What I can do", since=since)
+    greetings = [m for m in playground.messages[since:playground.messages.index(help_card)] if WELCOME in m.readable]
+    assert len(greetings) == 1, f"the user was greeted {len(greetings)} times for one install"
+
+
+async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: Stack) -> None:
+    playground, emulator = stack.playground, stack.emulator
+    org = playground.org
+    adele, ben = org.current_user, org.user("Ben")
+
+    # Help lists the commands.
+    since = playground.mark()
+    await playground.say("help")
+    help_message = await playground.wait_for_message(since=since)
+    assert "What I can do" in help_message.readable
+    assert "book: Book a meeting with a colleague" in help_message.readable
+
+    # Before setup nothing is enabled (and nobody is known to be an admin yet, so status is not even shown).
+    since = playground.mark()
+    await playground.say("status")
+    before = await playground.wait_for_message(since=since)
+    assert "Integration: Enabled" not in before.readable
+
+    # The admin sets up domain-wide mode, signs in on Microsoft's page and consents there.
+    since = playground.mark()
+    await playground.say("setup")
+    setup = await playground.wait_for_text("Connect your organization's Outlook calendars", since=since)
+    inputs = {"tenantId": org.tenant_id, "mode": "domain_wide", "securityGroupId": ""}
+    save = card_actions(setup.card, "saveSetup")[0]
+    sign_in = await playground.invoke("saveSetup", {**save["data"], **inputs}, reply_to=setup.message_id)
+    sign_in_card = sign_in["value"]
+    assert "Sign in" in card_text(sign_in_card)
+    [sign_in_link] = card_links(sign_in_card)
+    assert sign_in_link.startswith(emulator.base_url + "/")  # Microsoft's page (here: the emulator's)
+
+    await emulator.sign_in_as(adele.aad_object_id)
+    since = playground.mark()
+    status, page = await emulator.open_link(sign_in_link)
+    assert status == 200
+    assert "Calendar integration is now enabled" in page
+    # ...and, back in Teams, the bot says so in the chat, unprompted.
+    enabled = await playground.wait_for_text("Calendar integration is now enabled", since=since)
+    assert enabled.conversation_id == org.personal_chat_id
+    assert "domain-wide" in enabled.readable
+
+    since = playground.mark()
+    await playground.say("status")
+    after = await playground.wait_for_message(since=since)
+    assert "Integration: Enabled" in after.readable
+    assert "Consented by: Adele Vance" in after.readable
+
+    # A colleague in another time zone talks to the bot once (in the group chat), so it knows him.
+    since = playground.mark()
+    await playground.say_as(ben, "help", conversation_id=org.group_chat_id, time_zone=BEN_TIME_ZONE)
+    in_group = await playground.wait_for_message(since=since)
+    assert in_group.conversation_id == org.group_chat_id
+    assert "What I can do" in in_group.readable
+
+    # Adele asks for times; each suggestion shows both people's local times.
+    since = playground.mark()
+    await playground.say("book 30 min with Ben next week")
+    suggestions: BotMessage = await playground.wait_for_text("Times for you and Ben Walters", since=since)
+    slots = fact_sets(suggestions.card)
+    assert slots, suggestions.readable
+    assert len(card_actions(suggestions.card, "book")) == len(slots)
+    for slot in slots:
+        assert set(slot) == {"Adele Vance", "Ben Walters"}
+        assert re.search(r" P[SD]T$", slot["Adele Vance"]), slot
+        assert re.search(r" E[SD]T$", slot["Ben Walters"]), slot
+        # New York is three hours ahead of Los Angeles all year round.
+        assert (start_time(slot["Ben Walters"]) - start_time(slot["Adele Vance"])) % timedelta(days=1) == \
+            timedelta(hours=3), slot
+
+    # One click books the first suggestion; the card turns into the confirmation.
+    booked = await playground.click(suggestions, "book", reply_to=suggestions.message_id)
+    confirmation = booked["value"]
+    assert isinstance(confirmation, dict), booked
+    confirmation_text = card_text(confirmation)
+    assert confirmation_text.startswith("Booked"), confirmation_text
+    assert f"Adele Vance: {slots[0]['Adele Vance']}" in confirmation_text
+    assert f"Ben Walters: {slots[0]['Ben Walters']}" in confirmation_text
+    [teams_link] = [link for link in card_links(confirmation) if link.startswith("https://teams.microsoft.com/")]
+    assert [button["title"] for button in card_actions(confirmation, "cancelBooking")] == ["Cancel meeting"]
+
+    # Outlook got exactly one meeting, in Adele's calendar, with Ben invited and the link the card shows.
+    created = [call for call in await emulator.calls()
+               if call["method"] == "POST" and call["path"].endswith("/events") and call["status"] == 201]
+    assert len(created) == 1, created
+    [meeting] = with_link(await emulator.events_of(org.tenant_id, adele.email), teams_link)
+    assert [a["emailAddress"]["address"] for a in meeting["attendees"]] == [ben.email]
+    assert datetime.fromisoformat(meeting["end"]["dateTime"]) - datetime.fromisoformat(
+        meeting["start"]["dateTime"]) == timedelta(minutes=30)
+    [invitation] = with_link(await emulator.events_of(org.tenant_id, ben.email), teams_link)
+    assert invitation["isCancelled"] is False
+
+    # "my meetings" lists it, with a way to cancel.
+    since = playground.mark()
+    await playground.say("my meetings")
+    mine = await playground.wait_for_text("Your meetings booked with Rendezvous", since=since)
+    assert f"Ben Walters: {slots[0]['Ben Walters']}" in mine.readable
+    [cancel] = card_actions(mine.card, "cancelBooking")
+
+    cancelled = await playground.invoke("cancelBooking", cancel["data"], reply_to=mine.message_id,
+                                        title=cancel["title"])
+    assert card_text(cancelled["value"]).startswith("Cancelled"), cancelled
+
+    # Gone from Adele's calendar; Ben's copy is marked cancelled, as Outlook does.
+    assert with_link(await emulator.events_of(org.tenant_id, adele.email), teams_link) == []
+    [withdrawn] = with_link(await emulator.events_of(org.tenant_id, ben.email), teams_link)
+    assert withdrawn["isCancelled"] is True
+
+    since = playground.mark()
+    await playground.say("my meetings")
+    empty = await playground.wait_for_text("Your meetings booked with Rendezvous", since=since)
+    assert "no upcoming meetings" in empty.readable
+    assert slots[0]["Ben Walters"] not in empty.readable
