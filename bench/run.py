@@ -42,12 +42,12 @@ from bench.scenarios import (
     meeting_for,
     people_of,
 )
-from config import PROJECT_ROOT, Settings
+from config import PROJECT_ROOT
 from dialogs.context import Services
-from emulator.testing import EmulatorHandle, running_emulator
+from emulator.testing import running_emulator
 from graph.calendar import CalendarClient, Caller
 from storage.repositories import TenantRepository
-from tests.harness import ConnectorStub, TeamsUser, running_bot
+from tests.harness import ConnectorStub, TeamsUser, running_bot, settings_for
 
 log = logging.getLogger("bench")
 
@@ -112,19 +112,6 @@ async def scratch_database(options: Options, folder: Path) -> AsyncIterator[tupl
             await admin.close()
 
 
-def bot_settings(database_url: str, folder: Path, emu: EmulatorHandle) -> Settings:
-    return Settings(
-        database_url=database_url,
-        data_dir=folder / "data",
-        graph_base_url=emu.graph_base_url,
-        authority_host=emu.authority_host,
-        authority_ca_bundle=emu.ca_file,
-        graph_client_id=emu.client_id,
-        graph_client_secret=emu.client_secret,
-        token_encryption_key=Fernet.generate_key().decode(),
-    )
-
-
 @dataclass
 class World:
     """Everything a run measures against, set up and warmed up."""
@@ -150,7 +137,10 @@ async def bench_world(options: Options) -> AsyncIterator[World]:
             for person in people:
                 connector.members[person.teams_user_id] = person.member_info()
             echo_server = TestServer(create_echo_app(), host="127.0.0.1")
-            async with running_bot(bot_settings(database_url, folder, emu), connector=connector) as running:
+            async with running_bot(
+                settings_for(database_url, folder, emu, token_encryption_key=Fernet.generate_key().decode()),
+                connector=connector,
+            ) as running:
                 await echo_server.start_server()
                 try:
                     world = World(BotEndpoint(running.url, connector, running.session),

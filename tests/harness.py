@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,8 +21,25 @@ from aiohttp import web
 from app import SERVICES_KEY, create_app
 from config import Settings
 from dialogs.context import Services
+from emulator.testing import EmulatorHandle
 
 BOT_ID = "28:rendezvous-bot"
+
+
+def settings_for(database_url: str, tmp_path: Path, emu: EmulatorHandle | None = None,
+                 **overrides: Any) -> Settings:
+    """Settings for a bot under test: its own data folder, and Graph/Entra pointed at the emulator if given."""
+    values: dict[str, Any] = {"database_url": database_url, "data_dir": tmp_path / "data"}
+    if emu is not None:
+        values.update(
+            graph_base_url=emu.graph_base_url,
+            authority_host=emu.authority_host,
+            authority_ca_bundle=emu.ca_file,
+            graph_client_id=emu.client_id,
+            graph_client_secret=emu.client_secret,
+        )
+    values.update(overrides)
+    return Settings(**values)
 
 
 @dataclass

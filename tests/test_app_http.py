@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,17 +16,15 @@ from config import Settings
 from storage.database import Database
 from storage.repositories import MemberRepository
 from tests.conftest import _postgres_admin
-from tests.harness import ConnectorStub, TeamsUser, running_bot
+from tests.harness import ConnectorStub, TeamsUser, running_bot, settings_for
 
 TENANT = "8c1c1f2a-5b8e-4a43-9d7e-0b1f3a6c2d10"
 ALICE = TeamsUser(TENANT, "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Alice Example", "alice@contoso.test",
                   time_zone="America/Los_Angeles")
 
 
-def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"database_url": database_url, "data_dir": tmp_path / "data"}
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    return settings_for(database_url, tmp_path, **overrides)
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from app import SERVICES_KEY
 from dialogs.context import Services
 from emulator.testing import EmulatorHandle, running_emulator
 from storage.database import Database
-from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot
-from tests.test_app_http import make_settings
+from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot, settings_for
 
 CONTOSO = "68598bba-dd82-4d63-9294-4fa5e63cbf35"
 FABRIKAM = "84ebddb4-3701-4ba1-bebe-b55cc06522a1"
@@ -80,12 +79,7 @@ async def admin_stack(database_url: str, tmp_path: Path, **overrides: Any) -> As
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
     async with running_emulator() as emu:
-        settings = make_settings(
-            database_url, tmp_path,
-            graph_base_url=emu.graph_base_url, authority_host=emu.authority_host,
-            authority_ca_bundle=emu.ca_file, graph_client_id=emu.client_id,
-            graph_client_secret=emu.client_secret, **overrides,
-        )
+        settings = settings_for(database_url, tmp_path, emu, **overrides)
         async with running_bot(settings, connector=connector) as bot:
             services = bot.app[SERVICES_KEY]
             # The redirect URIs must reach this bot, whose port is only known once it listens.

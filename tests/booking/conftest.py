@@ -20,12 +20,11 @@ import aiohttp
 import pytest
 
 from app import SERVICES_KEY
-from config import Settings
 from dialogs.context import Services
 from emulator.testing import EmulatorHandle, running_emulator
 from storage.database import Database
 from storage.repositories import BookingRecord, BookingRepository, TenantRepository
-from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot
+from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot, settings_for
 
 CONTOSO = "68598bba-dd82-4d63-9294-4fa5e63cbf35"
 FABRIKAM = "84ebddb4-3701-4ba1-bebe-b55cc06522a1"
@@ -173,24 +172,12 @@ class BookingWorld:
         await delegated.finish_sign_in(started.flow, query)
 
 
-def _settings(database_url: str, tmp_path: Path, emu: EmulatorHandle) -> Settings:
-    return Settings(
-        database_url=database_url,
-        data_dir=tmp_path / "data",
-        graph_base_url=emu.graph_base_url,
-        authority_host=emu.authority_host,
-        authority_ca_bundle=emu.ca_file,
-        graph_client_id=emu.client_id,
-        graph_client_secret=emu.client_secret,
-    )
-
-
 async def _world(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
     async with running_emulator(generate_calendars=False) as emu:
-        async with running_bot(_settings(database_url, tmp_path, emu), connector=connector) as bot:
+        async with running_bot(settings_for(database_url, tmp_path, emu), connector=connector) as bot:
             db = Database(database_url)
             try:
                 yield BookingWorld(emu, bot, connector, db, database_url)
