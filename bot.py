@@ -17,12 +17,13 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
-from dialogs import admin as admin_dialogs
-from dialogs import booking as booking_dialogs
-from dialogs import connect as connect_dialogs
-from dialogs import privacy as privacy_dialogs
+from dialogs.admin import AdminDialogs
+from dialogs.booking import BookingDialog
+from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
+from dialogs.privacy import PrivacyDialogs
 from dialogs.replies import ADAPTIVE_CARD, card_message
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
@@ -53,27 +54,42 @@ def _client_time_zone(activity: Activity) -> str | None:
 class RendezvousBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
-        # The routing table: typed command -> handler, and card verb -> handler.
+        booking = BookingDialog(services)
+        admin = AdminDialogs(services)
+        connection = ConnectDialogs(services)
+        privacy = PrivacyDialogs(services)
+        # The routing table: typed command -> handler (longest match wins, so "disconnect organization"
+        # beats "disconnect"), and card verb -> handler (Action.Execute and its Action.Submit fallback).
         self.commands: dict[str, CommandHandler] = {
             "help": self._help,
-            # booking commands (dialogs/booking.py)
-            **booking_dialogs.commands(services),
-            # admin and connection commands (dialogs/admin.py)
-            **admin_dialogs.commands(services), **connect_dialogs.commands(services),
-            **privacy_dialogs.commands(services),
+            "book": booking.book_command,
+            "my meetings": booking.my_meetings_command,
+            "connect": connection.connect,
+            "disconnect": connection.disconnect,
+            "privacy": privacy.privacy,
+            "setup": admin.setup,
+            "status": admin.status,
+            "audit": admin.audit,
+            "disconnect organization": admin.disconnect_organization,
         }
         self.actions: dict[str, ActionHandler] = {
             "help": self._help_action,
-            # booking verbs (dialogs/booking.py)
-            **booking_dialogs.actions(services),
-            # admin and connection verbs (dialogs/admin.py)
-            **admin_dialogs.actions(services), **connect_dialogs.actions(services),
+            "startBooking": booking.start_booking,
+            "findTimes": booking.find_times,
+            "moreTimes": booking.more_times,
+            "nextWindow": booking.next_window,
+            "changeOptions": booking.change_options,
+            "book": booking.book,
+            "cancelBooking": booking.cancel_booking,
+            "refreshBooking": booking.refresh_booking,
+            "myMeetings": booking.my_meetings_action,
+            "disconnectMyCalendar": connection.disconnect_my_calendar,
+            "openSetup": admin.open_setup,
+            "saveSetup": admin.save_setup,
+            "confirmDisconnectOrganization": admin.confirm_disconnect_organization,
         }
-        # Typeahead searches (Data.Query datasets) by dataset name.
-        self.searches: dict[str, SearchHandler] = {
-            # the colleague picker's dataset (dialogs/booking.py)
-            **booking_dialogs.searches(services),
-        }
+        # Typeahead searches (Data.Query datasets) by dataset name: the colleague picker.
+        self.searches: dict[str, SearchHandler] = {COLLEAGUE_DATASET: booking.search_colleagues}
 
     # ----------------------------------------------------------------- turn pipeline
     async def on_turn(self, turn_context: TurnContext) -> None:

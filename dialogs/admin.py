@@ -28,7 +28,7 @@ from cards.admin import (
     status_card,
 )
 from dialogs.access import ADMIN_ONLY, admin_diagnostic, forget_group_memberships, is_admin
-from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, Services
+from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, consent_link, start_sign_in_link
 from graph.calendar import Caller
@@ -339,22 +339,3 @@ def self_test_message(mode: str, checks: list[CheckResult]) -> tuple[bool, str]:
         head = "The permissions were granted, but the self-test failed, so Rendezvous is not enabled yet:"
         lines.append("Fix the problem above, then type **setup** to try again.")
     return passed, "\n".join([head, *lines])
-
-
-def commands(services: Services) -> dict[str, CommandHandler]:
-    dialogs = AdminDialogs(services)
-    return {
-        "setup": dialogs.setup,
-        "status": dialogs.status,
-        "audit": dialogs.audit,
-        "disconnect organization": dialogs.disconnect_organization,
-    }
-
-
-def actions(services: Services) -> dict[str, ActionHandler]:
-    dialogs = AdminDialogs(services)
-    return {
-        "openSetup": dialogs.open_setup,
-        "saveSetup": dialogs.save_setup,
-        "confirmDisconnectOrganization": dialogs.confirm_disconnect_organization,
-    }

@@ -22,7 +22,6 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
 from cards.base import Card
 from cards.booking import (
-    COLLEAGUE_DATASET,
     BookingForm,
     CancelledView,
     ConfirmationView,
@@ -61,7 +60,7 @@ from dialogs.booking_state import (
     slot_id_for,
 )
 from dialogs.connect import sign_in_card_for
-from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services
+from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from graph.calendar import AttendeeResponse, Caller, NewEvent
@@ -145,25 +144,6 @@ class BookingDialog:
         self._state = services.conversation_state.create_property(STATE_PROPERTY)
 
     # ----------------------------------------------------------------- routing tables
-    def commands(self) -> dict[str, CommandHandler]:
-        return {"book": self.book_command, "my meetings": self.my_meetings_command}
-
-    def actions(self) -> dict[str, ActionHandler]:
-        return {
-            "startBooking": self.start_booking,
-            "findTimes": self.find_times,
-            "moreTimes": self.more_times,
-            "nextWindow": self.next_window,
-            "changeOptions": self.change_options,
-            "book": self.book,
-            "cancelBooking": self.cancel_booking,
-            "refreshBooking": self.refresh_booking,
-            "myMeetings": self.my_meetings_action,
-        }
-
-    def searches(self) -> dict[str, SearchHandler]:
-        return {COLLEAGUE_DATASET: self.search_colleagues}
-
     # ----------------------------------------------------------------- state
     async def _memory(self, turn_context: TurnContext) -> BookingMemory:
         document = await self._state.get(turn_context, dict)
@@ -767,21 +747,6 @@ class BookingDialog:
             await turn_context.send_activity(card_message(result.card))
         if result.text:
             await turn_context.send_activity(result.text)
-
-
-def commands(services: Services) -> dict[str, CommandHandler]:
-    """bot.py's text commands for booking."""
-    return BookingDialog(services).commands()
-
-
-def actions(services: Services) -> dict[str, ActionHandler]:
-    """bot.py's card verbs for booking."""
-    return BookingDialog(services).actions()
-
-
-def searches(services: Services) -> dict[str, SearchHandler]:
-    """bot.py's typeahead dataset for the colleague picker."""
-    return BookingDialog(services).searches()
 
 
 async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, resume: dict[str, Any]) -> bool:

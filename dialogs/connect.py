@@ -14,7 +14,7 @@ from botbuilder.core import TurnContext
 from cards.admin import disconnect_choice_card, link_card, message_card
 from dialogs.access import NOT_SET_UP, ensure_allowed, is_admin
 from dialogs.admin import NOT_CONFIGURED
-from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, Services
+from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, start_sign_in_link
 from graph.errors import AuthProblem
@@ -107,13 +107,3 @@ class ConnectDialogs:
             "Done: I deleted your stored sign-in, so Rendezvous can no longer use your calendar. Meetings already "
             "booked stay in your calendar. Type **connect** whenever you want to connect again."
         )
-
-
-def commands(services: Services) -> dict[str, CommandHandler]:
-    dialogs = ConnectDialogs(services)
-    return {"connect": dialogs.connect, "disconnect": dialogs.disconnect}
-
-
-def actions(services: Services) -> dict[str, ActionHandler]:
-    dialogs = ConnectDialogs(services)
-    return {"disconnectMyCalendar": dialogs.disconnect_my_calendar}

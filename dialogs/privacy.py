@@ -5,7 +5,7 @@ from __future__ import annotations
 from botbuilder.core import TurnContext
 
 from cards.admin import GraphCallView, PrivacyView, privacy_card
-from dialogs.context import Actor, CommandHandler, Services
+from dialogs.context import Actor, Services
 from dialogs.replies import card_message
 from storage.crypto import TokenDecryptError
 from storage.repositories import BookingRepository, GraphCallRepository, MemberRepository, TokenCacheRepository
@@ -50,7 +50,3 @@ class PrivacyDialogs:
 
     async def privacy(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         await turn_context.send_activity(card_message(privacy_card(await privacy_view(self.services, actor))))
-
-
-def commands(services: Services) -> dict[str, CommandHandler]:
-    return {"privacy": PrivacyDialogs(services).privacy}
