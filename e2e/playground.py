@@ -39,16 +39,30 @@ log = logging.getLogger(__name__)
 
 E2E_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = E2E_DIR.parent
-PLAYGROUND_CONFIG = E2E_DIR / "playground.yml"
 PLAYGROUND_PACKAGE = "@microsoft/m365agentsplayground"
 PLAYGROUND_CLI = E2E_DIR / "node_modules" / ".bin" / "agentsplayground"
 DEMO_ORG_FILE = PROJECT_ROOT / "emulator" / "demo_org.json"
-# The zone of the Playground process becomes the current user's Teams time zone (clientInfo.timezone).
-PLAYGROUND_TIME_ZONE = "America/Los_Angeles"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 MINIMUM_NODE_MAJOR = 18
 _NPM_TIMEOUT_S = 300
 _STOP_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class OrgProfile:
+    """Which organization a Playground emulates: its configuration file, and the current user's time zone.
+
+    The zone of the Playground process becomes the current user's Teams time zone (clientInfo.timezone), so
+    it is set to match the zone the emulator's directory gives that person."""
+
+    config: Path
+    time_zone: str
+
+
+# Contoso: domain-wide mode, Adele Vance (Pacific time) as the current user.
+CONTOSO = OrgProfile(E2E_DIR / "playground.yml", "America/Los_Angeles")
+# Fabrikam: individual (delegated) mode, Fiona Gallagher (Eastern time) as the current user.
+FABRIKAM = OrgProfile(E2E_DIR / "playground-fabrikam.yml", "America/New_York")
 
 
 class PlaygroundUnavailable(RuntimeError):
@@ -133,6 +147,22 @@ def card_actions(card: dict[str, Any], verb: str | None = None) -> list[dict[str
 def card_links(card: dict[str, Any]) -> list[str]:
     """Every URL a button on the card opens."""
     return [str(element["url"]) for element in _walk(card) if element.get("type") == "Action.OpenUrl"]
+
+
+def card_facts(card: dict[str, Any]) -> list[dict[str, str]]:
+    """Each FactSet on the card as {title: value}, in reading order."""
+    return [
+        {str(fact.get("title")): str(fact.get("value")) for fact in element.get("facts", [])}
+        for element in _walk(card) if element.get("type") == "FactSet"
+    ]
+
+
+def card_input(card: dict[str, Any], input_id: str) -> dict[str, Any]:
+    """The input element with this id (what a person fills in before pressing a button)."""
+    for element in _walk(card):
+        if str(element.get("type", "")).startswith("Input.") and element.get("id") == input_id:
+            return element
+    raise AssertionError(f"the card has no input {input_id!r}; it reads:\n{card_text(card)}")
 
 
 @dataclass(frozen=True)
@@ -646,7 +676,7 @@ async def _start_bot(work_dir: Path, emulator_url: str, ca_file: Path, session: 
     return bot_url
 
 
-async def _start_playground(work_dir: Path, bot_url: str, session: aiohttp.ClientSession,
+async def _start_playground(work_dir: Path, bot_url: str, profile: OrgProfile, session: aiohttp.ClientSession,
                             started: list[ChildProcess]) -> str:
     cli = await asyncio.to_thread(ensure_playground_installed)
     requested_port = free_port()
@@ -655,8 +685,8 @@ async def _start_playground(work_dir: Path, bot_url: str, session: aiohttp.Clien
         # Both switches are needed: the flag alone leaves the telemetry SDK's own connections on.
         "APPLICATION_INSIGHTS_NO_STATSBEAT": "true",
         "TEAMSAPPTESTER_BROWSER": "none",
-        "TZ": PLAYGROUND_TIME_ZONE,
-        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(PLAYGROUND_CONFIG),
+        "TZ": profile.time_zone,
+        "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(profile.config),
         "M365_AGENTS_PLAYGROUND_LOGFILE": str(work_dir / "playground-internal.log"),
     }
     child = await ChildProcess.start(
@@ -680,8 +710,9 @@ async def _start_playground(work_dir: Path, bot_url: str, session: aiohttp.Clien
 
 
 @contextlib.asynccontextmanager
-async def running_stack(work_dir: Path) -> AsyncIterator[Stack]:
-    """Emulator, bot (fresh SQLite database in `work_dir`) and Playground, each on a free local port.
+async def running_stack(work_dir: Path, profile: OrgProfile = CONTOSO) -> AsyncIterator[Stack]:
+    """Emulator, bot (fresh SQLite database in `work_dir`) and a Playground emulating `profile`'s
+    organization, each on a free local port.
 
     Each process is stopped on the way out, also when starting a later one or the test itself failed.
     Logs stay in `work_dir`."""
@@ -692,7 +723,7 @@ async def running_stack(work_dir: Path) -> AsyncIterator[Stack]:
         try:
             emulator_url, ca_file = await _start_emulator(work_dir, processes)
             bot_url = await _start_bot(work_dir, emulator_url, ca_file, session, processes)
-            playground_url = await _start_playground(work_dir, bot_url, session, processes)
+            playground_url = await _start_playground(work_dir, bot_url, profile, session, processes)
             playground = Playground(playground_url, session)
             await playground.open()
             try:

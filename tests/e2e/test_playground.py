@@ -9,42 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
-from e2e.playground import BotMessage, Stack, card_actions, card_links, card_text
+from e2e.playground import BotMessage, Stack, card_actions, card_facts, card_links, card_text
+from tests.e2e.steps import introduce, served, set_up_organization, start_time, with_link
 
 BEN_TIME_ZONE = "America/New_York"
 WELCOME = "I'm Rendezvous"
-
-
-def fact_sets(card: dict[str, Any]) -> list[dict[str, str]]:
-    """Each FactSet on the card as {title: value}, in reading order."""
-    found: list[dict[str, str]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "FactSet":
-                found.append({fact["title"]: fact["value"] for fact in node["facts"]})
-            for key, value in node.items():
-                if key != "fallback":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
-
-
-def start_time(shown: str) -> timedelta:
-    """The start of a time range as shown on a card ("Mon 30 Nov, 10:00–10:30 PST"), as time of day."""
-    match = re.search(r"(\d{1,2}):(\d{2})\s*[–-]", shown)
-    assert match, f"no time range in {shown!r}"
-    return timedelta(hours=int(match.group(1)), minutes=int(match.group(2)))
-
-
-def with_link(events: list[dict[str, Any]], join_url: str) -> list[dict[str, Any]]:
-    return [event for event in events if (event.get("onlineMeeting") or {}).get("joinUrl") == join_url]
 
 
 async def test_installing_the_app_greets_the_user_once(stack: Stack) -> None:
@@ -83,26 +53,9 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     before = await playground.wait_for_message(since=since)
     assert "Integration: Enabled" not in before.readable
 
-    # The admin sets up domain-wide mode, signs in on Microsoft's page and consents there.
-    since = playground.mark()
-    await playground.say("setup")
-    setup = await playground.wait_for_text("Connect your organization's Outlook calendars", since=since)
-    inputs = {"tenantId": org.tenant_id, "mode": "domain_wide", "securityGroupId": ""}
-    save = card_actions(setup.card, "saveSetup")[0]
-    sign_in = await playground.invoke("saveSetup", {**save["data"], **inputs}, reply_to=setup.message_id)
-    sign_in_card = sign_in["value"]
-    assert "Sign in" in card_text(sign_in_card)
-    [sign_in_link] = card_links(sign_in_card)
-    assert sign_in_link.startswith(emulator.base_url + "/")  # Microsoft's page (here: the emulator's)
-
-    await emulator.sign_in_as(adele.aad_object_id)
-    since = playground.mark()
-    status, page = await emulator.open_link(sign_in_link)
-    assert status == 200
-    assert "Calendar integration is now enabled" in page
-    # ...and, back in Teams, the bot says so in the chat, unprompted.
-    enabled = await playground.wait_for_text("Calendar integration is now enabled", since=since)
-    assert enabled.conversation_id == org.personal_chat_id
+    # The admin sets up domain-wide mode, signs in on Microsoft's page and consents there; back in Teams, the
+    # bot says so in the chat, unprompted.
+    enabled = await set_up_organization(stack, "domain_wide")
     assert "domain-wide" in enabled.readable
 
     since = playground.mark()
@@ -112,17 +65,13 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     assert "Consented by: Adele Vance" in after.readable
 
     # A colleague in another time zone talks to the bot once (in the group chat), so it knows him.
-    since = playground.mark()
-    await playground.say_as(ben, "help", conversation_id=org.group_chat_id, time_zone=BEN_TIME_ZONE)
-    in_group = await playground.wait_for_message(since=since)
-    assert in_group.conversation_id == org.group_chat_id
-    assert "What I can do" in in_group.readable
+    await introduce(stack, ben, BEN_TIME_ZONE)
 
     # Adele asks for times; each suggestion shows both people's local times.
     since = playground.mark()
     await playground.say("book 30 min with Ben next week")
     suggestions: BotMessage = await playground.wait_for_text("Times for you and Ben Walters", since=since)
-    slots = fact_sets(suggestions.card)
+    slots = card_facts(suggestions.card)
     assert slots, suggestions.readable
     assert len(card_actions(suggestions.card, "book")) == len(slots)
     for slot in slots:
@@ -145,8 +94,7 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     assert [button["title"] for button in card_actions(confirmation, "cancelBooking")] == ["Cancel meeting"]
 
     # Outlook got exactly one meeting, in Adele's calendar, with Ben invited and the link the card shows.
-    created = [call for call in await emulator.calls()
-               if call["method"] == "POST" and call["path"].endswith("/events") and call["status"] == 201]
+    created = await served(stack, "POST", "/events")
     assert len(created) == 1, created
     [meeting] = with_link(await emulator.events_of(org.tenant_id, adele.email), teams_link)
     assert [a["emailAddress"]["address"] for a in meeting["attendees"]] == [ben.email]

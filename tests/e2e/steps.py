@@ -1,0 +1,67 @@
+"""Steps several end-to-end scenarios share: an admin setting the organization up, a colleague showing up
+once, and reading what the emulator saw. Each step asserts what a person would notice on the way."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from e2e.playground import BotMessage, ChatUser, Stack, card_actions, card_links, card_text
+
+ENABLED = "Calendar integration is now enabled"
+
+
+async def set_up_organization(stack: Stack, mode: str) -> BotMessage:
+    """The current user (an admin in the emulator) types `setup`, picks `mode`, signs in and consents on
+    Microsoft's page; returns the message the bot then posts, unprompted, in the 1:1 chat."""
+    playground, emulator = stack.playground, stack.emulator
+    org = playground.org
+    since = playground.mark()
+    await playground.say("setup")
+    setup = await playground.wait_for_text("Connect your organization's Outlook calendars", since=since)
+    inputs = {"tenantId": org.tenant_id, "mode": mode, "securityGroupId": ""}
+    save = card_actions(setup.card, "saveSetup")[0]
+    sign_in = await playground.invoke("saveSetup", {**save["data"], **inputs}, reply_to=setup.message_id)
+    sign_in_card = sign_in["value"]
+    assert isinstance(sign_in_card, dict), sign_in
+    assert "Sign in" in card_text(sign_in_card)
+    [sign_in_link] = card_links(sign_in_card)
+    assert sign_in_link.startswith(emulator.base_url + "/")  # Microsoft's page (here: the emulator's)
+
+    await emulator.sign_in_as(org.current_user.aad_object_id)
+    since = playground.mark()
+    status, page = await emulator.open_link(sign_in_link)
+    assert status == 200, page
+    assert ENABLED in page
+    enabled = await playground.wait_for_text(ENABLED, since=since)
+    assert enabled.conversation_id == org.personal_chat_id
+    return enabled
+
+
+async def introduce(stack: Stack, colleague: ChatUser, time_zone: str) -> None:
+    """A colleague talks to the bot once (in the group chat), so the bot knows them and may book them."""
+    playground = stack.playground
+    since = playground.mark()
+    await playground.say_as(colleague, "help", conversation_id=playground.org.group_chat_id, time_zone=time_zone)
+    in_group = await playground.wait_for_message(since=since)
+    assert in_group.conversation_id == playground.org.group_chat_id
+    assert "What I can do" in in_group.readable
+
+
+async def served(stack: Stack, method: str, path_end: str) -> list[dict[str, Any]]:
+    """The Graph requests the emulator answered successfully whose path ends with `path_end`."""
+    return [call for call in await stack.emulator.calls()
+            if call["method"] == method and call["path"].endswith(path_end) and 200 <= call["status"] < 300]
+
+
+def start_time(shown: str) -> timedelta:
+    """The start of a time range as shown on a card ("Mon 30 Nov, 10:00–10:30 PST"), as time of day."""
+    match = re.search(r"(\d{1,2}):(\d{2})\s*[–-]", shown)
+    assert match, f"no time range in {shown!r}"
+    return timedelta(hours=int(match.group(1)), minutes=int(match.group(2)))
+
+
+def with_link(events: list[dict[str, Any]], join_url: str) -> list[dict[str, Any]]:
+    """The calendar events whose Teams meeting has this join link."""
+    return [event for event in events if (event.get("onlineMeeting") or {}).get("joinUrl") == join_url]
