@@ -705,9 +705,25 @@ class BookingDialog:
     async def _graph(self, actor: Actor, about_people: list[Person], kind: str, reason: str, call: Any,
                      *, about: Person) -> Any:
         """Runs one Graph call, records it for each person it concerns, and turns failures into messages."""
-        calls = GraphCallRepository(self.services.db, actor.tenant_id)
-        for person in about_people:
-            await calls.record(person.oid, kind, reason)
+        return await self._explained(actor, self._recorded(actor, about_people, kind, reason, call), about=about)
+
+    async def _recorded(self, actor: Actor, about_people: list[Person], kind: str, reason: str, call: Any) -> Any:
+        """Awaits the call and records it for `privacy`; a call stopped before it reached Microsoft (no token:
+        not connected, consent missing) is not recorded, so the list holds only look-ups that happened."""
+        reached_graph = True
+        try:
+            return await call
+        except AuthProblem:
+            reached_graph = False
+            raise
+        finally:
+            if reached_graph:
+                calls = GraphCallRepository(self.services.db, actor.tenant_id)
+                for person in about_people:
+                    await calls.record(person.oid, kind, reason)
+
+    async def _explained(self, actor: Actor, call: Any, *, about: Person) -> Any:
+        """Awaits a Graph call and turns its failures into messages for the user (and the admin's status)."""
         try:
             return await call
         except Throttled as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from storage.repositories import GraphCallRepository
 from tests.booking.conftest import (
     ADELE,
     BEN,
@@ -72,3 +73,16 @@ async def test_in_individual_mode_an_attendee_is_told_whose_connection_lapsed(wo
     assert "Fiona Gallagher's Outlook connection has expired" in reply
     assert "Ask Fiona to type connect" in reply
     assert len(world.emu.created_events(FIONA.email)) == 1, "nothing was cancelled"
+
+
+async def test_a_look_up_that_never_reached_outlook_is_not_recorded(world: BookingWorld) -> None:
+    await world.set_up_tenant(FABRIKAM, mode="delegated", admin=FIONA)
+    await world.meet(FIONA, LAURA)
+
+    sign_in = card_of(await world.bot.execute(FIONA, "findTimes", day_form(LAURA, meeting_day())))
+
+    assert "Connect" in card_text(sign_in)
+    assert world.emu.calls_to("findMeetingTimes") == []
+    calls = GraphCallRepository(world.db, FABRIKAM)
+    assert await calls.list_for(LAURA.aad_object_id) == []
+    assert await calls.list_for(FIONA.aad_object_id) == []
