@@ -16,6 +16,7 @@ from typing import Any
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema.teams import TeamsChannelData
 
 from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 TURN_OUTCOME: ContextVar[str] = ContextVar("turn_outcome", default="ok")
 UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
 UNREADABLE_ACTION = "I didn't understand that button. Type **help** to start again."
+UNREADABLE_ACTIVITY = "I couldn't read that message: it didn't come in the shape Teams uses. Please try again."
 ONE_TO_ONE_ONLY = (
     "Let's do that in our 1:1 chat, so your calendar and your data stay between us. "
     "Open Rendezvous from the Teams app bar (or message me directly) and try there."
@@ -49,6 +51,42 @@ def _client_time_zone(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
             return str(props["timezone"])
     return activity.local_timezone or None
+
+
+def _text_without_bot_mention(activity: Activity) -> str:
+    """The typed text with "@Rendezvous" taken out (group chats and channels put it in).
+
+    Written here rather than TurnContext.remove_recipient_mention, which fails the turn on an entity without
+    a type or a mention without `mentioned`, and reads the mentioned name as a regular expression.
+    """
+    text = activity.text if isinstance(activity.text, str) else ""
+    bot_id = getattr(activity.recipient, "id", None)
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned")
+        if str(getattr(entity, "type", "") or "").lower() != "mention" or not isinstance(mentioned, dict):
+            continue
+        if mentioned.get("id") != bot_id:
+            continue
+        tag = props.get("text")
+        if not isinstance(tag, str) or not tag:
+            tag = f"<at>{mentioned.get('name')}</at>" if isinstance(mentioned.get("name"), str) else ""
+        if tag:
+            text = text.replace(tag, "")
+    return text
+
+
+def _readable_channel_data(activity: Activity) -> bool:
+    """True when channelData is absent or has the shape Teams sends (what TeamsActivityHandler can read)."""
+    if activity.channel_data is None:
+        return True
+    if not isinstance(activity.channel_data, dict):
+        return False
+    try:
+        TeamsChannelData().deserialize(activity.channel_data)
+    except Exception:  # msrest raises several types for a malformed shape
+        return False
+    return True
 
 
 class RendezvousBot(TeamsActivityHandler):
@@ -117,6 +155,9 @@ class RendezvousBot(TeamsActivityHandler):
             return "Rendezvous works inside Microsoft Teams only. Please open it from Teams."
         if not tenant_of(activity):
             return "I can only help inside a Microsoft Teams organization (this chat has no tenant)."
+        if not _readable_channel_data(activity):
+            # botbuilder's Teams handlers read channelData as TeamsChannelData and fail the turn on other shapes.
+            return UNREADABLE_ACTIVITY
         if not getattr(activity.from_property, "aad_object_id", None):
             return "I can only help members of an organization; guests and anonymous users can't book here."
         return None
@@ -193,8 +234,7 @@ class RendezvousBot(TeamsActivityHandler):
             result = await self._run_action(turn_context, activity.value)
             await self._apply_submit_result(turn_context, result)
             return
-        text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
-        command, argument = self.match_command(text if isinstance(text, str) else "")
+        command, argument = self.match_command(_text_without_bot_mention(activity))
         if command is None:
             await turn_context.send_activity(UNKNOWN_COMMAND)
             return
@@ -266,12 +306,14 @@ class RendezvousBot(TeamsActivityHandler):
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
     async def _search(self, turn_context: TurnContext, value: dict[str, Any]) -> InvokeResponse:
-        dataset = str(value.get("dataset") or "")
-        query = str(value.get("queryText") or "")
+        # Teams sends both as strings; any other shape is treated as absent rather than shown as Python.
+        raw_dataset, raw_query = value.get("dataset"), value.get("queryText")
+        dataset = raw_dataset if isinstance(raw_dataset, str) else ""
+        query = raw_query if isinstance(raw_query, str) else ""
         search = self.searches.get(dataset)
         if search is None:
             body = {"statusCode": 404, "type": "application/vnd.microsoft.error",
-                    "value": {"code": "NotFound", "message": f"Unknown dataset {dataset!r}"}}
+                    "value": {"code": "NotFound", "message": f"Unknown dataset “{dataset}”"}}
             return InvokeResponse(status=int(HTTPStatus.OK), body=body)
         actor = self.actor(turn_context)
         # The colleague list is for booking, which happens in the 1:1 chat only.

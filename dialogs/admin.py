@@ -67,9 +67,15 @@ class SetupChoice:
         return {"mode": self.mode, "security_group_id": self.security_group_id}
 
 
+def _field(data: dict[str, Any], name: str) -> str:
+    """A text field of the setup card; anything but text (an altered card) counts as left empty."""
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
 def parse_setup(actor: Actor, data: dict[str, Any]) -> SetupChoice | str:
     """The admin's choices from the setup card, or what is wrong with them."""
-    raw_tenant = str(data.get("tenantId") or "").strip()
+    raw_tenant = _field(data, "tenantId")
     tenant_id = _guid(raw_tenant)
     if tenant_id is None:
         return (
@@ -81,10 +87,10 @@ def parse_setup(actor: Actor, data: dict[str, Any]) -> SetupChoice | str:
             "That tenant ID belongs to a different organization than the Teams organization you're chatting "
             f"from ({actor.tenant_id}). Rendezvous can only be set up for the organization you're in."
         )
-    mode = str(data.get("mode") or "").strip()
+    mode = _field(data, "mode")
     if mode not in MODE_LABELS:
         return "Please choose an integration mode: domain-wide or individual."
-    raw_group = str(data.get("securityGroupId") or "").strip()
+    raw_group = _field(data, "securityGroupId")
     group_id = _guid(raw_group) if raw_group else None
     if raw_group and group_id is None:
         return (
@@ -120,9 +126,9 @@ class AdminDialogs:
             return ActionResult(
                 card=setup_card(
                     actor.tenant_id,
-                    tenant_id=str(data.get("tenantId") or ""),
-                    mode=str(data.get("mode") or "") or None,
-                    security_group_id=str(data.get("securityGroupId") or ""),
+                    tenant_id=_field(data, "tenantId"),
+                    mode=_field(data, "mode") or None,
+                    security_group_id=_field(data, "securityGroupId"),
                     error=choice,
                 )
             )

@@ -135,10 +135,14 @@ class _EntraApp:
         return f"{self.authority_host}/{tenant}/v2.0/adminconsent?{query}"
 
     async def call(self, work: Callable[[], T]) -> T:
-        """Runs blocking msal work in a thread; network failures become AuthProblem(UNAVAILABLE)."""
+        """Runs blocking msal work in a thread; network failures become AuthProblem(UNAVAILABLE).
+
+        msal raises MsalServiceError (instead of returning an error dict) when Entra ID answers 5xx or 429,
+        so that is an outage too.
+        """
         try:
             return await asyncio.to_thread(work)
-        except requests.RequestException as exc:
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
             logger.warning("Entra ID unreachable: %s", type(exc).__name__)
             raise AuthProblem(AuthFailure.UNAVAILABLE) from exc
 

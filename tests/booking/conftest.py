@@ -172,7 +172,7 @@ class BookingWorld:
         await delegated.finish_sign_in(started.flow, query)
 
 
-async def _world(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
+async def booking_world(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
@@ -188,12 +188,12 @@ async def _world(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorl
 @pytest.fixture
 async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
     """One backend (SQLite) for the flows whose behaviour does not depend on the database."""
-    async for built in _world(sqlite_url, tmp_path):
+    async for built in booking_world(sqlite_url, tmp_path):
         yield built
 
 
 @pytest.fixture
 async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
     """SQLite and PostgreSQL, for what rests on the database's guarantees (idempotency under races)."""
-    async for built in _world(database_url, tmp_path):
+    async for built in booking_world(database_url, tmp_path):
         yield built

@@ -1,0 +1,52 @@
+"""Fixtures for the fault and fuzz suite: the real bot and the Entra ID + Graph emulator, one pair per test.
+
+The world is the booking suite's (tests/booking/conftest.py): Contoso is connected domain-wide, Adele
+organizes, Ben is her colleague. Hypothesis tests draw many examples against one running world.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.booking.conftest import ADELE, BEN, CHLOE, BookingWorld, booking_world
+
+
+@dataclass(repr=False)
+class FaultWorld(BookingWorld):
+    """The booking world with a short repr: hypothesis prints the fixtures of a failing example."""
+
+    def __repr__(self) -> str:
+        return f"FaultWorld(bot={self.bot.url}, database={self.database_url.split(':', 1)[0]})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' pretty printer asks for this
+        printer.text(repr(self))
+
+
+async def _fault_world(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
+    async for built in booking_world(database_url, tmp_path):
+        yield FaultWorld(**{f.name: getattr(built, f.name) for f in fields(built)})
+
+
+@pytest.fixture
+async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
+    async for built in _fault_world(sqlite_url, tmp_path):
+        yield built
+
+
+@pytest.fixture
+async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
+    async for built in _fault_world(database_url, tmp_path):
+        yield built
+
+
+@pytest.fixture
+async def connected(world: FaultWorld) -> FaultWorld:
+    """Contoso connected domain-wide, and Adele, Ben and Chloe have each said hello once."""
+    await world.set_up_tenant()
+    await world.meet(ADELE, BEN, CHLOE)
+    return world
