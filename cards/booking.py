@@ -266,6 +266,11 @@ class MeetingItem:
 class MyMeetingsView:
     items: tuple[MeetingItem, ...]
     notes: tuple[str, ...] = field(default=())
+    total: int | None = None  # how many upcoming meetings exist, when `items` holds only the first ones
+
+
+# Teams refuses a message over about 28 KB; each meeting adds up to ~1.9 KB (long subject, names, join link).
+MAX_MEETINGS_SHOWN = 10
 
 
 def my_meetings_card(view: MyMeetingsView) -> Card:
@@ -274,7 +279,13 @@ def my_meetings_card(view: MyMeetingsView) -> Card:
     if not view.items:
         body.append(text("You have no upcoming meetings booked here. Type **book** to book one."))
         return card(body, [execute("Book a meeting", "startBooking", style="positive")])
-    for item in view.items:
+    shown = view.items[:MAX_MEETINGS_SHOWN]
+    total = max(view.total or 0, len(view.items))
+    hidden = total - len(shown)
+    if hidden > 0:
+        body.append(text(f"The next {len(shown)} of {total}; the other {hidden} are in your "
+                         "Outlook calendar.", subtle=True))
+    for item in shown:
         actions = []
         if item.join_url:
             actions.append(open_url("Join", item.join_url))

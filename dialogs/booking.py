@@ -22,6 +22,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
 from cards.base import Card
 from cards.booking import (
+    MAX_MEETINGS_SHOWN,
     BookingForm,
     CancelledView,
     ConfirmationView,
@@ -588,9 +589,9 @@ class BookingDialog:
         members = MemberRepository(self.services.db, actor.tenant_id)
         await _typing(turn_context)
         items: list[MeetingItem] = []
-        for booking in bookings:
-            if booking.status != "confirmed" or not booking.event_id:
-                continue
+        confirmed = [booking for booking in bookings if booking.status == "confirmed" and booking.event_id]
+        # Only the meetings the card can show are read back from Outlook (one Graph call each).
+        for booking in confirmed[:MAX_MEETINGS_SHOWN]:
             organizer_record = await members.get(booking.organizer_oid)
             attendee_record = await members.get(booking.attendee_oid)
             if organizer_record is None or attendee_record is None:
@@ -606,7 +607,7 @@ class BookingDialog:
                 response=f"{attendee.name}: {response}",
                 join_url=booking.join_url,
             ))
-        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items))))
+        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), total=len(confirmed))))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:

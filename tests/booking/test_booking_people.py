@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
-from storage.repositories import GraphCallRepository
+from storage.repositories import BookingRepository, GraphCallRepository
 from tests.booking.conftest import (
     ADELE,
     BEN,
@@ -86,3 +87,23 @@ async def test_a_look_up_that_never_reached_outlook_is_not_recorded(world: Booki
     calls = GraphCallRepository(world.db, FABRIKAM)
     assert await calls.list_for(LAURA.aad_object_id) == []
     assert await calls.list_for(FIONA.aad_object_id) == []
+
+
+async def test_my_meetings_shows_the_next_ten_and_asks_outlook_only_about_those(world: BookingWorld) -> None:
+    await world.set_up_tenant()
+    await world.meet(ADELE, BEN)
+    bookings = BookingRepository(world.db, CONTOSO)
+    first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    for index in range(12):
+        start = first + timedelta(hours=index)
+        booking, _ = await bookings.reserve(ADELE.aad_object_id, BEN.aad_object_id, start,
+                                            start + timedelta(minutes=30), f"Topic {index}", f"key-{index}")
+        await bookings.confirm(booking.id, f"event-{index}", None, None)
+    world.emu.clear_calls()
+
+    await world.bot.say(ADELE, "my meetings")
+
+    listing = card_text(world.connector.messages(ADELE.conversation_id)[-1].cards[0])
+    assert "The next 10 of 12; the other 2 are in your Outlook calendar." in listing
+    assert "Topic 9" in listing and "Topic 10" not in listing
+    assert len(world.emu.calls_to("/events/")) == 10
