@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
@@ -84,6 +85,15 @@ class FailClosedAuthentication:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """aiohttp's access log without query strings: sign-in callbacks carry an authorization code and a
+    single-use state in theirs, and neither may reach a log."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info('%s "%s %s" %s %.1fms', request.remote, request.method, request.path,
+                         response.status, time * 1000)
 
 
 def _bad_request(status: int, message: str) -> web.Response:
@@ -242,7 +252,8 @@ def main() -> None:
         raise SystemExit(2) from None
     if not settings.authentication_enabled:
         log.warning("MicrosoftAppId is empty: requests to /api/messages are NOT authenticated (local mode)")
-    web.run_app(create_app(settings), host="0.0.0.0", port=settings.port, print=None)
+    web.run_app(create_app(settings), host="0.0.0.0", port=settings.port, print=None,
+                access_log_class=PathOnlyAccessLogger)
 
 
 if __name__ == "__main__":
