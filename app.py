@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -97,8 +98,7 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 def _bad_request(status: int, message: str) -> web.Response:
-    return web.json_response({"error": {"code": web.Response(status=status).reason, "message": message}},
-                             status=status)
+    return web.json_response({"error": {"code": HTTPStatus(status).phrase, "message": message}}, status=status)
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -128,7 +128,7 @@ async def messages(request: web.Request) -> web.Response:
         return _bad_request(400, "The activity could not be read")
 
     auth_header = request.headers.get("Authorization", "")
-    outcome = TURN_OUTCOME.set("ok")
+    outcome_token = TURN_OUTCOME.set("ok")
     try:
         invoke_response = await services.adapter.process_activity(auth_header, activity, bot.on_turn)
     except PermissionError:
@@ -140,7 +140,7 @@ async def messages(request: web.Request) -> web.Response:
             tenant_of(activity) or "-", conversation.get("id", "-"), body.get("type"), body.get("name") or "-",
             TURN_OUTCOME.get(), (time.perf_counter() - started) * 1000,
         )
-        TURN_OUTCOME.reset(outcome)
+        TURN_OUTCOME.reset(outcome_token)
     if invoke_response is not None:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)
