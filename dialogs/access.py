@@ -175,7 +175,7 @@ def admin_diagnostic(exc: BaseException) -> str:
     if isinstance(exc, AccessDenied):
         return (
             "Microsoft Graph answered 403: the app lacks a permission it needs (Calendars.ReadWrite; "
-            "GroupMember.Read.All or User.Read.All for the security group). Grant admin consent again "
+            "GroupMember.Read.All and User.Read.All for the security group). Grant admin consent again "
             f"with **setup**.{_request_ids(exc)}"
         )
     if isinstance(exc, NotFound):

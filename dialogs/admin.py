@@ -327,7 +327,7 @@ async def run_self_test(
                     "Security group",
                     False,
                     f"I couldn't check the group: {admin_diagnostic(exc)} Restricting to a group needs the "
-                    "GroupMember.Read.All (or User.Read.All) application permission.",
+                    "GroupMember.Read.All and User.Read.All application permissions.",
                 )
             )
     return checks

@@ -1,8 +1,9 @@
 """Free/busy arithmetic behind getSchedule and findMeetingTimes. Pure: no HTTP, no clock.
 
-Rules taken from the Graph documentation (graph-contracts.md §1-2): an availabilityView slot shows the
-worst status of any item touching it; findMeetingTimes scores each attendee free 100, unknown 49,
-busy 0 and averages them; `work` keeps to everyone's working hours.
+Rules taken from the Graph documentation (summarised in ../shared/reference/graph-contracts.md §1-2,
+beside the project): an availabilityView slot shows the worst status of any item touching it;
+findMeetingTimes scores each attendee free 100, unknown 49, busy 0 and averages them; `work` keeps to
+everyone's working hours.
 """
 
 from __future__ import annotations

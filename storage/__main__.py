@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
+from pathlib import Path
 
 from alembic.util import CommandError
 
-from storage.database import DEFAULT_DATABASE_URL, Database
+from config import load_settings
+from storage.database import Database
 
 logger = logging.getLogger("storage")
 
@@ -31,8 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configured_database_url(env_file: Path | None = None) -> str:
+    """DATABASE_URL exactly as the app reads it: the environment first, then the project's .env file."""
+    return load_settings(env_file=env_file).database_url
+
+
 async def _run(command: str, revision: str | None) -> None:
-    database = Database(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    database = Database(configured_database_url())
     try:
         if command == "upgrade":
             await database.migrate(revision or "head")
