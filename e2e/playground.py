@@ -20,10 +20,8 @@ import json
 import logging
 import os
 import re
-import shutil
 import socket
 import ssl
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -35,6 +33,8 @@ from urllib.parse import quote
 import aiohttp
 from cryptography.fernet import Fernet
 
+from node_packages import NodeUnavailable, npm_ci, require_node
+
 log = logging.getLogger(__name__)
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -43,8 +43,6 @@ PLAYGROUND_PACKAGE = "@microsoft/m365agentsplayground"
 PLAYGROUND_CLI = E2E_DIR / "node_modules" / ".bin" / "agentsplayground"
 DEMO_ORG_FILE = PROJECT_ROOT / "emulator" / "demo_org.json"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
-MINIMUM_NODE_MAJOR = 18
-_NPM_TIMEOUT_S = 300
 _STOP_TIMEOUT_S = 10
 
 
@@ -65,8 +63,8 @@ CONTOSO = OrgProfile(E2E_DIR / "playground.yml", "America/Los_Angeles")
 FABRIKAM = OrgProfile(E2E_DIR / "playground-fabrikam.yml", "America/New_York")
 
 
-class PlaygroundUnavailable(RuntimeError):
-    """Node.js, npm or the Playground package is missing and cannot be installed; the message says which."""
+# One error for "a Node-based check cannot run", whichever check it is.
+PlaygroundUnavailable = NodeUnavailable
 
 
 class StartupError(RuntimeError):
@@ -76,34 +74,10 @@ class StartupError(RuntimeError):
 # ----------------------------------------------------------------------------- installing the Playground
 
 
-def _which(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        raise PlaygroundUnavailable(f"{tool} is not installed; the Playground needs Node.js {MINIMUM_NODE_MAJOR}+")
-    return found
-
-
 def ensure_playground_installed() -> Path:
     """Returns the Playground's CLI, first running `npm ci` in e2e/ (exact version from the lock file) if needed."""
-    node = _which("node")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30, check=False)
-    major = version.stdout.strip().lstrip("v").split(".", 1)[0]
-    if not major.isdigit() or int(major) < MINIMUM_NODE_MAJOR:
-        raise PlaygroundUnavailable(f"node {version.stdout.strip() or '(no version)'} is too old")
-    if PLAYGROUND_CLI.exists():
-        return PLAYGROUND_CLI
-    npm = _which("npm")
-    log.info("installing %s into %s", PLAYGROUND_PACKAGE, E2E_DIR / "node_modules")
-    try:
-        completed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=E2E_DIR, capture_output=True, text=True, timeout=_NPM_TIMEOUT_S, check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise PlaygroundUnavailable(f"npm ci did not finish within {_NPM_TIMEOUT_S} s") from None
-    if completed.returncode != 0 or not PLAYGROUND_CLI.exists():
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise PlaygroundUnavailable(f"npm ci failed in {E2E_DIR}: {detail[-1] if detail else 'no output'}")
+    require_node()
+    npm_ci(E2E_DIR, PLAYGROUND_CLI.exists)
     return PLAYGROUND_CLI
 
 

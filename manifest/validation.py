@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+
+from node_packages import NodeUnavailable, npm_ci, require_node
 
 log = logging.getLogger(__name__)
 
@@ -20,60 +21,20 @@ VALIDATOR = MANIFEST_DIR / "validate.mjs"
 NODE_MODULES = MANIFEST_DIR / "node_modules"
 # Both must be present: the library requires fs-extra without declaring it.
 REQUIRED_NODE_PACKAGES = ("@microsoft/app-manifest", "fs-extra")
-MINIMUM_NODE_MAJOR = 18
-_INSTALL_TIMEOUT_S = 300
 _VALIDATE_TIMEOUT_S = 120
 
 
-class ValidatorUnavailable(RuntimeError):
-    """Node, npm or the validator's packages are missing or broken; the message says which."""
+# One error for "a Node-based check cannot run", whichever check it is.
+ValidatorUnavailable = NodeUnavailable
 
 
 def node_dependencies_installed() -> bool:
     return all((NODE_MODULES / name / "package.json").is_file() for name in REQUIRED_NODE_PACKAGES)
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise ValidatorUnavailable(f"{name} is not installed; the manifest validator needs Node.js 18+ and npm")
-    return found
-
-
-def require_node() -> str:
-    """The node executable, checked to be recent enough for validate.mjs (ESM, top-level await)."""
-    node = _tool("node")
-    try:
-        completed = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30, check=False)
-    except subprocess.TimeoutExpired:
-        raise ValidatorUnavailable("node --version did not answer") from None
-    version = completed.stdout.strip().lstrip("v")
-    major = version.split(".", 1)[0]
-    if not major.isdigit() or int(major) < MINIMUM_NODE_MAJOR:
-        raise ValidatorUnavailable(f"node {version or '(unknown version)'} is too old; need {MINIMUM_NODE_MAJOR}+")
-    return node
-
-
 def ensure_node_dependencies() -> None:
     """Installs the exact versions from package-lock.json into manifest/node_modules when missing."""
-    if node_dependencies_installed():
-        return
-    npm = _tool("npm")
-    log.info("installing the manifest validator's npm packages into %s", NODE_MODULES)
-    try:
-        completed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=MANIFEST_DIR,
-            capture_output=True,
-            text=True,
-            timeout=_INSTALL_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise ValidatorUnavailable(f"npm ci did not finish within {_INSTALL_TIMEOUT_S} s") from None
-    if completed.returncode != 0 or not node_dependencies_installed():
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise ValidatorUnavailable(f"npm ci failed in {MANIFEST_DIR}: {detail[-1] if detail else 'no output'}")
+    npm_ci(MANIFEST_DIR, node_dependencies_installed)
 
 
 def validate_paths(paths: Sequence[Path | str]) -> dict[str, list[str]]:

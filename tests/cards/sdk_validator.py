@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from manifest.validation import ValidatorUnavailable, require_node
+from node_packages import NodeUnavailable, npm_ci, require_node
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,6 @@ VALIDATOR_DIR = Path(__file__).resolve().parent / "validator"
 SCRIPT = VALIDATOR_DIR / "validate.cjs"
 SDK_PACKAGE = VALIDATOR_DIR / "node_modules" / "adaptivecards" / "package.json"
 TARGET_VERSION = "1.5"
-_INSTALL_TIMEOUT_S = 300
 _VALIDATE_TIMEOUT_S = 60
 
 
@@ -42,34 +40,14 @@ class SdkEvent:
         return f"{self.event} at {where}: {self.message}"
 
 
-class CardValidatorUnavailable(RuntimeError):
-    """Node, npm or the SDK package is missing or broken; the message says which."""
+# One error for "a Node-based check cannot run", whichever check it is.
+CardValidatorUnavailable = NodeUnavailable
 
 
 def ensure_sdk_installed() -> str:
     """The node executable, once the pinned SDK is installed beside validate.cjs."""
-    if shutil.which("node") is None:
-        raise CardValidatorUnavailable("node is not installed; the Adaptive Cards validator needs Node.js 18+ and npm")
-    try:  # the same version floor as the manifest validator
-        node = require_node()
-    except ValidatorUnavailable as exc:
-        raise CardValidatorUnavailable(str(exc)) from None
-    if SDK_PACKAGE.is_file():
-        return node
-    npm = shutil.which("npm")
-    if npm is None:
-        raise CardValidatorUnavailable("npm is not installed; the card validator needs it to install adaptivecards")
-    log.info("installing the Adaptive Cards SDK into %s", VALIDATOR_DIR)
-    try:
-        completed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=VALIDATOR_DIR, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT_S, check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise CardValidatorUnavailable(f"npm ci did not finish within {_INSTALL_TIMEOUT_S} s") from None
-    if completed.returncode != 0 or not SDK_PACKAGE.is_file():
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise CardValidatorUnavailable(f"npm ci failed in {VALIDATOR_DIR}: {detail[-1] if detail else 'no output'}")
+    node = require_node()
+    npm_ci(VALIDATOR_DIR, SDK_PACKAGE.is_file)
     return node
 
 
