@@ -381,7 +381,7 @@ class Graph:
             organizer_address=mailbox.mail, organizer_name=mailbox.display_name, attendees=attendees,
             location=str(_lower_keys(body.get("location") or {}).get("displayname") or ""),
             is_online_meeting=online, online_meeting_provider=provider,
-            join_url=new_join_url() if online and provider == "teamsForBusiness" else None,
+            join_url=new_join_url(caller.tenant.id, mailbox.id) if online and provider == "teamsForBusiness" else None,
             transaction_id=str(transaction_id) if transaction_id else None, extended_properties=properties,
             original_start_time_zone=str(start_raw.get("timezone") or "UTC"),
             original_end_time_zone=str(end_raw.get("timezone") or "UTC"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from random import Random
@@ -189,11 +188,12 @@ class EventStore:
         return own_copy
 
 
-def new_join_url() -> str:
+def new_join_url(tenant_id: str, organizer_id: str) -> str:
+    """A Teams meeting link shaped like Exchange's: a new meeting thread, and a context naming the
+    organizer's tenant (Tid) and object id (Oid)."""
     thread = secrets.token_hex(16)
-    context = uuid.uuid4()
     return (f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{thread}%40thread.v2/0"
-            f"?context=%7b%22Tid%22%3a%22{context}%22%7d")
+            f"?context=%7b%22Tid%22%3a%22{tenant_id}%22%2c%22Oid%22%3a%22{organizer_id}%22%7d")
 
 
 # -- demo calendars -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -47,6 +48,9 @@ async def test_create_event_with_teams_link_and_invitation(emu: EmulatorHandle, 
     assert response.status_code == 201
     event = response.json()
     assert event["onlineMeeting"]["joinUrl"].startswith("https://teams.microsoft.com/l/meetup-join/")
+    organizer_oid = emu.person(ADELE_ADMIN).id
+    assert unquote(event["onlineMeeting"]["joinUrl"]).endswith(
+        f'context={{"Tid":"{CONTOSO}","Oid":"{organizer_oid}"}}')  # the organizer's tenant and id, as Exchange writes
     assert event["isOnlineMeeting"] is True and event["onlineMeetingProvider"] == "teamsForBusiness"
     assert event["organizer"]["emailAddress"]["address"] == ADELE_ADMIN
     assert event["attendees"][0]["status"]["response"] == "none"
