@@ -1,5 +1,6 @@
 """Steps several end-to-end scenarios share: an admin setting the organization up, a colleague showing up
-once, and reading what the emulator saw. Each step asserts what a person would notice on the way."""
+once, booking the first suggestion, and reading what the emulator saw. Each step asserts what a person
+would notice on the way."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from e2e.playground import BotMessage, ChatUser, Stack, card_actions, card_links, card_text
+from e2e.playground import BotMessage, ChatUser, Playground, Stack, card_actions, card_links, card_text
 
 ENABLED = "Calendar integration is now enabled"
 
@@ -65,3 +66,19 @@ def start_time(shown: str) -> timedelta:
 def with_link(events: list[dict[str, Any]], join_url: str) -> list[dict[str, Any]]:
     """The calendar events whose Teams meeting has this join link."""
     return [event for event in events if (event.get("onlineMeeting") or {}).get("joinUrl") == join_url]
+
+
+async def book_first_suggestion(playground: Playground, suggestions: BotMessage,
+                                slots: list[dict[str, str]]) -> tuple[dict[str, Any], str]:
+    """Clicks "Book this time" on the first suggestion and checks the card turned into a confirmation showing
+    that slot in every person's zone. Returns the confirmation card and its Teams link."""
+    booked = await playground.click(suggestions, "book", reply_to=suggestions.message_id)
+    confirmation = booked["value"]
+    assert isinstance(confirmation, dict), booked
+    confirmation_text = card_text(confirmation)
+    assert confirmation_text.startswith("Booked"), confirmation_text
+    for person, shown in slots[0].items():
+        assert f"{person}: {shown}" in confirmation_text
+    [teams_link] = [link for link in card_links(confirmation) if link.startswith("https://teams.microsoft.com/")]
+    return confirmation, teams_link
+

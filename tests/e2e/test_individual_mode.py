@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from e2e.playground import BotMessage, Stack, card_actions, card_facts, card_links, card_text
-from tests.e2e.steps import introduce, served, set_up_organization, start_time, with_link
+from tests.e2e.steps import book_first_suggestion, introduce, served, set_up_organization, start_time, with_link
 
 LAURA_TIME_ZONE = "Europe/Budapest"  # Windows "Central Europe Standard Time", as the emulator's directory has it
 FIONA_TIME_ZONE = "America/New_York"  # the Fabrikam Playground's own zone (e2e.playground.FABRIKAM)
@@ -91,14 +91,7 @@ async def test_individual_mode_connect_book_privacy_and_disconnect(fabrikam_stac
         assert re.search(r" CES?T$", slot["Laura Novak"]), slot
 
     # "Book this time" on the first suggestion: the card turns into the confirmation.
-    booked = await playground.click(suggestions, "book", reply_to=suggestions.message_id)
-    confirmation = booked["value"]
-    assert isinstance(confirmation, dict), booked
-    confirmation_text = card_text(confirmation)
-    assert confirmation_text.startswith("Booked"), confirmation_text
-    assert f"Fiona Gallagher: {slots[0]['Fiona Gallagher']}" in confirmation_text
-    assert f"Laura Novak: {slots[0]['Laura Novak']}" in confirmation_text
-    [teams_link] = [link for link in card_links(confirmation) if link.startswith("https://teams.microsoft.com/")]
+    confirmation, teams_link = await book_first_suggestion(playground, suggestions, slots)
 
     # The meeting was created in Fiona's calendar with her own token, with Laura invited, at the time the
     # card shows in each person's zone.

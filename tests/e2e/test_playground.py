@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from e2e.playground import BotMessage, Stack, card_actions, card_facts, card_links, card_text
-from tests.e2e.steps import introduce, served, set_up_organization, start_time, with_link
+from e2e.playground import BotMessage, Stack, card_actions, card_facts, card_text
+from tests.e2e.steps import book_first_suggestion, introduce, served, set_up_organization, start_time, with_link
 
 BEN_TIME_ZONE = "America/New_York"
 WELCOME = "I'm Rendezvous"
@@ -83,14 +83,7 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
             timedelta(hours=3), slot
 
     # One click books the first suggestion; the card turns into the confirmation.
-    booked = await playground.click(suggestions, "book", reply_to=suggestions.message_id)
-    confirmation = booked["value"]
-    assert isinstance(confirmation, dict), booked
-    confirmation_text = card_text(confirmation)
-    assert confirmation_text.startswith("Booked"), confirmation_text
-    assert f"Adele Vance: {slots[0]['Adele Vance']}" in confirmation_text
-    assert f"Ben Walters: {slots[0]['Ben Walters']}" in confirmation_text
-    [teams_link] = [link for link in card_links(confirmation) if link.startswith("https://teams.microsoft.com/")]
+    confirmation, teams_link = await book_first_suggestion(playground, suggestions, slots)
     assert [button["title"] for button in card_actions(confirmation, "cancelBooking")] == ["Cancel meeting"]
 
     # Outlook got exactly one meeting, in Adele's calendar, with Ben invited and the link the card shows.
