@@ -119,6 +119,7 @@ class RendezvousBot(TeamsActivityHandler):
             "changeOptions": booking.change_options,
             "book": booking.book,
             "cancelBooking": booking.cancel_booking,
+            "declineBooking": booking.decline_booking,
             "refreshBooking": booking.refresh_booking,
             "myMeetings": booking.my_meetings_action,
             "disconnectMyCalendar": connection.disconnect_my_calendar,

@@ -205,6 +205,7 @@ class ConfirmationView:
     join_url: str | None
     refresh_user_ids: tuple[str, ...] = ()
     note: str | None = None
+    for_attendee: bool = False  # the invited colleague's copy: they decline, only the organizer cancels
 
 
 def confirmation_card(view: ConfirmationView) -> Card:
@@ -220,7 +221,7 @@ def confirmation_card(view: ConfirmationView) -> Card:
     actions: list[dict[str, Any]] = []
     if view.join_url:
         actions.append(open_url("Join on Teams", view.join_url))
-    actions.append(execute("Cancel meeting", "cancelBooking", {"bookingId": view.booking_id}, style="destructive"))
+    actions.append(_role_action(view.booking_id, attendee=view.for_attendee, cancel_title="Cancel meeting"))
     result = card(body, actions)
     if view.refresh_user_ids:
         result["refresh"] = {
@@ -252,6 +253,34 @@ def cancelled_card(view: CancelledView) -> Card:
     ])
 
 
+def _role_action(booking_id: str, *, attendee: bool, cancel_title: str) -> dict[str, Any]:
+    """Outlook's roles: the organizer cancels the meeting for everyone, an attendee declines their own copy."""
+    if attendee:
+        return execute("Decline", "declineBooking", {"bookingId": booking_id}, style="destructive")
+    return execute(cancel_title, "cancelBooking", {"bookingId": booking_id}, style="destructive")
+
+
+@dataclass(frozen=True)
+class DeclinedView:
+    subject: str
+    organizer_name: str
+    attendee_name: str
+    times: tuple[tuple[str, str], ...]
+    for_organizer: bool = False  # the notice the organizer gets, rather than the attendee's own card
+
+
+def declined_card(view: DeclinedView) -> Card:
+    if view.for_organizer:
+        lines = [heading(f"Declined: {view.subject}"),
+                 text(f"{view.attendee_name} declined your meeting. It is still in your Outlook calendar: cancel "
+                      "it from **my meetings** if it is no longer needed.")]
+    else:
+        lines = [heading(f"Declined: {view.subject}"),
+                 text(f"You declined the meeting with {view.organizer_name}. Outlook has told them, and the "
+                      "meeting is no longer in your calendar.")]
+    return card([*lines, facts(list(view.times))])
+
+
 @dataclass(frozen=True)
 class MeetingItem:
     booking_id: str
@@ -260,6 +289,8 @@ class MeetingItem:
     times: tuple[tuple[str, str], ...]
     response: str
     join_url: str | None = None
+    is_organizer: bool = True
+    can_respond: bool = True  # False once the person's own copy is gone (declined or deleted in Outlook)
 
 
 @dataclass(frozen=True)
@@ -289,16 +320,13 @@ def my_meetings_card(view: MyMeetingsView) -> Card:
         actions = []
         if item.join_url:
             actions.append(open_url("Join", item.join_url))
-        actions.append(execute("Cancel", "cancelBooking", {"bookingId": item.booking_id}, style="destructive"))
-        body.append({
-            "type": "Container",
-            "separator": True,
-            "items": [
-                text(f"{item.subject} — with {item.with_name}", weight="Bolder"),
-                facts([*item.times, ("Response", item.response)]),
-                {"type": "ActionSet", "actions": actions},
-            ],
-        })
+        if item.can_respond:
+            actions.append(_role_action(item.booking_id, attendee=not item.is_organizer, cancel_title="Cancel"))
+        items = [text(f"{item.subject} — with {item.with_name}", weight="Bolder"),
+                 facts([*item.times, ("Response", item.response)])]
+        if actions:
+            items.append({"type": "ActionSet", "actions": actions})
+        body.append({"type": "Container", "separator": True, "items": items})
     return card(body, [execute("Book a meeting", "startBooking")])
 
 

@@ -26,6 +26,7 @@ from cards.booking import (
     BookingForm,
     CancelledView,
     ConfirmationView,
+    DeclinedView,
     MeetingItem,
     MyMeetingsView,
     NoSlotView,
@@ -34,6 +35,7 @@ from cards.booking import (
     booking_form_card,
     cancelled_card,
     confirmation_card,
+    declined_card,
     my_meetings_card,
     no_slot_card,
     sign_in_needed_card,
@@ -64,10 +66,11 @@ from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
-from graph.calendar import AttendeeResponse, Caller, NewEvent
+from graph.calendar import AttendeeResponse, Caller, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
 from scheduling.durations import DurationError, parse_booking_shortcut, parse_duration
+from scheduling.meeting_times import Standing, standing_of, working_day_slots
 from scheduling.model import Availability
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
@@ -408,36 +411,68 @@ class BookingDialog:
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
                                ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+        """Individual mode: Outlook suggests times inside the organizer's working days, one time slot per day.
+
+        Each suggestion is then read with the getSchedule path's policy (standing_of): a time when either
+        person is tentative, busy or away is dropped, and one where Outlook could not read a calendar is
+        offered only as unverified.
+        """
         organizer, colleague = search.organizer, search.colleague
         caller = Caller.user(actor.tenant_id, organizer.oid)
         try:
+            asked = await self._working_day_slots(actor, caller, search)
+            if not asked:
+                return [], (f"Your working hours leave no room for a {duration_label(search.options.duration_minutes)}"
+                            " meeting in this window."), []
             found = await self._graph(
                 actor, [organizer, colleague], "findMeetingTimes",
                 f"suggest times for {organizer.name} and {colleague.name}",
-                self._calendar().find_meeting_times(caller, colleague.email or "", search.duration,
-                                                    [(search.window.start, search.window.end)]),
+                self._calendar().find_meeting_times(caller, colleague.email or "", search.duration, asked,
+                                                    attendee_name=colleague.name),
                 about=colleague,
             )
         except BookingStopped as stopped:
             if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
                 memory = await self._memory(turn_context)
                 memory.set_pending(search.options)
-                card = await _sign_in_card(self.services, actor, search.options, stopped.result.text)
+                card = await _sign_in_card(self.services, actor, _option_values(search.options), stopped.result.text)
                 raise BookingStopped(ActionResult(card=card)) from None
             raise
-        ranked = sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start))
+        usable = []
+        for suggestion in sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start)):
+            standing = standing_of([suggestion.organizer_availability,
+                                    suggestion.availability_of(colleague.email or "")])
+            if standing is not Standing.BLOCKED:
+                usable.append((suggestion, standing))
         slots = []
-        for suggestion in ranked[offset:offset + PAGE_SIZE + 1]:
+        for suggestion, standing in usable[offset:offset + PAGE_SIZE + 1]:
             labels = (
                 (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone())),
                 (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone())),
             )
-            verified = suggestion.confidence >= 100.0
+            verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                verified)
             note = None if verified else f"Outlook could not confirm {colleague.name}'s availability"
-            slots.append((slot, SlotView(slot.slot_id, labels, note)))
-        return slots, found.empty_reason_text, []
+            slots.append((slot, SlotView(slot.slot_id, labels, note, suggestion.reason)))
+        if found.empty_reason is not None:
+            return slots, _empty_suggestions_text(found.empty_reason, colleague), []
+        if found.slots and not usable:
+            return slots, (f"Outlook only suggested times when you or {colleague.name} are tentative, busy or away, "
+                           "and I don't offer those."), []
+        return slots, None, []
+
+    async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
+                                 ) -> list[tuple[datetime, datetime]]:
+        """One findMeetingTimes time slot per working day of the organizer, read from their own free/busy."""
+        organizer = search.organizer
+        availability = await self._graph(
+            actor, [organizer], "getSchedule", f"read {organizer.name}'s working hours to suggest times",
+            self._calendar().get_schedule(caller, [organizer.email or ""], search.window.start, search.window.end),
+            about=organizer)
+        mine = _with_zone(availability[(organizer.email or "").lower()], organizer)
+        return working_day_slots(mine.effective_working_hours(), max(search.window.start, _now()),
+                                 search.window.end, search.duration)
 
     # ----------------------------------------------------------------- booking
     async def book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -505,7 +540,8 @@ class BookingDialog:
             raise
         confirmed = await bookings.confirm(booking.id, created.id, created.join_url, created.web_link)
         card = self._confirmation(confirmed, organizer, colleague)
-        delivered = await notify_member(self.services, actor.tenant_id, colleague.oid, card=card)
+        delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,
+                                        card=self._confirmation(confirmed, organizer, colleague, for_attendee=True))
         if not delivered:
             log.info("booking %s: the colleague could not be told in Teams (Outlook's invitation still went)",
                      booking.id)
@@ -541,7 +577,8 @@ class BookingDialog:
             return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague)))
         return ActionResult(text="Booking this time failed a moment ago. Press **Book this time** again to retry.")
 
-    def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person) -> Card:
+    def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person, *,
+                      for_attendee: bool = False) -> Card:
         return confirmation_card(ConfirmationView(
             booking_id=booking.id,
             subject=booking.subject,
@@ -549,7 +586,8 @@ class BookingDialog:
             colleague_name=colleague.name,
             times=_times(booking, organizer, colleague),
             join_url=booking.join_url,
-            refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid),
+            refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
+            for_attendee=for_attendee,
         ))
 
     async def refresh_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -557,7 +595,8 @@ class BookingDialog:
             booking, organizer, colleague = await self._participants_booking(actor, data)
             if booking.status == "cancelled":
                 return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, colleague)))
-            return ActionResult(card=self._confirmation(booking, organizer, colleague))
+            return ActionResult(card=self._confirmation(booking, organizer, colleague,
+                                                        for_attendee=actor.aad_object_id != organizer.oid))
 
         return await self._guarded(show, turn_context, actor, data)
 
@@ -597,21 +636,28 @@ class BookingDialog:
             if organizer_record is None or attendee_record is None:
                 continue
             organizer, attendee = person_of(organizer_record), person_of(attendee_record)
-            other = attendee if booking.organizer_oid == actor.aad_object_id else organizer
-            response = await self._response_of(actor, tenant, booking, organizer, attendee)
+            organizes = booking.organizer_oid == actor.aad_object_id
+            if organizes:
+                response, can_respond = await self._response_of(actor, tenant, booking, organizer, attendee), True
+                response = f"{attendee.name}: {response}"
+            else:
+                response, can_respond = await self._own_response(actor, tenant, booking, organizer, attendee)
+                response = f"You: {response}"
             items.append(MeetingItem(
                 booking_id=booking.id,
                 subject=booking.subject,
-                with_name=other.name,
+                with_name=(attendee if organizes else organizer).name,
                 times=_times(booking, organizer, attendee),
-                response=f"{attendee.name}: {response}",
+                response=response,
                 join_url=booking.join_url,
+                is_organizer=organizes,
+                can_respond=can_respond,
             ))
         return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), total=len(confirmed))))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:
-        """The colleague's reply, read back from the bot's own event (its provenance tag is verified)."""
+        """The organizer asks: the colleague's reply, read back from the bot's own event (tag verified)."""
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         try:
             status = await self._graph(
@@ -626,34 +672,107 @@ class BookingDialog:
             return "unknown (Outlook could not be asked just now)"
         return _RESPONSE_WORDS.get(status.response_of(attendee.email or ""), "none yet")
 
-    async def cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        return await self._guarded(self._cancel, turn_context, actor, data)
+    async def _own_response(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
+                            attendee: Person) -> tuple[str, bool]:
+        """The invited colleague asks: their own reply, read from their own copy (never the organizer's calendar).
 
-    async def _cancel(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        Returns the words and whether they can still decline.
+        """
+        try:
+            invitation = await self._invitation(actor, tenant, booking, organizer, attendee)
+        except BookingStopped as stopped:
+            if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
+                return "unknown (type **connect** to let me read your calendar)", True
+            return "unknown (Outlook could not be asked just now)", True
+        if invitation is None:
+            return "not in your Outlook calendar any more (declined or removed)", False
+        if invitation.is_cancelled:
+            return f"cancelled by {organizer.name}", False
+        return _RESPONSE_WORDS.get(invitation.response, "none yet"), True
+
+    async def _invitation(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
+                          attendee: Person) -> Invitation | None:
+        """The attendee's own copy of the meeting, looked up in their own calendar with their own authority."""
+        caller = self._caller(actor.tenant_id, tenant.mode, attendee)
+        return await self._graph(  # type: ignore[no-any-return]
+            actor, [attendee], "findInvitation", "find your copy of a meeting booked with Rendezvous",
+            self._calendar().find_invitation(caller, organizer.email or "", booking.start_utc, booking.end_utc),
+            about=attendee)
+
+    async def cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        """The button on a meeting: the organizer cancels it for everyone, an attendee declines their own copy.
+
+        The role comes from the booking, never from the button, so an older card or an altered payload cannot
+        make an attendee cancel someone else's meeting.
+        """
+        return await self._guarded(self._cancel_or_decline, turn_context, actor, data)
+
+    decline_booking = cancel_booking
+
+    async def _cancel_or_decline(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                 ) -> ActionResult:
         tenant = await self._require_tenant(actor)
         booking, organizer, attendee = await self._participants_booking(actor, data)
-        bookings = BookingRepository(self.services.db, actor.tenant_id)
         if booking.status == "cancelled":
             return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
         if booking.status != "confirmed" or not booking.event_id:
             return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+        if actor.aad_object_id != organizer.oid:
+            return await self._decline(turn_context, actor, tenant, booking, organizer, attendee)
         await _typing(turn_context)
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         await self._graph(actor, [organizer, attendee], "cancelEvent",
                           f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
-        cancelled = await bookings.cancel(booking.id)
-        other = attendee if actor.aad_object_id == organizer.oid else organizer
+        cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
         view = _cancelled_view(cancelled, organizer, attendee, cancelled_by=actor.name)
-        await notify_member(self.services, actor.tenant_id, other.oid, card=cancelled_card(view))
+        await notify_member(self.services, actor.tenant_id, attendee.oid, card=cancelled_card(view))
         return ActionResult(card=cancelled_card(view))
+
+    async def _decline(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, booking: BookingRecord,
+                       organizer: Person, attendee: Person) -> ActionResult:
+        """The invited colleague declines their own copy, as Outlook offers them; the organizer is told.
+
+        In individual mode this needs the colleague's own sign-in (they get the sign-in card first, and the
+        decline continues after it); in domain-wide mode the app acts in the colleague's mailbox only.
+        """
+        await _typing(turn_context)
+        try:
+            invitation = await self._invitation(actor, tenant, booking, organizer, attendee)
+            if invitation is not None and not invitation.is_cancelled:
+                caller = self._caller(actor.tenant_id, tenant.mode, attendee)
+                await self._graph(actor, [attendee], "declineEvent",
+                                  f"decline a meeting booked with Rendezvous, at {actor.name}'s request",
+                                  self._calendar().decline_event(caller, invitation.id), about=attendee)
+        except BookingStopped as stopped:
+            if tenant.mode == "delegated" and stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
+                card = await _sign_in_card(self.services, actor, {"decline": booking.id}, stopped.result.text)
+                return ActionResult(card=card)
+            raise
+        if invitation is None:
+            return ActionResult(text="That meeting is no longer in your Outlook calendar: you may have declined or "
+                                     "deleted it there already.")
+        if invitation.is_cancelled:
+            return ActionResult(text=f"{organizer.name} has already cancelled that meeting in Outlook.")
+        view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
+                            times=_times(booking, organizer, attendee))
+        await notify_member(self.services, actor.tenant_id, organizer.oid,
+                            card=declined_card(replace(view, for_organizer=True)))
+        log.info("booking %s: the attendee declined their copy", booking.id)
+        return ActionResult(card=declined_card(view))
 
     # ----------------------------------------------------------------- individual mode: resume after sign-in
     async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
-        """Runs the booking that waited for the organizer's sign-in; False when none was waiting.
+        """Runs what waited for this person's sign-in (a decline, or a booking); False when nothing waited.
 
-        The options are checked again like a fresh form, so a stale or altered payload books nothing.
+        The options are checked again like a fresh form, so a stale or altered payload books nothing; a
+        decline is checked again like a fresh click.
         """
+        if isinstance(carried, dict) and isinstance(carried.get("decline"), str):
+            result = await self._guarded(self._cancel_or_decline, turn_context, actor,
+                                         {"bookingId": carried["decline"]})
+            await self._send(turn_context, result)
+            return True
         memory = await self._memory(turn_context)
         pending = memory.pending()
         memory.set_pending(None)
@@ -804,6 +923,20 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
 
 
 # --------------------------------------------------------------------- helpers
+def _empty_suggestions_text(reason: EmptySuggestionsReason, colleague: Person) -> str:
+    """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague."""
+    if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE:
+        return f"{colleague.name} is busy at every time that fits both your working hours in this window."
+    if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE_OR_UNKNOWN:
+        return (f"Outlook couldn't read {colleague.name}'s free/busy, or {colleague.first_name} is busy at every "
+                "time that fits in this window.")
+    if reason is EmptySuggestionsReason.LOCATIONS_UNAVAILABLE:
+        return "Outlook found no meeting room free at any time that fits in this window."
+    if reason is EmptySuggestionsReason.ORGANIZER_UNAVAILABLE:
+        return "Your calendar has no free time long enough in this window."
+    return "Outlook couldn't suggest a time and didn't say why. Try another window, or book in Outlook."
+
+
 async def _typing(turn_context: TurnContext) -> None:
     """Shows "Rendezvous is typing" while Outlook works; never worth failing the turn over."""
     try:
@@ -816,10 +949,10 @@ def _needs_sign_in(exc: BaseException) -> bool:
     return isinstance(exc, AuthProblem) and exc.kind is AuthFailure.RECONNECT_NEEDED
 
 
-async def _sign_in_card(services: Services, actor: Actor, options: BookingOptions, message: str | None) -> Card:
-    """The connect flow's sign-in card, carrying the options so the booking resumes after sign-in."""
+async def _sign_in_card(services: Services, actor: Actor, resume: dict[str, Any], message: str | None) -> Card:
+    """The connect flow's sign-in card, carrying what to resume after sign-in (a booking's options, a decline)."""
     try:
-        return await sign_in_card_for(services, actor, resume=_option_values(options))
+        return await sign_in_card_for(services, actor, resume=resume)
     except (IntegrationNotConfigured, AuthProblem) as exc:
         log.warning("could not build a sign-in link for tenant %s: %s", actor.tenant_id, type(exc).__name__)
         return sign_in_needed_card(message or "I need your permission to use your Outlook calendar.")

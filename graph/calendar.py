@@ -13,10 +13,10 @@ from __future__ import annotations
 import enum
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from graph.errors import NotFound, NotOurEvent
@@ -103,17 +103,57 @@ class Caller:
         return self.user_oid or (self.mailbox or "").lower()
 
 
-class SuggestedSlot(NamedTuple):
+@dataclass(frozen=True)
+class SuggestedSlot:
+    """One findMeetingTimes suggestion: the time, and how Outlook sees each person then.
+
+    `attendee_availability` is keyed by lower-cased address; an attendee Outlook left out is absent
+    (the caller treats absent as unknown, never as free).
+    """
+
     start: datetime
     end: datetime
     confidence: float
+    organizer_availability: FreeBusyStatus = FreeBusyStatus.UNKNOWN
+    attendee_availability: Mapping[str, FreeBusyStatus] = field(default_factory=dict)
+    reason: str | None = None
+
+    def availability_of(self, email: str) -> FreeBusyStatus:
+        return self.attendee_availability.get(email.strip().lower(), FreeBusyStatus.UNKNOWN)
+
+
+class EmptySuggestionsReason(enum.StrEnum):
+    """findMeetingTimes' documented `emptySuggestionsReason` values (meetingTimeSuggestionsResult)."""
+
+    ATTENDEES_UNAVAILABLE = "attendeesUnavailable"
+    ATTENDEES_UNAVAILABLE_OR_UNKNOWN = "attendeesUnavailableOrUnknown"
+    LOCATIONS_UNAVAILABLE = "locationsUnavailable"
+    ORGANIZER_UNAVAILABLE = "organizerUnavailable"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, raw: object) -> EmptySuggestionsReason | None:
+        """None for the empty string (there are suggestions); any casing; an undocumented value is UNKNOWN."""
+        lowered = str(raw or "").strip().lower()
+        if not lowered:
+            return None
+        return next((member for member in cls if member.value.lower() == lowered), cls.UNKNOWN)
 
 
 @dataclass(frozen=True)
 class MeetingTimeSuggestions:
     slots: tuple[SuggestedSlot, ...]
-    empty_reason: str | None = None
-    empty_reason_text: str | None = None
+    empty_reason: EmptySuggestionsReason | None = None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A person's own copy of a meeting someone else organized, found in their own calendar."""
+
+    id: str
+    ical_uid: str | None
+    response: AttendeeResponse
+    is_cancelled: bool
 
 
 @dataclass(frozen=True)
@@ -302,16 +342,26 @@ class CalendarClient:
         slots: Sequence[tuple[datetime, datetime]],
         max_candidates: int = 20,
         minimum_attendee_percentage: float = 100.0,
+        *,
+        attendee_name: str | None = None,
     ) -> MeetingTimeSuggestions:
-        """Delegated only: Outlook's own suggestions inside the given (working-hours-shaped) slots."""
+        """Delegated only: Outlook's own suggestions inside the given time slots.
+
+        Pass one slot per day, shaped to the organizer's working hours, as Microsoft's example does: a
+        single slot spanning several days has been reported to come back empty. Every documented
+        parameter is sent explicitly rather than left to its default.
+        """
         if not caller.delegated:
             raise ValueError("findMeetingTimes needs a signed-in user; use get_schedule in domain-wide mode")
         if not slots:
             raise ValueError("find_meeting_times needs at least one time slot to search")
         for slot_start, slot_end in slots:
             _check_window(slot_start, slot_end)
+        address: dict[str, str] = {"address": attendee_email}
+        if attendee_name:
+            address["name"] = attendee_name
         body = {
-            "attendees": [{"type": "required", "emailAddress": {"address": attendee_email}}],
+            "attendees": [{"type": "required", "emailAddress": address}],
             "timeConstraint": {
                 "activityDomain": "work",
                 "timeSlots": [{"start": to_graph_datetime(s), "end": to_graph_datetime(e)} for s, e in slots],
@@ -319,28 +369,22 @@ class CalendarClient:
             "meetingDuration": iso_duration(duration),
             "maxCandidates": max_candidates,
             "isOrganizerOptional": False,
-            "returnSuggestionReasons": False,
+            "returnSuggestionReasons": True,
             "minimumAttendeePercentage": minimum_attendee_percentage,
         }
         await self._report(caller, [caller.subject, attendee_email.strip().lower()], "findMeetingTimes")
         payload = await self._call(caller, "POST", "/me/findMeetingTimes", json=body, prefer=_PREFER_UTC) or {}
         suggestions = []
         for suggestion in payload.get("meetingTimeSuggestions") or ():
-            slot = suggestion.get("meetingTimeSlot") or {}
             try:
-                suggestions.append(
-                    SuggestedSlot(
-                        _graph_moment(slot["start"]),
-                        _graph_moment(slot["end"]),
-                        float(suggestion.get("confidence") or 0.0),
-                    )
-                )
-            except (KeyError, TypeError, ValueError):
+                suggestions.append(_suggested_slot(suggestion))
+            except (AttributeError, KeyError, TypeError, ValueError):
                 logger.warning("Skipping a malformed meeting time suggestion")
-        reason = str(payload.get("emptySuggestionsReason") or "").strip() or None
         if suggestions:
             return MeetingTimeSuggestions(tuple(suggestions))
-        return MeetingTimeSuggestions((), reason, empty_reason_text(reason))
+        # No suggestions and no documented reason still means none: say "unknown" rather than nothing.
+        reason = EmptySuggestionsReason.parse(payload.get("emptySuggestionsReason")) or EmptySuggestionsReason.UNKNOWN
+        return MeetingTimeSuggestions((), reason)
 
     # -- events -----------------------------------------------------------------------------------
     async def create_event(self, caller: Caller, event: NewEvent) -> CreatedEvent:
@@ -435,6 +479,59 @@ class CalendarClient:
             return False
         return True
 
+    async def find_invitation(
+        self, caller: Caller, organizer_email: str, start: datetime, end: datetime
+    ) -> Invitation | None:
+        """The caller's own copy of a meeting `organizer_email` organized at exactly [start, end), or None.
+
+        Searched in the caller's calendar only (calendarView), so it needs nobody else's authority.
+        """
+        _check_window(start, end)
+        organizer = organizer_email.strip().lower()
+        await self._report(caller, [caller.subject], "findInvitation")
+        payload = await self._call(
+            caller,
+            "GET",
+            f"{caller.base_path}/calendarView",
+            params={
+                "startDateTime": start.astimezone(UTC).isoformat(),
+                "endDateTime": end.astimezone(UTC).isoformat(),
+                "$select": "start,end,organizer,isOrganizer,isCancelled,iCalUId,responseStatus",
+                "$top": "50",
+            },
+        ) or {}
+        for item in payload.get("value") or ():
+            try:
+                same_time = _graph_moment(item["start"]) == start and _graph_moment(item["end"]) == end
+                sender = str((((item.get("organizer") or {}).get("emailAddress")) or {}).get("address", ""))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue
+            if same_time and not item.get("isOrganizer") and sender.strip().lower() == organizer:
+                return Invitation(
+                    id=str(item["id"]),
+                    ical_uid=item.get("iCalUId"),
+                    response=AttendeeResponse.parse((item.get("responseStatus") or {}).get("response")),
+                    is_cancelled=bool(item.get("isCancelled")),
+                )
+        return None
+
+    async def decline_event(self, caller: Caller, event_id: str, comment: str | None = None) -> bool:
+        """Declines the caller's own copy of a meeting and tells the organizer (sendResponse true).
+
+        Returns False when the copy is already gone (declined or deleted before).
+        """
+        body: dict[str, Any] = {"sendResponse": True}
+        if comment:
+            body["comment"] = comment
+        await self._report(caller, [caller.subject], "declineEvent")
+        try:
+            await self._call(
+                caller, "POST", f"{caller.base_path}/events/{quote(event_id, safe='')}/decline", json=body, prefer=None
+            )
+        except NotFound:
+            return False
+        return True
+
     async def check_member_groups(self, caller: Caller, user_oid: str, group_ids: Sequence[str]) -> set[str]:
         """Which of `group_ids` the user belongs to (transitively); lower-cased ids."""
         wanted = list(dict.fromkeys(group.strip().lower() for group in group_ids if group.strip()))
@@ -487,22 +584,22 @@ def iso_duration(duration: timedelta) -> str:
     return "PT" + "".join(parts)
 
 
-_EMPTY_REASONS = {
-    "attendeesunavailable": "Your colleague is busy at every time that fits.",
-    "attendeesunavailableorunknown": (
-        "Outlook could not see your colleague's calendar, or they are busy at every time that fits."
-    ),
-    "locationsunavailable": "No room is free at any time that fits.",
-    "organizerunavailable": "You are busy for the whole period you asked about.",
-    "unknown": "Outlook could not suggest a time, without saying why.",
-}
-
-
-def empty_reason_text(reason: str | None) -> str | None:
-    """findMeetingTimes' `emptySuggestionsReason` in plain words (compared case-insensitively)."""
-    if not reason:
-        return None
-    return _EMPTY_REASONS.get(reason.lower(), _EMPTY_REASONS["unknown"])
+def _suggested_slot(raw: dict[str, Any]) -> SuggestedSlot:
+    slot = raw["meetingTimeSlot"]
+    attendees = {
+        str(((entry.get("attendee") or {}).get("emailAddress") or {}).get("address", "")).strip().lower():
+            FreeBusyStatus.parse(entry.get("availability"))
+        for entry in raw.get("attendeeAvailability") or ()
+    }
+    attendees.pop("", None)
+    return SuggestedSlot(
+        start=_graph_moment(slot["start"]),
+        end=_graph_moment(slot["end"]),
+        confidence=float(raw.get("confidence") or 0.0),
+        organizer_availability=FreeBusyStatus.parse(raw.get("organizerAvailability")),
+        attendee_availability=attendees,
+        reason=str(raw.get("suggestionReason") or "").strip() or None,
+    )
 
 
 _SCHEDULE_ERRORS = {

@@ -32,7 +32,12 @@ logger = logging.getLogger(__name__)
 
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 APP_SCOPES = [f"{GRAPH_RESOURCE}/.default"]
-DELEGATED_SCOPES = [f"{GRAPH_RESOURCE}/Calendars.ReadWrite", f"{GRAPH_RESOURCE}/Calendars.Read"]
+# Individual mode's sign-in: the least each call needs (README, "Graph calls and their permissions").
+# Calendars.ReadWrite covers creating, reading, cancelling and declining events and getSchedule.
+# findMeetingTimes' API page names Calendars.Read.Shared while its generated permission table names
+# Calendars.Read (covered by Calendars.ReadWrite): asking for both satisfies either. Both are
+# delegated permissions a user may consent to.
+DELEGATED_SCOPES = [f"{GRAPH_RESOURCE}/Calendars.ReadWrite", f"{GRAPH_RESOURCE}/Calendars.Read.Shared"]
 
 # Directory role template ids that may grant tenant-wide (admin) consent.
 ADMIN_ROLE_TEMPLATE_IDS = frozenset(
