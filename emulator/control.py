@@ -3,7 +3,7 @@
 Everything under /_emulator/ bypasses faults and the call log. There is no authentication: the
 emulator is a local development tool and listens on 127.0.0.1 only.
 
-    GET    /_emulator/calls                 the call log as JSON
+    GET    /_emulator/calls                 the call log as JSON (token_subject: whose token each call carried)
     DELETE /_emulator/calls                 clear it
     PUT    /_emulator/faults                replace the fault configuration (same JSON as --faults)
     POST   /_emulator/sign-in-as            {"oid": "...", "decline": false}  (oid null: show the page)
@@ -43,7 +43,8 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
         return web.json_response({"ok": True, **extra})
 
     async def list_calls(request: web.Request) -> web.Response:
-        return web.json_response([{**asdict(c), "at": c.at.isoformat()} for c in emulator.calls])
+        return web.json_response([{**asdict(c), "at": c.at.isoformat(), "token_subject": c.token_subject}
+                                  for c in emulator.calls])
 
     async def clear_calls(request: web.Request) -> web.Response:
         emulator.clear_calls()

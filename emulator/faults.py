@@ -80,6 +80,8 @@ class FaultConfig:
     # Outlook allows 4 concurrent requests per app and mailbox; the fifth gets 429 MailboxConcurrency.
     mailbox_concurrency_limit: int = 4
     mailbox_concurrency_retry_after: str = "1"
+    # When set, findMeetingTimes suggests nothing and gives this emptySuggestionsReason.
+    meeting_times_empty_reason: str | None = None
 
     # -- helpers for tests --------------------------------------------------------------------
     def add(self, rule: FaultRule) -> FaultRule:
@@ -109,6 +111,7 @@ class FaultConfig:
         self.rules.clear()
         self.schedule_errors.clear()
         self.latency_seconds = 0.0
+        self.meeting_times_empty_reason = None
 
     def replace_with(self, other: FaultConfig) -> None:
         """Swaps the whole configuration in place (the server keeps its reference to this object)."""
@@ -117,6 +120,7 @@ class FaultConfig:
         self.latency_seconds = other.latency_seconds
         self.mailbox_concurrency_limit = other.mailbox_concurrency_limit
         self.mailbox_concurrency_retry_after = other.mailbox_concurrency_retry_after
+        self.meeting_times_empty_reason = other.meeting_times_empty_reason
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """The first live rule for this request, counted as fired."""
@@ -138,6 +142,7 @@ class FaultConfig:
             },
             mailbox_concurrency_limit=int(raw.get("mailbox_concurrency_limit", 4)),
             mailbox_concurrency_retry_after=str(raw.get("mailbox_concurrency_retry_after", "1")),
+            meeting_times_empty_reason=raw.get("meeting_times_empty_reason"),
         )
 
     @classmethod

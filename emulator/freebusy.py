@@ -105,6 +105,7 @@ class MeetingRequest:
     minimum_attendee_percentage: float = 50.0
     is_organizer_optional: bool = False
     return_reasons: bool = False
+    location_required: bool = False
 
 
 def find_meeting_times(request: MeetingRequest, zone: tzinfo, zone_name: str) -> dict[str, Any]:
@@ -164,6 +165,8 @@ def find_meeting_times(request: MeetingRequest, zone: tzinfo, zone_name: str) ->
                 "are available.")
         suggestions.append(suggestion)
     reason = ""
+    if request.location_required:
+        return {"emptySuggestionsReason": "locationsUnavailable", "meetingTimeSuggestions": []}
     if not suggestions:
         if not organizer_ever_free and not request.is_organizer_optional:
             reason = "organizerUnavailable"

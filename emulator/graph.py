@@ -35,9 +35,17 @@ from emulator.state import SHOW_AS_VALUES, Attendee, CalendarEvent, EventStore, 
 from emulator.timezones import UnknownTimeZone, parse_date_time_time_zone, parse_iso_duration, zone_from_name
 
 ODATA_JSON = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"
+# What each call accepts, from Microsoft's permission tables (see README.md's contract table). A token
+# holding none of a call's permissions gets 403 ErrorAccessDenied. The *.Shared permissions include
+# the signed-in user's own calendar.
 CALENDAR_READ = frozenset({"Calendars.Read", "Calendars.ReadBasic", "Calendars.ReadWrite",
                            "Calendars.Read.Shared", "Calendars.ReadWrite.Shared"})
 CALENDAR_WRITE = frozenset({"Calendars.ReadWrite", "Calendars.ReadWrite.Shared"})
+# findMeetingTimes: the generated table names Calendars.Read(Write), the API page Calendars.Read(Write).Shared;
+# which one the live service enforces is not documented, so either is accepted.
+FIND_MEETING_TIMES = frozenset({"Calendars.Read", "Calendars.ReadWrite", "Calendars.Read.Shared",
+                                "Calendars.ReadWrite.Shared"})
+RESPONSES = {"accept": "accepted", "tentativelyaccept": "tentativelyAccepted", "decline": "declined"}
 USER_READ_OTHERS = frozenset({"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"})
 GROUP_READ = frozenset({"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"})
 MAX_SCHEDULES = 20
@@ -110,6 +118,9 @@ class Graph:
                 self._route(app, "GET", prefix + events, self.list_events, route)
                 self._route(app, "GET", prefix + events + "/{event_id}", self.get_event, route)
                 self._route(app, "DELETE", prefix + events + "/{event_id}", self.delete_event, route)
+                self._route(app, "POST", prefix + events + "/{event_id}/cancel", self.cancel_event, route)
+                for action in ("accept", "tentativelyAccept", "decline"):
+                    self._route(app, "POST", prefix + events + "/{event_id}/" + action, self.respond_to_event, route)
             for view in ("/calendarView", "/calendar/calendarView"):
                 self._route(app, "GET", prefix + view, self.calendar_view, route)
             self._route(app, "POST", prefix + "/checkMemberGroups", self.check_member_groups, route)
@@ -292,7 +303,7 @@ class Graph:
         if caller.grant.app_only:
             raise GraphFailure(403, "ErrorAccessDenied", "Access is denied. findMeetingTimes does not support "
                                "application permissions.")
-        self._require(caller, CALENDAR_READ)
+        self._require(caller, FIND_MEETING_TIMES)
         self._own_calendar_only(caller, mailbox)
         body = _lower_keys(await self._json_body(request))
         constraint = _lower_keys(body.get("timeconstraint") or {})
@@ -324,15 +335,22 @@ class Graph:
             person = caller.tenant.person(address)
             items = self.store.items_between(person.id, earliest, latest) if person else []
             attendees.append(MeetingAttendee(address, str(entry.get("type") or "required"), person, items))
+        locations = _lower_keys(body.get("locationconstraint") or {})
         meeting = MeetingRequest(
             organizer=mailbox, organizer_items=self.store.items_between(mailbox.id, earliest, latest),
             attendees=attendees, windows=windows, duration=duration, activity_domain=domain,
             max_candidates=int(body.get("maxcandidates") or 5), minimum_attendee_percentage=percentage,
             is_organizer_optional=bool(body.get("isorganizeroptional", False)),
             return_reasons=bool(body.get("returnsuggestionreasons", False)),
+            # rooms are not emulated: a required location is never available
+            location_required=bool(locations.get("isrequired")) and bool(locations.get("locations")),
         )
         zone = self._output_zone(request)
-        result = find_meeting_times(meeting, zone.zone, zone.name)
+        forced = self.faults.meeting_times_empty_reason
+        if forced is not None:  # a test lever: Outlook's answer when nothing can be suggested, for this reason
+            result: dict[str, Any] = {"emptySuggestionsReason": forced, "meetingTimeSuggestions": []}
+        else:
+            result = find_meeting_times(meeting, zone.zone, zone.name)
         return odata_json({"@odata.context": f"https://{request.host}/v1.0/$metadata#microsoft.graph."
                                              "meetingTimeSuggestionsResult", **result}, headers=self._applied(zone))
 
@@ -417,6 +435,40 @@ class Graph:
         else:
             self.store.remove(event)
         return web.Response(status=204)
+
+    async def cancel_event(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
+        """POST .../events/{id}/cancel: only the organizer may; attendees get 400 (event: cancel)."""
+        self._require(caller, CALENDAR_WRITE)
+        self._own_calendar_only(caller, mailbox)
+        event = self._find_event(request, mailbox)
+        await self._optional_json_body(request)
+        if not event.is_organizer:
+            raise GraphFailure(400, "ErrorInvalidRequest", "Your request can't be completed. You need to be an "
+                               "organizer to cancel a meeting.")
+        self.store.cancel_meeting(event)
+        return web.Response(status=202)
+
+    async def respond_to_event(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
+        """POST .../events/{id}/accept | tentativelyAccept | decline on the mailbox's own copy: 202, no body."""
+        self._require(caller, CALENDAR_WRITE)
+        self._own_calendar_only(caller, mailbox)
+        event = self._find_event(request, mailbox)
+        response = RESPONSES[request.path.rsplit("/", 1)[1].lower()]
+        body = _lower_keys(await self._optional_json_body(request))
+        send_response = body.get("sendresponse", True)
+        if not isinstance(send_response, bool):
+            raise GraphFailure(400, "ErrorInvalidRequest", "sendResponse must be a boolean.")
+        if body.get("proposednewtime") is not None and (not send_response or not event.allow_new_time_proposals):
+            raise GraphFailure(400, "ErrorInvalidRequest", "A new time can be proposed only with sendResponse "
+                               "true, on a meeting that allows new time proposals.")
+        if event.is_organizer:  # assumption: Exchange refuses a reply to one's own meeting
+            raise GraphFailure(400, "ErrorInvalidRequest", "Your request can't be completed. You can't respond "
+                               "to a meeting you organized.")
+        self.store.respond(mailbox, event.id, response, send_response=send_response)
+        return web.Response(status=202)
+
+    async def _optional_json_body(self, request: web.Request) -> dict[str, Any]:
+        return await self._json_body(request) if request.can_read_body else {}
 
     async def list_events(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
         self._require(caller, CALENDAR_READ)

@@ -44,6 +44,13 @@ class CallRecord:
     at: datetime
     body: Any = field(default=None, compare=False)  # the parsed JSON body of Graph calls, for assertions
 
+    @property
+    def token_subject(self) -> str | None:
+        """Whose token a Graph call carried: the signed-in person's object id (delegated), else `app:<client id>`."""
+        if self.user_oid:
+            return self.user_oid
+        return f"app:{self.app_id}" if self.app_id else None
+
 
 class Emulator:
     """Everything one emulator instance holds: directory, calendars, tokens, faults, call log."""

@@ -158,8 +158,13 @@ class EventStore:
             copy.subject = f"Canceled: {copy.subject}"
             copy.touch()
 
-    def respond(self, attendee: Person, event_id: str, response: str) -> CalendarEvent:
-        """An attendee answers an invitation; the organizer's copy records the answer."""
+    def respond(self, attendee: Person, event_id: str, response: str, *, send_response: bool = True
+                ) -> CalendarEvent:
+        """An attendee answers an invitation; the organizer's copy records the answer when it is sent.
+
+        A declined copy leaves the attendee's calendar (Outlook moves it to Deleted Items), so their
+        free/busy no longer shows the meeting.
+        """
         if response not in ("accepted", "tentativelyAccepted", "declined"):
             raise ValueError(f"unsupported response {response!r}")
         ical_uid = next((e.ical_uid for events in self._by_owner.values() for e in events
@@ -178,7 +183,7 @@ class EventStore:
                 own_copy.show_as = (organizer_copy.show_as if organizer_copy and response == "accepted"
                                     else "tentative")
                 own_copy.touch()
-        if organizer_copy is not None:
+        if organizer_copy is not None and send_response:
             for entry in organizer_copy.attendees:
                 if entry.address.lower() in (attendee.mail.lower(), attendee.upn.lower()):
                     entry.response, entry.response_time = response, now

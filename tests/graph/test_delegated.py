@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from emulator.testing import EmulatorHandle
-from graph.calendar import CalendarClient, Caller
+from graph.calendar import CalendarClient, Caller, EmptySuggestionsReason
 from graph.errors import AuthFailure, AuthProblem
 from graph.tokens import DelegatedAuth, SignedInUser
+from scheduling.model import FreeBusyStatus
 from tests.graph.conftest import CONTOSO, FABRIKAM, FIONA_OID, KENJI_OID, ZOE, InMemoryTokenCacheStore
 
 REDIRECT_URI = "https://localhost:3978/auth/callback"
@@ -176,10 +177,12 @@ async def test_find_meeting_times_inside_the_given_slots(
 
     assert found.slots and found.empty_reason is None
     assert len(found.slots) <= 5
-    for start, end, confidence in found.slots:
-        assert slot[0] <= start and end <= slot[1]
-        assert end - start == timedelta(minutes=30)
-        assert confidence == 100
+    for suggested in found.slots:
+        assert slot[0] <= suggested.start and suggested.end <= slot[1]
+        assert suggested.end - suggested.start == timedelta(minutes=30)
+        assert suggested.confidence == 100
+        assert suggested.organizer_availability is FreeBusyStatus.FREE
+        assert suggested.availability_of(ZOE) is FreeBusyStatus.FREE
     [call] = emu.calls_to("/me/findMeetingTimes")
     assert call.body["meetingDuration"] == "PT30M"
     assert call.body["timeConstraint"]["timeSlots"][0]["start"]["timeZone"] == "UTC"
@@ -197,8 +200,7 @@ async def test_find_meeting_times_explains_an_empty_answer(
     found = await calendar.find_meeting_times(FIONA, ZOE, timedelta(minutes=30), [slot])
 
     assert found.slots == ()
-    assert found.empty_reason and found.empty_reason.lower() == "attendeesunavailable"
-    assert found.empty_reason_text == "Your colleague is busy at every time that fits."
+    assert found.empty_reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE
 
 
 async def test_find_meeting_times_needs_a_signed_in_user(calendar: CalendarClient) -> None:

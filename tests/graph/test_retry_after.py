@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.calendar import empty_reason_text, iso_duration
+from graph.calendar import EmptySuggestionsReason, iso_duration
 from graph.http import parse_retry_after
 
 NOW = datetime(2025, 3, 17, 10, 0, 0, tzinfo=UTC)
@@ -39,9 +39,9 @@ def test_iso_durations_for_find_meeting_times() -> None:
         iso_duration(timedelta(0))
 
 
-def test_empty_suggestion_reasons_in_plain_words() -> None:
-    assert empty_reason_text("") is None
-    assert "busy" in (empty_reason_text("AttendeesUnavailable") or "")
-    assert empty_reason_text("attendeesUnavailable") == empty_reason_text("AttendeesUnavailable")
-    assert "could not see" in (empty_reason_text("attendeesUnavailableOrUnknown") or "")
-    assert empty_reason_text("somethingNew") == empty_reason_text("unknown")
+def test_empty_suggestion_reasons_are_read_as_documented_whatever_the_casing() -> None:
+    assert EmptySuggestionsReason.parse("") is None
+    assert EmptySuggestionsReason.parse("AttendeesUnavailable") is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE
+    assert EmptySuggestionsReason.parse("attendeesunavailableorunknown") is (
+        EmptySuggestionsReason.ATTENDEES_UNAVAILABLE_OR_UNKNOWN)
+    assert EmptySuggestionsReason.parse("somethingNew") is EmptySuggestionsReason.UNKNOWN
