@@ -857,12 +857,8 @@ class BookingDialog:
                            "your admin can check the application access policy.")
             raise BookingStopped(ActionResult(text=message)) from exc
         except AuthProblem as exc:
+            # Every delegated call runs on the acting person's own sign-in, so a reconnect is always theirs to do.
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)
-            if exc.kind is AuthFailure.RECONNECT_NEEDED and about.oid != actor.aad_object_id:
-                # In individual mode the meeting lives in the organizer's calendar, reached with *their* sign-in:
-                # telling the attendee to reconnect would not help.
-                message = (f"{about.name}'s Outlook connection has expired, so I can't reach their calendar. "
-                           f"Ask {about.first_name} to type connect here, or to change the meeting in Outlook.")
             raise BookingStopped(ActionResult(text=message)) from exc
         except GraphError as exc:
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)

@@ -124,7 +124,8 @@ async def test_a_busy_day_is_explained_with_outlooks_reason(world: BookingWorld,
                                                              expected: str) -> None:
     await _individual_mode(world)
     day = meeting_day()
-    world.emu.add_busy(busy.email, at(day, 0, 0, UTC), at(day, 0, 0, UTC) + timedelta(days=2))
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    world.emu.add_busy(busy.email, midnight - timedelta(days=1), midnight + timedelta(days=2))
 
     card = await world.find_times(FIONA, day_form(LAURA, day))
 

@@ -8,7 +8,7 @@ dialogs apply (5 slots a page, 20 colleague choices, 50 audit rows, 50 Graph cal
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -205,6 +205,30 @@ def _booking_cards() -> list[CardSample]:
                 times=times,
                 join_url=None,
             ))),
+        CardSample("confirmation_for_the_colleague", booking.confirmation_card, booking.confirmation_card(
+            booking.ConfirmationView(
+                booking_id=_booking_id(3),
+                subject="Design review",
+                organizer_name="Dmitri Ivanov",
+                colleague_name="Eun-ji Kim",
+                times=times,
+                join_url=JOIN_URL,
+                for_attendee=True,
+            ))),
+        CardSample("declined_by_the_colleague", booking.declined_card, booking.declined_card(booking.DeclinedView(
+            subject=LONG_SUBJECT[:200],
+            organizer_name=LONG_NAME,
+            attendee_name="Eun-ji Kim",
+            times=times,
+        ))),
+        CardSample("declined_notice_to_the_organizer", booking.declined_card, booking.declined_card(
+            booking.DeclinedView(
+                subject="Design review",
+                organizer_name="Dmitri Ivanov",
+                attendee_name=LONG_NAME,
+                times=times,
+                for_organizer=True,
+            ))),
         CardSample("cancelled_by_colleague", booking.cancelled_card, booking.cancelled_card(booking.CancelledView(
             subject="Design review",
             with_name="Dmitri Ivanov and Eun-ji Kim",
@@ -220,6 +244,10 @@ def _booking_cards() -> list[CardSample]:
             booking.MyMeetingsView(items=()))),
         CardSample("my_meetings_few", booking.my_meetings_card, booking.my_meetings_card(
             booking.MyMeetingsView(items=_meetings(3, long_text_every=2)))),
+        CardSample("my_meetings_as_colleague", booking.my_meetings_card, booking.my_meetings_card(
+            booking.MyMeetingsView(items=tuple(
+                replace(item, is_organizer=False, can_respond=index != 1, response="You: none yet")
+                for index, item in enumerate(_meetings(3, long_text_every=2)))))),
         CardSample("my_meetings_full", booking.my_meetings_card, booking.my_meetings_card(booking.MyMeetingsView(
             items=_meetings(MANY_MEETINGS, long_text_every=5),
             notes=("I couldn't read the replies just now; they may be out of date.",),
