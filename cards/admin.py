@@ -191,6 +191,8 @@ _CALL_KINDS = {
     "createEvent": "created a meeting",
     "getEvent": "checked a meeting it created",
     "cancelEvent": "cancelled a meeting it created",
+    "findInvitation": "looked for your copy of a meeting",
+    "declineEvent": "declined a meeting at your request",
     "checkMemberGroups": "checked security-group membership",
 }
 
