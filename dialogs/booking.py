@@ -5,7 +5,10 @@ Flow and safety rules (issue 4):
 * Cards carry ids only; each id is checked against this conversation's state (dialogs/booking_state.py).
 * Booking is idempotent: the reservation row's unique key (search id + slot) decides double clicks and
   concurrent clicks, and the Graph transactionId stays the same for every attempt at one booking.
-* In individual ('delegated') mode the organizer's own token is used, and findMeetingTimes suggests times.
+* In individual ('delegated') mode findMeetingTimes suggests times, one working-hours slot per day.
+* Outlook's roles in both modes: the organizer cancels, the invited colleague declines their own copy.
+  Every call runs as the person acting: their own sign-in (individual mode) or the app in their own
+  mailbox (domain-wide), never someone else's token.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, Not
 from scheduling.display import day_label, local_label
 from scheduling.durations import DurationError, parse_booking_shortcut, parse_duration
 from scheduling.meeting_times import Standing, standing_of, working_day_slots
-from scheduling.model import Availability
+from scheduling.model import Availability, FreeBusyStatus
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
 from storage.repositories import (
@@ -453,7 +456,8 @@ class BookingDialog:
             verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                verified)
-            note = None if verified else f"Outlook could not confirm {colleague.name}'s availability"
+            unread = "your" if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN else f"{colleague.name}'s"
+            note = None if verified else f"Outlook could not confirm {unread} availability"
             slots.append((slot, SlotView(slot.slot_id, labels, note, suggestion.reason)))
         if found.empty_reason is not None:
             return slots, _empty_suggestions_text(found.empty_reason, colleague), []
