@@ -110,7 +110,9 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = make_url(validate_database_url(url))
-        engine_options: dict[str, Any] = {}
+        # A failed statement's error then names the SQL but not its values (subjects, addresses), which
+        # would otherwise reach the log through every traceback of a database error.
+        engine_options: dict[str, Any] = {"hide_parameters": True}
         if self.url.drivername.startswith("sqlite"):
             engine_options["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT}
             if _is_memory_sqlite(self.url):
