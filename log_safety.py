@@ -1,17 +1,17 @@
 """Log lines nobody can forge or flood, and the default level that keeps personal data out of them.
 
 Much of what the bot logs comes from outside: a conversation id, an activity name, an exception's text.
-`SafeFormatter` makes every record one line whose every field is bounded:
+`SafeFormatter` makes every record one bounded line (plus an indented traceback):
 
 * control characters (newline, carriage return, ANSI escapes, Unicode line separators, bidi overrides)
   in the message and in each argument are written as escapes (`\\n`, `\\x1b`, `\\u2028`), so text from a
   request can never start a line of its own and pass for a record the bot wrote;
 * each argument is cut at FIELD_LIMIT characters and the whole message at LINE_LIMIT;
 * a traceback keeps its lines (it is for developers) but each continuation line starts with
-  TRACEBACK_PREFIX, never with a timestamp, and the traceback as a whole is cut at TRACEBACK_LIMIT.
+  TRACEBACK_PREFIX, never with a timestamp; each is cut at LINE_LIMIT, the whole at TRACEBACK_LIMIT.
 
-`configure_logging` installs it on every handler of the root logger and quiets the libraries whose INFO
-lines carry personal data: httpx logs each request's URL, and a Graph URL names a mailbox
+`configure_logging` gives the root logger its handler, with this formatter, and quiets the libraries
+whose INFO lines carry personal data: httpx logs each request's URL, and a Graph URL names a mailbox
 (`/users/{address}/calendar/...`) or an event id. They speak again at DEBUG, which is for diagnosis only.
 """
 
@@ -21,7 +21,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 FIELD_LIMIT = 256
@@ -99,23 +99,25 @@ class SafeFormatter(logging.Formatter):
             extra = f"{extra}\n{self.formatStack(clean.stack_info)}" if extra else self.formatStack(clean.stack_info)
         if extra:
             bounded = cap(escape_control(extra, keep_newlines=True), TRACEBACK_LIMIT)
-            line += "".join(f"\n{TRACEBACK_PREFIX}{part}" for part in bounded.split("\n"))
+            line += "".join(f"\n{TRACEBACK_PREFIX}{cap(part, LINE_LIMIT)}" for part in bounded.split("\n"))
         return line
 
 
-def install_safe_formatter(handler: logging.Handler, fmt: str = FORMAT) -> None:
-    handler.setFormatter(SafeFormatter(fmt))
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+    """The bot's logging: one safe line per record (stderr unless told), libraries' URLs only at DEBUG.
 
-
-def configure_logging(level: str = "INFO") -> None:
-    """Logging for the running bot: one safe line per record on stderr, libraries' URLs only at DEBUG."""
+    Returns the handler, so a test can capture exactly what `python app.py` would write and remove it after.
+    """
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
-    logging.basicConfig(level=numeric, format=FORMAT, stream=sys.stderr)
-    for handler in logging.getLogger().handlers:
-        install_safe_formatter(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(SafeFormatter(FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(numeric)
     quiet_chatty_libraries(numeric)
+    return handler
 
 
 def quiet_chatty_libraries(level: int) -> None:
