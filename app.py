@@ -151,6 +151,8 @@ async def messages(request: web.Request) -> web.Response:
             # Nothing from an unauthenticated body reaches the log: anyone can write one.
             log.info("turn outcome=unauthorized status=401 remote=%s duration_ms=%.1f", request.remote, duration_ms)
         TURN_OUTCOME.reset(outcome_token)
+    if invoke_response is not None and invoke_response.body is None:
+        return web.Response(status=invoke_response.status)  # e.g. 501 for an invoke the bot does not handle
     if invoke_response is not None:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)
