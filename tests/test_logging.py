@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -108,16 +109,22 @@ async def test_setup_booking_my_meetings_and_cancel_log_no_address_event_id_or_s
     assert "/users/" + ADELE.email not in text.lower()
 
 
-async def test_a_newline_in_a_conversation_id_cannot_plant_a_turn_line(
-    sqlite_url: str, tmp_path: Path, bot_log: io.StringIO
-) -> None:
+async def post_from_alice(sqlite_url: str, tmp_path: Path, activity_type: str, conversation_id: str,
+                          **fields: Any) -> None:
+    """One activity from Alice in a conversation with the given id, to a bot in local mode (no authentication)."""
     connector = ConnectorStub()
     connector.members[ALICE.teams_user_id] = ALICE.member_info()
     async with running_bot(settings_for(sqlite_url, tmp_path), connector=connector) as bot:
-        activity = ALICE.activity(connector.url, "message", text="help")
-        activity["conversation"]["id"] = f"a:chat\n{FORGED}\r\x1b[2K\u2028"
+        activity = ALICE.activity(connector.url, activity_type, **fields)
+        activity["conversation"]["id"] = conversation_id
         response = await bot.post(activity)
         assert response.status in (200, 201)
+
+
+async def test_a_newline_in_a_conversation_id_cannot_plant_a_turn_line(
+    sqlite_url: str, tmp_path: Path, bot_log: io.StringIO
+) -> None:
+    await post_from_alice(sqlite_url, tmp_path, "message", f"a:chat\n{FORGED}\r\x1b[2K\u2028", text="help")
 
     lines = bot_log.getvalue().splitlines()
     assert not [line for line in lines if line.startswith(FORGED[:23])], "the forged text began a line of its own"
@@ -129,13 +136,7 @@ async def test_a_newline_in_a_conversation_id_cannot_plant_a_turn_line(
 async def test_a_900_kilobyte_field_writes_a_bounded_line(
     sqlite_url: str, tmp_path: Path, bot_log: io.StringIO
 ) -> None:
-    connector = ConnectorStub()
-    connector.members[ALICE.teams_user_id] = ALICE.member_info()
-    async with running_bot(settings_for(sqlite_url, tmp_path), connector=connector) as bot:
-        activity = ALICE.activity(connector.url, "event", name="N" * 900_000)
-        activity["conversation"]["id"] = "a:" + "C" * 100_000
-        response = await bot.post(activity)
-        assert response.status in (200, 201)
+    await post_from_alice(sqlite_url, tmp_path, "event", "a:" + "C" * 100_000, name="N" * 900_000)
 
     [turn] = [line for line in bot_log.getvalue().splitlines() if " turn tenant=" in line]
     assert "type=event" in turn and "outcome=" in turn
