@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from config import ConfigError, load_settings
 from emulator.faults import FaultRule
-from log_safety import CHATTY_LIBRARIES, LINE_LIMIT, TRACEBACK_PREFIX, configure_logging
+from log_safety import CHATTY_LIBRARIES, LINE_LIMIT, TRACEBACK_PREFIX, configure_logging, quiet_chatty_libraries
 from storage.database import Database
 from storage.models import Booking
 from tests.admin.conftest import admin_stack, complete_setup
@@ -193,3 +194,24 @@ async def test_a_failing_insert_logs_no_parameter_values(database_url: str, bot_
     assert "IntegrityError" in text and "INSERT INTO bookings" in text
     assert "parameters hidden" in text
     assert SUBJECT not in text and BEN.email not in text
+
+
+def test_the_log_level_is_a_setting_and_a_wrong_one_stops_start_up(tmp_path: Path) -> None:
+    no_env_file = tmp_path / "absent.env"
+
+    assert load_settings({}, env_file=no_env_file).log_level == "INFO"
+    assert load_settings({"LOG_LEVEL": "debug"}, env_file=no_env_file).log_level == "DEBUG"
+    with pytest.raises(ConfigError, match="LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'"):
+        load_settings({"LOG_LEVEL": "loud"}, env_file=no_env_file)
+
+
+def test_at_debug_the_request_lines_come_back_for_diagnosis() -> None:
+    saved = {name: logging.getLogger(name).level for name in CHATTY_LIBRARIES}
+    try:
+        quiet_chatty_libraries(logging.DEBUG)
+        assert all(logging.getLogger(name).isEnabledFor(logging.DEBUG) for name in CHATTY_LIBRARIES)
+        quiet_chatty_libraries(logging.INFO)
+        assert not any(logging.getLogger(name).isEnabledFor(logging.INFO) for name in CHATTY_LIBRARIES)
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
