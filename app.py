@@ -7,7 +7,6 @@ settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp r
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -32,6 +31,8 @@ from dialogs.signin import RepositoryTokenCacheStore
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
 from graph.tokens import AppTokenProvider, DelegatedAuth
+from http_guard import BodyRefused, add_security_headers, read_json_body
+from log_safety import configure_logging
 from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.database import Database
@@ -45,7 +46,10 @@ log = logging.getLogger("rendezvous")
 # holds the same codes, so the retry behaviour is unchanged; only the membership test gets cheap.
 ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 
-MAX_BODY_BYTES = 1024 * 1024  # Teams activities are small; anything near this is not from Teams.
+# Teams limits a message to about 100 KB counted in UTF-16 (learn.microsoft.com/microsoftteams/platform/bots/
+# how-to/format-your-bot-messages); escaped as JSON inside an activity that is at most a few hundred KB.
+# A larger body is refused with 413 before it is read.
+MAX_BODY_BYTES = 1024 * 1024
 SERVICES_KEY = web.AppKey("services", Services)
 BOT_KEY = web.AppKey("bot", RendezvousBot)
 
@@ -110,9 +114,9 @@ async def messages(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         return _bad_request(415, "Expected an application/json Bot Framework activity")
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _bad_request(400, "The body is not valid JSON")
+        body = await read_json_body(request)
+    except BodyRefused as refused:
+        return _bad_request(400, str(refused))
     if not isinstance(body, dict):
         return _bad_request(400, "The body must be a JSON object (an activity)")
     missing = [name for name in ("type", "from", "conversation", "serviceUrl") if not body.get(name)]
@@ -129,18 +133,26 @@ async def messages(request: web.Request) -> web.Response:
 
     auth_header = request.headers.get("Authorization", "")
     outcome_token = TURN_OUTCOME.set("ok")
+    authenticated = True
     try:
         invoke_response = await services.adapter.process_activity(auth_header, activity, bot.on_turn)
     except PermissionError:
-        TURN_OUTCOME.set("unauthorized")
+        authenticated = False
         return _bad_request(401, "The request is not authenticated")
     finally:
-        log.info(
-            "turn tenant=%s conversation=%s type=%s name=%s outcome=%s duration_ms=%.1f",
-            tenant_of(activity) or "-", conversation.get("id", "-"), body.get("type"), body.get("name") or "-",
-            TURN_OUTCOME.get(), (time.perf_counter() - started) * 1000,
-        )
+        duration_ms = (time.perf_counter() - started) * 1000
+        if authenticated:
+            log.info(
+                "turn tenant=%s conversation=%s type=%s name=%s outcome=%s duration_ms=%.1f",
+                tenant_of(activity) or "-", conversation.get("id", "-"), body.get("type"), body.get("name") or "-",
+                TURN_OUTCOME.get(), duration_ms,
+            )
+        else:
+            # Nothing from an unauthenticated body reaches the log: anyone can write one.
+            log.info("turn outcome=unauthorized status=401 remote=%s duration_ms=%.1f", request.remote, duration_ms)
         TURN_OUTCOME.reset(outcome_token)
+    if invoke_response is not None and invoke_response.body is None:
+        return web.Response(status=invoke_response.status)  # e.g. 501 for an invoke the bot does not handle
     if invoke_response is not None:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)
@@ -222,6 +234,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app.router.add_get("/healthz", healthz)
     add_auth_routes(app, services)
     add_public_pages(app)
+    add_security_headers(app)
 
     async def open_resources(_: web.Application) -> None:
         await db.migrate()
@@ -244,12 +257,12 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    configure_logging(settings.log_level)
     if not settings.authentication_enabled:
         log.warning("MicrosoftAppId is empty: requests to /api/messages are NOT authenticated (local mode)")
     web.run_app(create_app(settings), host="0.0.0.0", port=settings.port, print=None,

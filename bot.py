@@ -40,6 +40,7 @@ ONE_TO_ONE_ONLY = (
     "Let's do that in our 1:1 chat, so your calendar and your data stay between us. "
     "Open Rendezvous from the Teams app bar (or message me directly) and try there."
 )
+UNKNOWN_CONVERSATION_TYPE = "unknown"
 # What may run where others read along (group chats, channels): nothing that shows a person's data.
 SHARED_CHAT_COMMANDS = frozenset({"help"})
 
@@ -137,6 +138,12 @@ class RendezvousBot(TeamsActivityHandler):
         if refusal:
             if activity.type == ActivityTypes.message:
                 await turn_context.send_activity(refusal)
+            elif activity.type == ActivityTypes.invoke:
+                # Without an invoke response botbuilder answers 501 with no body, which Teams shows as a
+                # failure of the app; the person reads why instead.
+                await turn_context.send_activity(
+                    Activity(type=ActivityTypes.invoke_response, value=self._refused_invoke(activity, refusal))
+                )
             TURN_OUTCOME.set("refused")
             return
         turn_context.turn_state["rendezvous.actor"] = await self._record_member(turn_context)
@@ -183,7 +190,8 @@ class RendezvousBot(TeamsActivityHandler):
             except Exception as exc:  # the member API being down must not stop the conversation
                 log.warning("Teams member lookup failed for a member of tenant %s: %s", tenant_id, type(exc).__name__)
         time_zone = _client_time_zone(activity) or (known.time_zone if known else None)
-        conversation_type = activity.conversation.conversation_type or "personal"
+        # A chat whose type Teams did not say is treated as shared: only a known 1:1 chat sees personal data.
+        conversation_type = activity.conversation.conversation_type or UNKNOWN_CONVERSATION_TYPE
         # Proactive messages (confirmations, sign-in results) go to the stored chat, so only a 1:1 chat
         # is ever stored: a group chat or channel would show one person's meetings to everyone in it.
         reference = (
@@ -293,6 +301,15 @@ class RendezvousBot(TeamsActivityHandler):
         if verb not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
             return ActionResult(text=ONE_TO_ONE_ONLY)
         return await handler(turn_context, actor, data)
+
+    @staticmethod
+    def _refused_invoke(activity: Activity, refusal: str) -> InvokeResponse:
+        """The answer to an invoke the bot will not serve: what Teams shows for its kind of invoke."""
+        if activity.name == "application/search":
+            body = {"statusCode": 400, "type": "application/vnd.microsoft.error",
+                    "value": {"code": "Refused", "message": refusal}}
+            return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+        return RendezvousBot._invoke_response_for(ActionResult(text=refusal))
 
     @staticmethod
     def _invoke_response_for(result: ActionResult) -> InvokeResponse:

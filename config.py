@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from log_safety import LOG_LEVELS
 from storage.database import validate_database_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -44,6 +45,7 @@ class Settings:
     token_encryption_key: str | None = field(default=None, repr=False)
     admin_user_ids: frozenset[str] = frozenset()
     data_dir: Path = PROJECT_ROOT / "data"
+    log_level: str = "INFO"
 
     @property
     def authentication_enabled(self) -> bool:
@@ -108,6 +110,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL: {exc}") from None
 
+    log_level = (get("LOG_LEVEL", "INFO") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+
     admin_ids = frozenset(
         _guid("ADMIN_USER_IDS", item) for item in re.split(r"[,\s]+", get("ADMIN_USER_IDS")) if item
     )
@@ -129,4 +135,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         token_encryption_key=get("TOKEN_ENCRYPTION_KEY") or None,
         admin_user_ids=admin_ids,
         data_dir=Path(get("RENDEZVOUS_DATA_DIR") or PROJECT_ROOT / "data"),
+        log_level=log_level,
     )

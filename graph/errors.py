@@ -3,8 +3,8 @@
 Two families:
 
 * `GraphError` and its subclasses: a Microsoft Graph request failed. They carry Graph's `request-id`
-  and our `client-request-id` for support cases. Graph's own `message` is kept for logs only; what a
-  person reads comes from `user_message`, written here in plain words.
+  and our `client-request-id` for support cases. Graph's own `message` is kept on the error (not in its
+  str(), which reaches logs); what a person reads comes from `user_message`, written here in plain words.
 * `AuthProblem`: Entra ID would not issue a token. `kind` says which of a small set of situations
   it is, `user_message` tells the person in chat what to do, `admin_hint` tells an administrator.
 
@@ -34,7 +34,9 @@ class GraphError(Exception):
         request_id: str | None = None,
         client_request_id: str | None = None,
     ) -> None:
-        super().__init__(f"Graph {status} {code}: {message}")
+        # Graph's message can quote a mailbox address or an item id, and str() reaches tracebacks in the
+        # log: it stays on the attribute (graph/http.py logs it at DEBUG).
+        super().__init__(f"Graph {status} {code}")
         self.status = status
         self.code = code
         self.message = message

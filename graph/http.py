@@ -12,7 +12,9 @@ What it adds over a bare `httpx.AsyncClient`:
 * typed errors (graph.errors) carrying `request-id` and our `client-request-id`, which stays the
   same across the retries of one logical request so support can follow it.
 
-Nothing here logs a token or a request/response body.
+Nothing here logs a token or a request/response body. At INFO and above a path is logged with its
+mailbox and event id replaced by placeholders (`path_for_log`); the full path and Graph's own error
+message (which can quote an address) appear at DEBUG only.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ logger = logging.getLogger(__name__)
 TokenSource = Callable[[bool], Awaitable[str]]
 
 _RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+# Path segments that name a person or an item: the segment after each of these is replaced in logs.
+_IDENTIFYING_PARENTS = frozenset({"users", "events", "calendars", "groups", "messages"})
 _ACCESS_POLICY_MARKERS = ("access to odata is disabled", "accesspolicy", "access policy", "[raop]")
 
 
@@ -196,7 +200,7 @@ class GraphHttp:
                 logger.warning(
                     "Graph %s %s: %s after %.2fs (%s, client-request-id=%s)",
                     method,
-                    path,
+                    path_for_log(path),
                     code,
                     time.monotonic() - started,
                     type(exc).__name__,
@@ -233,6 +237,15 @@ def _log_retry(state: RetryCallState) -> None:
         )
 
 
+def path_for_log(path: str) -> str:
+    """The path without the mailbox, user, event or group it names: `/users/{id}/calendar/getSchedule`."""
+    parts = path.split("?", 1)[0].split("/")
+    for index in range(1, len(parts)):
+        if parts[index - 1].lower() in _IDENTIFYING_PARENTS and parts[index]:
+            parts[index] = "{id}"
+    return "/".join(parts)
+
+
 def _error_for(response: httpx.Response, method: str, path: str, client_request_id: str) -> GraphError:
     code, message = _error_code_and_message(response)
     request_id = response.headers.get("request-id")
@@ -240,12 +253,13 @@ def _error_for(response: httpx.Response, method: str, path: str, client_request_
     logger.warning(
         "Graph %s %s failed: %d %s (request-id=%s client-request-id=%s)",
         method,
-        path,
+        path_for_log(path),
         status,
         code,
         request_id,
         client_request_id,
     )
+    logger.debug("Graph %s %s failed: %d %s: %s", method, path, status, code, message)
     args = (status, code, message, request_id, client_request_id)
     if status == 429:
         return Throttled(*args, retry_after=parse_retry_after(response.headers.get("Retry-After")))

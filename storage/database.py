@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,8 +19,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, CursorResult, Result, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, CursorResult, ExceptionContext, Result, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
@@ -84,6 +85,28 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+# PostgreSQL appends a DETAIL to constraint errors that quotes the row or key ("Failing row contains
+# (..., <subject>, <address>, ...)"), and every layer of the exception repeats it in its message.
+_SERVER_DETAIL = re.compile(r"\nDETAIL: .*?(?=\nHINT: |\Z)", re.DOTALL)
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    """Removes the server's DETAIL from a failed statement's exceptions before anyone logs them.
+
+    hide_parameters keeps SQLAlchemy from printing the statement's parameters; this keeps the values out
+    of the error text as well. The SQLSTATE, constraint name and message stay, which is what a fix needs.
+    """
+    error: BaseException | None = context.sqlalchemy_exception
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if getattr(error, "detail", None) and not isinstance(error, SQLAlchemyError):
+            error.detail = None  # type: ignore[attr-defined]  # asyncpg's error and SQLAlchemy's adapter of it
+        if error.args and isinstance(error.args[0], str):
+            error.args = (_SERVER_DETAIL.sub("", error.args[0]), *error.args[1:])
+        error = getattr(error, "orig", None) or error.__cause__
+
+
 def _alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -110,7 +133,9 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = make_url(validate_database_url(url))
-        engine_options: dict[str, Any] = {}
+        # A failed statement's error then names the SQL but not its values (subjects, addresses), which
+        # would otherwise reach the log through every traceback of a database error.
+        engine_options: dict[str, Any] = {"hide_parameters": True}
         if self.url.drivername.startswith("sqlite"):
             engine_options["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT}
             if _is_memory_sqlite(self.url):
@@ -123,6 +148,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_options)
         if self.dialect_name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite_connection)
+        event.listen(self.engine.sync_engine, "handle_error", _without_row_values)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
