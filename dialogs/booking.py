@@ -67,7 +67,7 @@ from dialogs.signin import IntegrationNotConfigured, notify_member
 from graph.calendar import AttendeeResponse, Caller, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
-from scheduling.durations import DurationError, parse_booking_shortcut, parse_duration
+from scheduling.durations import DurationError, ShortcutTooLong, parse_booking_shortcut, parse_duration
 from scheduling.model import Availability
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
@@ -192,7 +192,10 @@ class BookingDialog:
         tenant = await self._require_tenant(actor)
         now = _now()
         zone = zone_or_utc(actor.time_zone)
-        parts = parse_booking_shortcut(f"book {argument}", now, zone)
+        try:
+            parts = parse_booking_shortcut(f"book {argument}", now, zone)
+        except ShortcutTooLong as too_long:
+            return ActionResult(text=str(too_long))
         problems = list(parts.problems)
         values: dict[str, Any] = {}
         if parts.duration is not None:
