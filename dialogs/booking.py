@@ -20,7 +20,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
-from cards.base import Card
+from cards.base import Card, plain
 from cards.booking import (
     MAX_MEETINGS_SHOWN,
     BookingForm,
@@ -64,6 +64,7 @@ from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
+from dialogs.text_input import clean_text
 from graph.calendar import AttendeeResponse, Caller, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
@@ -84,7 +85,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
-MAX_SUBJECT = 200
+MAX_SUBJECT = 200  # within Exchange's 255-character subject limit
 MAX_NOTE = 1000
 # How long a second click waits for the first click's booking to finish before answering "in progress".
 WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
@@ -130,11 +131,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _clean(value: object, limit: int) -> str | None:
+def _clean(value: object, limit: int, *, multiline: bool = False) -> str | None:
     if not isinstance(value, str):
         return None
-    cleaned = value.strip()
-    return cleaned[:limit] or None
+    return clean_text(value, limit, multiline=multiline).strip() or None
 
 
 class BookingDialog:
@@ -391,13 +391,13 @@ class BookingDialog:
         result = find_slots(request, people, offset=offset)
         names = {organizer.email or "": "You", colleague.email or "": colleague.name}
         notes = [
-            f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
+            f"I couldn't read {plain(names.get(person.email, person.email))}'s calendar ({person.unknown_reason}), so "
             "times marked unverified only fit their working hours."
             for person in people if not person.known
         ]
         slots = []
         for suggestion in result.suggestions:
-            unverified = ", ".join(names.get(email, email) for email in suggestion.unverified_people)
+            unverified = ", ".join(plain(names.get(email, email)) for email in suggestion.unverified_people)
             labels = tuple(
                 (organizer.name if index == 0 else colleague.name, local.label)
                 for index, local in enumerate(suggestion.local_times)
@@ -438,7 +438,7 @@ class BookingDialog:
             verified = suggestion.confidence >= 100.0
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                verified)
-            note = None if verified else f"Outlook could not confirm {colleague.name}'s availability"
+            note = None if verified else f"Outlook could not confirm {plain(colleague.name)}'s availability"
             slots.append((slot, SlotView(slot.slot_id, labels, note)))
         return slots, found.empty_reason_text, []
 
@@ -471,7 +471,7 @@ class BookingDialog:
             search = await self._search_again(actor, offered)
             return await self._suggest(turn_context, actor, tenant, search,
                                        intro="That time was taken in the meantime. Here are fresh times.")
-        subject = offered.options.subject or f"{organizer.first_name} / {colleague.first_name}"
+        subject = (offered.options.subject or f"{organizer.first_name} / {colleague.first_name}")[:MAX_SUBJECT]
         booking, created = await bookings.reserve(
             actor.aad_object_id, colleague.oid, slot.start_utc, slot.end_utc, subject, key,
             transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"rendezvous:{actor.tenant_id}:{key}")),
@@ -736,7 +736,7 @@ class BookingDialog:
         except AccessDenied as exc:
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)
             if exc.access_policy:
-                name = "your" if about.oid == actor.aad_object_id else f"{about.name}'s"
+                name = "your" if about.oid == actor.aad_object_id else f"{plain(about.name)}'s"
                 message = (f"Your organization's Exchange settings don't let Rendezvous read {name} calendar; "
                            "your admin can check the application access policy.")
             raise BookingStopped(ActionResult(text=message)) from exc
@@ -745,8 +745,8 @@ class BookingDialog:
             if exc.kind is AuthFailure.RECONNECT_NEEDED and about.oid != actor.aad_object_id:
                 # In individual mode the meeting lives in the organizer's calendar, reached with *their* sign-in:
                 # telling the attendee to reconnect would not help.
-                message = (f"{about.name}'s Outlook connection has expired, so I can't reach their calendar. "
-                           f"Ask {about.first_name} to type connect here, or to change the meeting in Outlook.")
+                message = (f"{plain(about.name)}'s Outlook connection has expired, so I can't reach their calendar. "
+                           f"Ask {plain(about.first_name)} to type connect here, or to change the meeting in Outlook.")
             raise BookingStopped(ActionResult(text=message)) from exc
         except GraphError as exc:
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)
@@ -868,7 +868,7 @@ def _options_from_values(values: dict[str, Any], minutes: int) -> BookingOptions
         from_date=values.get("fromDate"),
         to_date=values.get("toDate"),
         subject=_clean(values.get("subject"), MAX_SUBJECT),
-        note=_clean(values.get("note"), MAX_NOTE),
+        note=_clean(values.get("note"), MAX_NOTE, multiline=True),
     )
 
 
