@@ -148,7 +148,9 @@ class BookingDialog:
     # ----------------------------------------------------------------- state
     async def _memory(self, turn_context: TurnContext) -> BookingMemory:
         document = await self._state.get(turn_context, dict)
-        return BookingMemory(document)
+        memory = BookingMemory(document)
+        memory.prune(_now())
+        return memory
 
     # ----------------------------------------------------------------- entry points
     async def book_command(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
@@ -480,7 +482,9 @@ class BookingDialog:
         )
         if not created and booking.status != "failed":
             return await self._outcome_of(bookings, booking, organizer, colleague)
-        return await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+        result = await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+        memory.finish(offered.search_id, slot.slot_id)
+        return result
 
     async def _create_event(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository,
                             booking: BookingRecord, organizer: Person, colleague: Person,
