@@ -106,6 +106,17 @@ def new_search_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+def prune_document(document: dict[str, Any], now: datetime) -> bool:
+    """Prunes the booking part of a stored conversation document in place; True when anything changed.
+    For conversations nobody has written to for a while (dialogs/state_pruning.py)."""
+    booking = document.get(STATE_PROPERTY)
+    if not isinstance(booking, dict):
+        return False
+    before = repr(booking)
+    BookingMemory(booking).prune(now)
+    return repr(booking) != before
+
+
 class BookingMemory:
     """The booking part of one conversation's state (a dict owned by ConversationState)."""
 
@@ -119,7 +130,14 @@ class BookingMemory:
         self.prune(now)
 
     def prune(self, now: datetime) -> None:
-        """Forgets old searches, and the subject and note of abandoned ones; keeps at most MAX_SEARCHES."""
+        """Forgets old searches, and the subject and note of abandoned ones; keeps at most MAX_SEARCHES.
+        A booking left waiting for a sign-in is forgotten once abandoned too."""
+        if self._document.get("pending"):
+            waiting_since = self._document.get("pending_at")
+            if not isinstance(waiting_since, str):
+                self._document["pending_at"] = now.isoformat()  # kept before the clock was: start it now
+            elif now - datetime.fromisoformat(waiting_since) > ABANDONED_AFTER:
+                self.set_pending(None)
         searches: dict[str, Any] = self._document["searches"]
         for search_id, raw in list(searches.items()):
             age = now - datetime.fromisoformat(raw["created_at"])
@@ -170,8 +188,9 @@ class BookingMemory:
         return search, slot
 
     # -- a booking waiting for the organizer to connect their calendar (individual mode) -----------
-    def set_pending(self, options: BookingOptions | None) -> None:
+    def set_pending(self, options: BookingOptions | None, now: datetime | None = None) -> None:
         self._document["pending"] = asdict(options) if options else None
+        self._document["pending_at"] = (now or datetime.now(UTC)).isoformat() if options else None
 
     def pending(self) -> BookingOptions | None:
         raw = self._document.get("pending")

@@ -42,7 +42,7 @@ class SqlBotStorage(Storage):
         for key, value in changes.items():
             document = dict(value) if isinstance(value, dict) else dict(vars(value))
             expected = document.pop("e_tag", None) or None
-            new_etag = await self._store.write(key, document, expected_etag=expected, tenant_id=_tenant_of(key))
+            new_etag = await self._store.write(key, document, expected_etag=expected, tenant_id=storage_key_tenant(key))
             if isinstance(value, dict):
                 value["e_tag"] = new_etag
 
@@ -129,7 +129,8 @@ def _without_etag(state: dict[str, Any] | None) -> dict[str, Any]:
     return {key: copy.deepcopy(value) for key, value in (state or {}).items() if key != "e_tag"}
 
 
-def _tenant_of(key: str) -> str | None:
+def storage_key_tenant(key: str) -> str | None:
+    """The tenant a state key names ("msteams/tenants/<id>/conversations/<id>"), or None."""
     parts = key.split("/")
     if len(parts) >= 3 and parts[1] == "tenants" and parts[2] != "none":
         return parts[2]

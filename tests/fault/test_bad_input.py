@@ -11,16 +11,18 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from cards.base import plain
-from dialogs.booking_state import MAX_SEARCHES
+from dialogs.booking_state import ABANDONED_AFTER, MAX_SEARCHES
+from dialogs.state_pruning import prune_idle_conversations
 from scheduling.durations import MAX_SHORTCUT_LENGTH
 from storage.models import BotState
 from storage.repositories import MemberRepository
+from storage.state_store import StateStore
 from tests.booking.conftest import (
     ADELE,
     BEN,
@@ -294,3 +296,19 @@ async def test_a_chat_keeps_a_bounded_number_of_searches(connected: FaultWorld) 
     documents = await _documents(world)
     assert documents and all(d.count("'search_id'") <= MAX_SEARCHES for d in documents)
     assert not any("Topic 0'" in d for d in documents)
+
+
+async def test_an_abandoned_search_loses_its_subject_without_another_turn(world_on_both: FaultWorld) -> None:
+    world = world_on_both
+    await world.set_up_tenant()
+    await world.meet(ADELE, BEN)
+    await _search_works(world, ADELE, BEN, subject="Secret offsite", note="Venue shortlist")
+    store = StateStore(world.db)
+    assert await prune_idle_conversations(store, datetime.now(UTC)) == 0  # not abandoned yet
+
+    later = datetime.now(UTC) + ABANDONED_AFTER + timedelta(minutes=1)
+    assert await prune_idle_conversations(store, later) == 1
+
+    documents = await _documents(world)
+    assert documents and not [d for d in documents if "Secret offsite" in d or "Venue shortlist" in d]
+    await _search_works(world, ADELE, BEN)  # the chat goes on as before
