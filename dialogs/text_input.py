@@ -35,6 +35,7 @@ MAX_TIME_ZONE = 64  # the members.time_zone column; the longest IANA key is abou
 MAX_OBJECT_ID = 64
 MAX_TEAMS_USER_ID = 256
 MAX_CONVERSATION_ID = 400
+MAX_ACTIVITY_ID = 256  # a card's activity id is kept with its booking (bookings.card_activity_id)
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
@@ -149,6 +150,7 @@ def identifiers_fit(activity: Any) -> bool:
         _id_fits(getattr(sender, "aad_object_id", None), MAX_OBJECT_ID)
         and _id_fits(getattr(sender, "id", None), MAX_TEAMS_USER_ID)
         and _id_fits(getattr(conversation, "id", None), MAX_CONVERSATION_ID)
+        and _id_fits(activity.reply_to_id, MAX_ACTIVITY_ID)
         and _id_fits(getattr(conversation, "tenant_id", None), MAX_OBJECT_ID)
         and _id_fits(tenant_id if isinstance(tenant_id, str) else None, MAX_OBJECT_ID)
     )

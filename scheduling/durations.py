@@ -226,13 +226,17 @@ def parse_booking_shortcut(text: str, now: datetime, tz: tzinfo, *,
         before = before[1:]
     if before:
         duration_texts.insert(0, " ".join(before))
+    duration = one_length(duration_texts, problems)
+    return ShortcutParts(duration, person, window, tuple(problems))
 
-    duration: timedelta | None = None
-    if len(duration_texts) > 1:
+
+def one_length(texts: list[str], problems: list[str]) -> timedelta | None:
+    """The meeting length among the request's length texts; a problem when there are two or it is unusable."""
+    if len(texts) > 1:
         problems.append("I found two meeting lengths; please give just one.")
-    elif duration_texts:
+    elif texts:
         try:
-            duration = parse_duration(duration_texts[0])
+            return parse_duration(texts[0])
         except DurationError as exc:
             problems.append(str(exc))
-    return ShortcutParts(duration, person, window, tuple(problems))
+    return None

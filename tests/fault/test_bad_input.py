@@ -187,6 +187,9 @@ async def test_identifiers_longer_than_teams_sends_are_refused_clearly(world_on_
     for odd in (replace(ADELE, aad_object_id="a" * 300), replace(ADELE, conversation_id="a:" + "c" * 600)):
         said = await _said(world, odd, "help")
         assert any("couldn't read that message" in text for text in said), said
+    mark = len(world.connector.sent)
+    await world.bot.post(ADELE.activity(world.connector.url, "message", text="help", replyToId="r" * 300))
+    assert any("couldn't read that message" in text for text in said_in(world.connector.sent[mark:]))
     assert await MemberRepository(world.db, CONTOSO).list_all() == []
     await assert_still_serving(world)
 

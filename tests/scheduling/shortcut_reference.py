@@ -3,15 +3,15 @@
 Kept only as an oracle for tests/scheduling/test_shortcut_linear.py. On text whose whitespace is already
 collapsed to single spaces these patterns are fast, and the token parser must agree with them there; on
 raw text `_WINDOW` backtracks quadratically over long whitespace runs, which is why production no longer
-uses them. The duration and window rules themselves are production's (parse_duration, resolve_window).
+uses them. The duration and window rules themselves are production's (one_length, resolve_window).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
-from scheduling.durations import DurationError, ShortcutParts, WindowWords, parse_duration, resolve_window
+from scheduling.durations import ShortcutParts, WindowWords, one_length, resolve_window
 from scheduling.windows import TimeWindow, WindowError
 
 _BOOK = re.compile(r"^\s*book\b(?:\s+(?:a\s+)?(?:meeting|call|slot|time))?", re.IGNORECASE)
@@ -52,12 +52,4 @@ def reference_shortcut(text: str, now: datetime, tz: tzinfo) -> ShortcutParts:
         rest = rest[: with_match.start()].strip()
     if rest:
         duration_texts.insert(0, re.sub(r"^for\s+", "", rest, flags=re.IGNORECASE))
-    duration: timedelta | None = None
-    if len(duration_texts) > 1:
-        problems.append("I found two meeting lengths; please give just one.")
-    elif duration_texts:
-        try:
-            duration = parse_duration(duration_texts[0])
-        except DurationError as exc:
-            problems.append(str(exc))
-    return ShortcutParts(duration, person, window, tuple(problems))
+    return ShortcutParts(one_length(duration_texts, problems), person, window, tuple(problems))
