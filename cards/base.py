@@ -17,15 +17,18 @@ Card = dict[str, Any]
 # lists), and chat messages too. Text that came from a person (a subject, a note, a name) must show as typed:
 # "[Your session expired](https://evil.example)" must not become a link under the bot's name.
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>#~|])")
-_LIST_MARKER = re.compile(r"^([ \t]*)([-+]|\d{1,9}[.)])(?=\s|$)", re.MULTILINE)
+# At a line start (Teams breaks lines at \r as well as \n): "- ", "+ ", "1. ", "1) " start a list item, and
+# "---" or "===" under a line would rule it off or make it a heading.
+_LINE_START = re.compile(r"(^|[\r\n])([ \t]*)([-+=]|\d{1,9}[.)](?=[ \t\r\n]|$))")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def plain(value: str) -> str:
     """`value` as literal text inside Markdown: its syntax characters backslash-escaped (CommonMark lets any
-    ASCII punctuation be escaped so), a list marker at a line start defused, lone surrogates replaced."""
+    ASCII punctuation be escaped so), list and rule markers at a line start defused, lone surrogates replaced."""
     escaped = _MARKDOWN_SYNTAX.sub(r"\\\1", _SURROGATES.sub("\ufffd", value))
-    return _LIST_MARKER.sub(lambda match: f"{match.group(1)}{match.group(2)[:-1]}\\{match.group(2)[-1]}", escaped)
+    return _LINE_START.sub(
+        lambda match: f"{match.group(1)}{match.group(2)}{match.group(3)[:-1]}\\{match.group(3)[-1]}", escaped)
 
 
 def plain_facts(pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
