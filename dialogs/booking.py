@@ -391,15 +391,17 @@ class BookingDialog:
         request = SlotRequest(duration=search.duration, window_start=search.window.start,
                               window_end=search.window.end, now=_now(), max_results=PAGE_SIZE + 1)
         result = find_slots(request, people, offset=offset)
-        names = {organizer.email or "": "You", colleague.email or "": colleague.name}
+        # As shown in messages (Markdown): the colleague's name, or an address, as text.
+        names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
+        names.update({person.email: plain(person.email) for person in people if person.email not in names})
         notes = [
-            f"I couldn't read {plain(names.get(person.email, person.email))}'s calendar ({person.unknown_reason}), so "
+            f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
             "times marked unverified only fit their working hours."
             for person in people if not person.known
         ]
         slots = []
         for suggestion in result.suggestions:
-            unverified = ", ".join(plain(names.get(email, email)) for email in suggestion.unverified_people)
+            unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
             labels = tuple(
                 (organizer.name if index == 0 else colleague.name, local.label)
                 for index, local in enumerate(suggestion.local_times)
