@@ -28,6 +28,7 @@ from dialogs.auth_routes import add_auth_routes
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
 from dialogs.context import Services, tenant_of
 from dialogs.signin import RepositoryTokenCacheStore
+from dialogs.state_pruning import IdleConversationPruner
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
 from graph.tokens import AppTokenProvider, DelegatedAuth
@@ -253,6 +254,9 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
 
     app.on_startup.append(open_resources)
     app.on_cleanup.append(close_resources)
+    pruner = IdleConversationPruner(StateStore(db))  # after open_resources: the database is migrated by then
+    app.on_startup.append(pruner.start)
+    app.on_cleanup.insert(0, pruner.stop)
     return app
 
 

@@ -26,6 +26,7 @@ from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
 from dialogs.privacy import PrivacyDialogs
 from dialogs.replies import ADAPTIVE_CARD, card_message
+from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
 
@@ -134,6 +135,7 @@ class RendezvousBot(TeamsActivityHandler):
     # ----------------------------------------------------------------- turn pipeline
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        normalize_activity(activity)  # before anything reads, stores or shows what the client sent
         refusal = self._refusal(activity)
         if refusal:
             if activity.type == ActivityTypes.message:
@@ -166,6 +168,8 @@ class RendezvousBot(TeamsActivityHandler):
         if not _readable_channel_data(activity):
             # botbuilder's Teams handlers read channelData as TeamsChannelData and fail the turn on other shapes.
             return UNREADABLE_ACTIVITY
+        if not identifiers_fit(activity):  # ids longer than Teams' would not fit the rows they key
+            return UNREADABLE_ACTIVITY
         if not getattr(activity.from_property, "aad_object_id", None):
             return "I can only help members of an organization; guests and anonymous users can't book here."
         return None
@@ -189,7 +193,8 @@ class RendezvousBot(TeamsActivityHandler):
                 name = teams_member.name or name
             except Exception as exc:  # the member API being down must not stop the conversation
                 log.warning("Teams member lookup failed for a member of tenant %s: %s", tenant_id, type(exc).__name__)
-        time_zone = _client_time_zone(activity) or (known.time_zone if known else None)
+        name, email, upn = member_fields(name, email, upn)
+        time_zone = _client_time_zone(activity) or valid_time_zone(known.time_zone if known else None)
         # A chat whose type Teams did not say is treated as shared: only a known 1:1 chat sees personal data.
         conversation_type = activity.conversation.conversation_type or UNKNOWN_CONVERSATION_TYPE
         # Proactive messages (confirmations, sign-in results) go to the stored chat, so only a 1:1 chat

@@ -15,6 +15,12 @@ from typing import Any
 from bench.load import LoadResult
 
 ECHO = "echo"
+OVERSIZED_TURN = "28k-tab request"
+PARSE_NORMAL = "parse: phrase"
+PARSE_TABS = "parse: 28k tabs"
+# Rows compared with each other rather than with echo: (slower, baseline, what the ratio says).
+COMPARISONS = [(PARSE_TABS, PARSE_NORMAL, "the booking-request parser on 28,000 tabs vs an ordinary request"),
+               (OVERSIZED_TURN, "help turn", "a 28,000-tab request turn vs a help turn")]
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,7 @@ def format_table(rows: list[Row], machine: dict[str, Any]) -> str:
         lines.append(f"{row.name} (concurrency {row.concurrency}): p50 = {ratio_text(row.p50_x_echo)} echo p50, "
                      f"p99 = {ratio_text(row.p99_x_echo)} echo p99, {row.per_second:.1f} {row.unit}/s = "
                      f"{ratio_text(row.per_second_x_echo)} echo's rate")
+    lines.extend(comparison_lines(rows))
     for row in rows:
         if row.stopped_by_time_limit:
             lines.append(f"NOTE {row.name} (concurrency {row.concurrency}) hit the time limit after {row.count} "
@@ -133,7 +140,26 @@ def format_table(rows: list[Row], machine: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comparisons(rows: list[Row]) -> list[tuple[str, int, float]]:
+    """(what is compared, concurrency, p50 ratio) for each compared pair measured at the same concurrency."""
+    by_name = {(row.name, row.concurrency): row for row in rows}
+    found = []
+    for slower, baseline, meaning in COMPARISONS:
+        for concurrency in sorted({row.concurrency for row in rows}):
+            row, base = by_name.get((slower, concurrency)), by_name.get((baseline, concurrency))
+            if row is not None and base is not None:
+                found.append((meaning, concurrency, _ratio(row.p50_ms, base.p50_ms)))
+    return found
+
+
+def comparison_lines(rows: list[Row]) -> list[str]:
+    return [f"{meaning} (concurrency {concurrency}): p50 = {ratio_text(ratio)}"
+            for meaning, concurrency, ratio in comparisons(rows)]
+
+
 def write_json(path: Path, rows: list[Row], machine: dict[str, Any], settings: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"machine": machine, "settings": settings, "rows": [asdict(row) for row in rows]}
+    document = {"machine": machine, "settings": settings, "rows": [asdict(row) for row in rows],
+                "comparisons_p50": [{"what": meaning, "concurrency": concurrency, "ratio": ratio}
+                                    for meaning, concurrency, ratio in comparisons(rows)]}
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

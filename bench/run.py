@@ -31,13 +31,25 @@ from cryptography.fernet import Fernet
 
 from bench.echo_bot import create_echo_app
 from bench.load import LoadResult, Workload, run_load
-from bench.report import ECHO, build_rows, format_table, machine_facts, write_json
+from bench.report import (
+    ECHO,
+    OVERSIZED_TURN,
+    PARSE_NORMAL,
+    PARSE_TABS,
+    build_rows,
+    format_table,
+    machine_facts,
+    write_json,
+)
 from bench.scenarios import (
+    ISSUE_REDOS_REQUEST,
+    NORMAL_REQUEST,
     WINDOW_DAYS,
     BookTurns,
     BotEndpoint,
     FindTimesTurns,
     MessageTurns,
+    ShortcutParses,
     SlotFinderCalls,
     meeting_for,
     people_of,
@@ -185,6 +197,13 @@ async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str
         finder = await slot_finder(world.services.calendar, world.people, world.tenant_id)
         results.append((await run_load("slot finder", finder, turns=options.slot_calls, concurrency=1,
                                        time_limit=options.row_seconds), "calls"))
+        # Issue 9: a request of 28,000 tabs answered at once (refused over the length cap), and the parser
+        # itself with the cap lifted, against an ordinary request: the ratio shows it stays linear.
+        await measure(OVERSIZED_TURN, MessageTurns(world.bot, world.people, ISSUE_REDOS_REQUEST,
+                                                   expect_reply="longer than a booking request"))
+        for name, text in ((PARSE_NORMAL, NORMAL_REQUEST), (PARSE_TABS, ISSUE_REDOS_REQUEST)):
+            results.append((await run_load(name, ShortcutParses(text), turns=options.slot_calls, concurrency=1,
+                                           time_limit=options.row_seconds), "calls"))
     return results, world.database_version
 
 

@@ -7,7 +7,7 @@ counts as a failed turn, never as a fast one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ import aiohttp
 from bench.load import TurnFailed
 from emulator.org import Tenant
 from graph.timezones import UnknownTimeZone, windows_to_iana
+from scheduling.durations import parse_booking_shortcut
 from scheduling.model import Availability
 from scheduling.slots import SlotRequest, find_slots
 from tests.harness import ConnectorStub, SentActivity, TeamsUser
@@ -29,7 +30,6 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 WINDOW_DAYS = 14
 WINDOW_ROUNDS = 3  # 3 x 14 days stays inside the bot's 8-week horizon
 MEETING_LENGTH = timedelta(minutes=30)  # what the form asks for
-SLOT_ID_FORMAT = "%Y%m%dT%H%MZ"  # a Book button's slotId is the slot's start in UTC
 
 
 def people_of(tenant: Tenant, app_id: str) -> list[TeamsUser]:
@@ -122,13 +122,15 @@ def card_in(status: int, answer: Any) -> dict[str, Any]:
 class MessageTurns:
     """A text message per turn; the bot's reply (already at the connector when the POST returns) is checked.
 
-    `expect_card` is for Rendezvous's help (a card); otherwise the reply must be `echo: <text>`.
+    `expect_card` is for Rendezvous's help (a card); `expect_reply` for a text reply containing it;
+    otherwise the reply must be `echo: <text>`.
     """
 
     bot: BotEndpoint
     people: list[TeamsUser]
     text: str
     expect_card: bool = False
+    expect_reply: str | None = None
 
     async def prepare(self, worker: int) -> TeamsUser:
         return in_own_conversation(self.people[worker % len(self.people)], worker)
@@ -144,7 +146,10 @@ class MessageTurns:
             raise TurnFailed("the bot sent no reply")
         if self.expect_card and not reply.cards:
             raise TurnFailed(f"expected a card, got: {reply.text[:120]}")
-        if not self.expect_card and reply.text != f"echo: {self.text}":
+        if self.expect_reply is not None:
+            if self.expect_reply not in reply.text:
+                raise TurnFailed(f"unexpected reply: {reply.text[:120]}")
+        elif not self.expect_card and reply.text != f"echo: {self.text}":
             raise TurnFailed(f"unexpected echo: {reply.text[:120]}")
 
 
@@ -196,24 +201,13 @@ class FindTimesTurns:
             raise TurnFailed(f"no time to book, the card said: {first_text(card)}")
 
 
-def apart(buttons: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The offered times that do not overlap each other: booking one must not make the next one "taken"."""
-    kept: list[dict[str, Any]] = []
-    starts: list[datetime] = []
-    for button in buttons:
-        start = datetime.strptime(str(button.get("slotId")), SLOT_ID_FORMAT).replace(tzinfo=UTC)
-        if all(abs(start - other) >= MEETING_LENGTH for other in starts):
-            kept.append(button)
-            starts.append(start)
-    return kept
-
-
 @dataclass
 class BookTurns:
     """Action.Execute `book` on a time the bot offered: reserve, re-check, create the event, tell the colleague.
 
-    Preparation (untimed) asks for suggestions whenever the worker has no offered time left, each time in
-    the next slice, moving on when a slice has no free time left.
+    Preparation (untimed) asks for suggestions before every booking, each time in the next slice, moving on
+    when a slice has no free time left. One time is booked per suggestions card, as in Teams, where the
+    confirmation replaces the card (a second time from the same card is refused: issue 9).
     """
 
     bot: BotEndpoint
@@ -239,8 +233,8 @@ class BookTurns:
                 break
             meeting = meeting_for(self.people, worker, self._claim_slice(worker))
             card = card_in(*await self.bot.execute(meeting.organizer, "findTimes", meeting.form()))
-            queue.extend((meeting, button) for button in apart(action["data"] for action in
-                                                               actions_with_verb(card, "book")))
+            queue.extend((meeting, action["data"]) for action in actions_with_verb(card, "book"))
+            del queue[1:]
         if not queue:
             raise TurnFailed("no slice had a free time left to book")
         return queue.pop(0)
@@ -274,3 +268,27 @@ class SlotFinderCalls:
     async def check(self, worker: int, request: SlotRequest, answer: Any) -> None:
         if not answer.suggestions:
             raise TurnFailed("the slot finder found no time")
+
+
+# The booking request of issue 9 that took 7 s in a regular expression, and an ordinary one.
+NORMAL_REQUEST = "book 30 min with Alice next week"
+ISSUE_REDOS_REQUEST = "book a" + "\t" * 28_000 + "x"
+
+
+@dataclass
+class ShortcutParses:
+    """scheduling's booking-request parser alone, its length cap lifted, so the cost of `text` itself shows."""
+
+    text: str
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    async def prepare(self, worker: int) -> str:
+        return self.text
+
+    async def turn(self, worker: int, text: str) -> Any:
+        return parse_booking_shortcut(text, self.now, UTC, max_length=None)
+
+    async def check(self, worker: int, text: str, answer: Any) -> None:
+        if answer.person_query is None and answer.duration is None and not answer.problems:
+            raise TurnFailed("the parser did not recognise a booking request")
+

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cards.base import Card, card, execute, facts, heading, open_url, text
+from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
 
 MODE_LABELS = {
     "domain_wide": "Domain-wide (recommended)",
@@ -112,8 +112,8 @@ def status_card(view: StatusView) -> Card:
         ("Integration", state),
         ("Mode", MODE_LABELS.get(view.mode or "", "not chosen yet")),
         ("Enabled since", _when(view.enabled_at) if view.enabled else "-"),
-        ("Consented by", view.consented_by or "-"),
-        ("Security group", view.security_group_id or "none (everyone in the organization)"),
+        ("Consented by", plain(view.consented_by or "-")),
+        ("Security group", plain(view.security_group_id or "none (everyone in the organization)")),
         ("Members seen", str(view.members)),
         ("Bookings made", str(view.bookings)),
     ]
@@ -161,7 +161,7 @@ def audit_card(rows: list[AuditRow], total: int) -> Card:
             [
                 (
                     _when(row.booked_at),
-                    f"{row.organizer} booked {row.attendee} for {_when(row.start)} ({row.status})",
+                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start)} ({row.status})",
                 )
                 for row in rows
             ]
@@ -199,14 +199,14 @@ _CALL_KINDS = {
 
 def _call_description(call: GraphCallView) -> str:
     what = _CALL_KINDS.get(call.kind, call.kind)
-    return f"{what}: {call.reason}" if call.reason else what
+    return f"{what}: {plain(call.reason)}" if call.reason else what
 
 
 def privacy_card(view: PrivacyView) -> Card:
     body: list[dict[str, Any]] = [
         heading("What Rendezvous stores about you"),
         facts(
-            view.stored_fields
+            plain_facts(view.stored_fields)
             + [
                 ("Bookings involving you", str(view.bookings)),
                 ("Calendar sign-in stored", "yes (encrypted)" if view.token_stored else "no"),

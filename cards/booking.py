@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cards.base import Card, card, execute, facts, heading, open_url, text
+from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
 
 COLLEAGUE_DATASET = "rendezvous.colleagues"
 DURATION_CHOICES: tuple[tuple[str, str], ...] = (
@@ -142,14 +142,14 @@ class SuggestionsView:
 
 def suggestions_card(view: SuggestionsView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"Times for you and {view.colleague_name}"),
+        heading(f"Times for you and {plain(view.colleague_name)}"),
         text(f"{view.duration_label}, {view.window_label}. Pick one to book it.", subtle=True),
     ]
     if view.intro:
         body.append(text(view.intro, weight="Bolder"))
     body.extend(text(warning, color="Warning") for warning in view.warnings)
     for slot in view.slots:
-        items: list[dict[str, Any]] = [facts(list(slot.labels))]
+        items: list[dict[str, Any]] = [facts(plain_facts(slot.labels))]
         if slot.why:
             items.append(text(slot.why, subtle=True, size="Small"))
         if slot.unverified_note:
@@ -183,7 +183,7 @@ class NoSlotView:
 
 def no_slot_card(view: NoSlotView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"No time found with {view.colleague_name}"),
+        heading(f"No time found with {plain(view.colleague_name)}"),
         text(f"{view.window_label}: {view.reason}"),
     ]
     body.extend(text(note, color="Warning") for note in view.notes)
@@ -210,9 +210,10 @@ class ConfirmationView:
 
 def confirmation_card(view: ConfirmationView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"Booked: {view.subject}"),
-        text(f"{view.organizer_name} with {view.colleague_name}. The invitation is in both Outlook calendars."),
-        facts(list(view.times)),
+        heading(f"Booked: {plain(view.subject)}"),
+        text(f"{plain(view.organizer_name)} with {plain(view.colleague_name)}. "
+             "The invitation is in both Outlook calendars."),
+        facts(plain_facts(view.times)),
     ]
     if not view.join_url:
         body.append(text("Outlook did not add a Teams link to this meeting.", color="Warning"))
@@ -245,11 +246,11 @@ class CancelledView:
 
 
 def cancelled_card(view: CancelledView) -> Card:
-    by = f" by {view.cancelled_by}" if view.cancelled_by else ""
+    by = f" by {plain(view.cancelled_by)}" if view.cancelled_by else ""
     return card([
-        heading(f"Cancelled: {view.subject}"),
-        text(f"The meeting with {view.with_name} was cancelled{by}. Outlook has sent the cancellation."),
-        facts(list(view.times)),
+        heading(f"Cancelled: {plain(view.subject)}"),
+        text(f"The meeting with {plain(view.with_name)} was cancelled{by}. Outlook has sent the cancellation."),
+        facts(plain_facts(view.times)),
     ])
 
 
@@ -271,14 +272,14 @@ class DeclinedView:
 
 def declined_card(view: DeclinedView) -> Card:
     if view.for_organizer:
-        lines = [heading(f"Declined: {view.subject}"),
-                 text(f"{view.attendee_name} declined your meeting. It is still in your Outlook calendar: cancel "
-                      "it from **my meetings** if it is no longer needed.")]
+        lines = [heading(f"Declined: {plain(view.subject)}"),
+                 text(f"{plain(view.attendee_name)} declined your meeting. It is still in your Outlook calendar: "
+                      "cancel it from **my meetings** if it is no longer needed.")]
     else:
-        lines = [heading(f"Declined: {view.subject}"),
-                 text(f"You declined the meeting with {view.organizer_name}. Outlook has told them, and the "
+        lines = [heading(f"Declined: {plain(view.subject)}"),
+                 text(f"You declined the meeting with {plain(view.organizer_name)}. Outlook has told them, and the "
                       "meeting is no longer in your calendar.")]
-    return card([*lines, facts(list(view.times))])
+    return card([*lines, facts(plain_facts(view.times))])
 
 
 @dataclass(frozen=True)
@@ -322,8 +323,8 @@ def my_meetings_card(view: MyMeetingsView) -> Card:
             actions.append(open_url("Join", item.join_url))
         if item.can_respond:
             actions.append(_role_action(item.booking_id, attendee=not item.is_organizer, cancel_title="Cancel"))
-        items = [text(f"{item.subject} — with {item.with_name}", weight="Bolder"),
-                 facts([*item.times, ("Response", item.response)])]
+        items = [text(f"{plain(item.subject)} — with {plain(item.with_name)}", weight="Bolder"),
+                 facts([*plain_facts(item.times), ("Response", plain(item.response))])]
         if actions:
             items.append({"type": "ActionSet", "actions": actions})
         body.append({"type": "Container", "separator": True, "items": items})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cards.base import Card, card, execute, facts, heading, text
+from cards.base import Card, card, execute, facts, heading, plain, text
 
 COMMANDS: list[tuple[str, str]] = [
     ("book", "Book a meeting with a colleague (try: book 30 min with Alice next week)"),
@@ -21,7 +21,7 @@ def welcome_card(name: str) -> Card:
     first_name = name.split(" ")[0] if name else "there"
     return card(
         [
-            heading(f"Hi {first_name}, I'm Rendezvous"),
+            heading(f"Hi {plain(first_name)}, I'm Rendezvous"),
             text(
                 "I find times that suit you and a colleague on both Outlook calendars, in both time zones, "
                 "and put the meeting (with a Teams link) in both calendars."

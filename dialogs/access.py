@@ -11,6 +11,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
+from cards.base import plain
 from dialogs.context import Actor, Services
 from graph.calendar import Caller
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound
@@ -124,7 +125,7 @@ async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_i
         )
     name = await _display_name(services, tenant_id, oid)
     return (
-        f"Your organization has limited Rendezvous to the members of one security group, and {name} isn't "
+        f"Your organization has limited Rendezvous to the members of one security group, and {plain(name)} isn't "
         "in it, so I can't look at their calendar or book them."
     )
 

@@ -23,7 +23,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
-from cards.base import Card
+from cards.base import Card, plain
 from cards.booking import (
     MAX_MEETINGS_SHOWN,
     BookingForm,
@@ -69,10 +69,11 @@ from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
+from dialogs.text_input import clean_text
 from graph.calendar import AttendeeResponse, Caller, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
-from scheduling.durations import DurationError, parse_booking_shortcut, parse_duration
+from scheduling.durations import DurationError, ShortcutTooLong, parse_booking_shortcut, parse_duration
 from scheduling.meeting_times import Standing, standing_of, working_day_slots
 from scheduling.model import Availability, FreeBusyStatus
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
@@ -90,7 +91,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
-MAX_SUBJECT = 200
+MAX_SUBJECT = 200  # within Exchange's 255-character subject limit
 MAX_NOTE = 1000
 # How long a second click waits for the first click's booking to finish before answering "in progress".
 WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
@@ -136,11 +137,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _clean(value: object, limit: int) -> str | None:
+def _clean(value: object, limit: int, *, multiline: bool = False) -> str | None:
     if not isinstance(value, str):
         return None
-    cleaned = value.strip()
-    return cleaned[:limit] or None
+    return clean_text(value, limit, multiline=multiline).strip() or None
 
 
 class BookingDialog:
@@ -154,7 +154,9 @@ class BookingDialog:
     # ----------------------------------------------------------------- state
     async def _memory(self, turn_context: TurnContext) -> BookingMemory:
         document = await self._state.get(turn_context, dict)
-        return BookingMemory(document)
+        memory = BookingMemory(document)
+        memory.prune(_now())
+        return memory
 
     # ----------------------------------------------------------------- entry points
     async def book_command(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
@@ -198,7 +200,10 @@ class BookingDialog:
         tenant = await self._require_tenant(actor)
         now = _now()
         zone = zone_or_utc(actor.time_zone)
-        parts = parse_booking_shortcut(f"book {argument}", now, zone)
+        try:
+            parts = parse_booking_shortcut(f"book {argument}", now, zone)
+        except ShortcutTooLong as too_long:
+            return ActionResult(text=str(too_long))
         problems = list(parts.problems)
         values: dict[str, Any] = {}
         if parts.duration is not None:
@@ -392,7 +397,9 @@ class BookingDialog:
         request = SlotRequest(duration=search.duration, window_start=search.window.start,
                               window_end=search.window.end, now=_now(), max_results=PAGE_SIZE + 1)
         result = find_slots(request, people, offset=offset)
-        names = {organizer.email or "": "You", colleague.email or "": colleague.name}
+        # As shown in messages (Markdown): the colleague's name, or an address, as text.
+        names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
+        names.update({person.email: plain(person.email) for person in people if person.email not in names})
         notes = [
             f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
             "times marked unverified only fit their working hours."
@@ -400,7 +407,7 @@ class BookingDialog:
         ]
         slots = []
         for suggestion in result.suggestions:
-            unverified = ", ".join(names.get(email, email) for email in suggestion.unverified_people)
+            unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
             labels = tuple(
                 (organizer.name if index == 0 else colleague.name, local.label)
                 for index, local in enumerate(suggestion.local_times)
@@ -456,14 +463,15 @@ class BookingDialog:
             verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                verified)
-            unread = "your" if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN else f"{colleague.name}'s"
+            unread = ("your" if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN
+                      else f"{plain(colleague.name)}'s")
             note = None if verified else f"Outlook could not confirm {unread} availability"
             slots.append((slot, SlotView(slot.slot_id, labels, note, suggestion.reason)))
         if found.empty_reason is not None:
             return slots, _empty_suggestions_text(found.empty_reason, colleague), []
         if found.slots and not usable:
-            return slots, (f"Outlook only suggested times when you or {colleague.name} are tentative, busy or away, "
-                           "and I don't offer those."), []
+            return slots, (f"Outlook only suggested times when you or {plain(colleague.name)} are tentative, busy "
+                           "or away, and I don't offer those."), []
         return slots, None, []
 
     async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
@@ -507,7 +515,7 @@ class BookingDialog:
             search = await self._search_again(actor, offered)
             return await self._suggest(turn_context, actor, tenant, search,
                                        intro="That time was taken in the meantime. Here are fresh times.")
-        subject = offered.options.subject or f"{organizer.first_name} / {colleague.first_name}"
+        subject = (offered.options.subject or f"{organizer.first_name} / {colleague.first_name}")[:MAX_SUBJECT]
         booking, created = await bookings.reserve(
             actor.aad_object_id, colleague.oid, slot.start_utc, slot.end_utc, subject, key,
             transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"rendezvous:{actor.tenant_id}:{key}")),
@@ -516,7 +524,9 @@ class BookingDialog:
         )
         if not created and booking.status != "failed":
             return await self._outcome_of(bookings, booking, organizer, colleague)
-        return await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+        result = await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+        memory.finish(offered.search_id, slot.slot_id)
+        return result
 
     async def _create_event(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository,
                             booking: BookingRecord, organizer: Person, colleague: Person,
@@ -757,7 +767,7 @@ class BookingDialog:
             return ActionResult(text="That meeting is no longer in your Outlook calendar: you may have declined or "
                                      "deleted it there already.")
         if invitation.is_cancelled:
-            return ActionResult(text=f"{organizer.name} has already cancelled that meeting in Outlook.")
+            return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook.")
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
                             times=_times(booking, organizer, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
@@ -856,7 +866,7 @@ class BookingDialog:
         except AccessDenied as exc:
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)
             if exc.access_policy:
-                name = "your" if about.oid == actor.aad_object_id else f"{about.name}'s"
+                name = "your" if about.oid == actor.aad_object_id else f"{plain(about.name)}'s"
                 message = (f"Your organization's Exchange settings don't let Rendezvous read {name} calendar; "
                            "your admin can check the application access policy.")
             raise BookingStopped(ActionResult(text=message)) from exc
@@ -926,10 +936,10 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
 def _empty_suggestions_text(reason: EmptySuggestionsReason, colleague: Person) -> str:
     """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague."""
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE:
-        return f"{colleague.name} is busy at every time that fits both your working hours in this window."
+        return f"{plain(colleague.name)} is busy at every time that fits both your working hours in this window."
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE_OR_UNKNOWN:
-        return (f"Outlook couldn't read {colleague.name}'s free/busy, or {colleague.first_name} is busy at every "
-                "time that fits in this window.")
+        return (f"Outlook couldn't read {plain(colleague.name)}'s free/busy, or {plain(colleague.first_name)} is "
+                "busy at every time that fits in this window.")
     if reason is EmptySuggestionsReason.LOCATIONS_UNAVAILABLE:
         return "Outlook found no meeting room free at any time that fits in this window."
     if reason is EmptySuggestionsReason.ORGANIZER_UNAVAILABLE:
@@ -998,7 +1008,7 @@ def _options_from_values(values: dict[str, Any], minutes: int) -> BookingOptions
         from_date=values.get("fromDate"),
         to_date=values.get("toDate"),
         subject=_clean(values.get("subject"), MAX_SUBJECT),
-        note=_clean(values.get("note"), MAX_NOTE),
+        note=_clean(values.get("note"), MAX_NOTE, multiline=True),
     )
 
 

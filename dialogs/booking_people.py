@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from cards.base import plain
 from dialogs.context import Actor
+from dialogs.text_input import valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 
 INVITE_HINT = "ask them to open Rendezvous in Teams once"
@@ -32,12 +34,10 @@ class Person:
 
 
 def zone_or_utc(name: str | None) -> tzinfo:
-    if not name:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    """The person's zone; UTC when none is known or a stored one is unusable (rows from before issue 9 may
+    hold whatever a client sent, e.g. "America", a directory that ZoneInfo fails on with IsADirectoryError)."""
+    zone = valid_time_zone(name)
+    return ZoneInfo(zone) if zone else UTC
 
 
 def organizer_of(actor: Actor, record: MemberRecord | None = None) -> Person:
@@ -65,7 +65,7 @@ def bookable(record: MemberRecord) -> Person:
     person = person_of(record)
     if not person.email:
         raise ColleagueRefused(
-            f"Teams hasn't shared {person.name}'s work email address with me yet, so I can't look at their "
+            f"Teams hasn't shared {plain(person.name)}'s work email address with me yet, so I can't look at their "
             f"calendar. Ask them to send me any message in Teams, then try again."
         )
     return person
@@ -135,15 +135,15 @@ class Colleagues:
         if len(found) == 1:
             return bookable(found[0])
         if len(found) > 1:
-            names = ", ".join(m.name or m.email or "?" for m in found[:5])
-            raise ColleagueRefused(f'Several colleagues match "{needle}" ({names}). Pick the right one below.')
+            names = ", ".join(plain(m.name or m.email or "?") for m in found[:5])
+            raise ColleagueRefused(f'Several colleagues match "{plain(needle)}" ({names}). Pick the right one below.')
         their_domain, own_domain = _domain(needle), _domain(self._actor.email)
         if their_domain and own_domain and their_domain != own_domain:
             raise ColleagueRefused(
-                f"{needle} is not in your organization. Rendezvous only books colleagues of your own "
+                f"{plain(needle)} is not in your organization. Rendezvous only books colleagues of your own "
                 "organization."
             )
         raise ColleagueRefused(
-            f'I don\'t know anyone called "{needle}" among the colleagues who use Rendezvous. '
+            f'I don\'t know anyone called "{plain(needle)}" among the colleagues who use Rendezvous. '
             f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
         )

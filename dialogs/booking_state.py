@@ -3,6 +3,10 @@
 Cards only carry ids (a search id, a slot id, a booking id). Everything those ids stand for (who asked,
 which colleague, which slots were offered, when) lives here on the server, so a card payload can only
 point at something the bot itself offered to the same person, and only for SEARCH_TTL.
+
+Subjects and notes are personal data at rest, kept only while they can still be used: a search's subject
+and note are dropped once a time from it is booked, or once it is ABANDONED_AFTER old; at most MAX_SEARCHES
+searches are kept per chat, and none beyond FORGET_AFTER.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SEARCH_TTL = timedelta(minutes=15)
+# A search nobody has booked from for this long is abandoned: its subject and note are forgotten.
+ABANDONED_AFTER = timedelta(hours=1)
 # Old searches are kept a while so a late click gets "expired" rather than "unknown".
 FORGET_AFTER = timedelta(hours=12)
-MAX_SEARCHES = 20
+MAX_SEARCHES = 10
 STATE_PROPERTY = "booking"
 
 
@@ -68,6 +74,7 @@ class SearchRecord:
     window_label: str
     offset: int = 0
     slots: list[OfferedSlot] = field(default_factory=list)
+    booked_slot_id: str | None = None  # set once a time from this search was booked
 
     @property
     def created(self) -> datetime:
@@ -99,6 +106,17 @@ def new_search_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+def prune_document(document: dict[str, Any], now: datetime) -> bool:
+    """Prunes the booking part of a stored conversation document in place; True when anything changed.
+    For conversations nobody has written to for a while (dialogs/state_pruning.py)."""
+    booking = document.get(STATE_PROPERTY)
+    if not isinstance(booking, dict):
+        return False
+    before = repr(booking)
+    BookingMemory(booking).prune(now)
+    return repr(booking) != before
+
+
 class BookingMemory:
     """The booking part of one conversation's state (a dict owned by ConversationState)."""
 
@@ -108,13 +126,35 @@ class BookingMemory:
 
     def remember(self, search: SearchRecord, now: datetime) -> None:
         searches: dict[str, Any] = self._document["searches"]
-        for search_id, raw in list(searches.items()):
-            if now - datetime.fromisoformat(raw["created_at"]) > FORGET_AFTER:
-                del searches[search_id]
         searches[search.search_id] = search.to_dict()
+        self.prune(now)
+
+    def prune(self, now: datetime) -> None:
+        """Forgets old searches, and the subject and note of abandoned ones; keeps at most MAX_SEARCHES.
+        A booking left waiting for a sign-in is forgotten once abandoned too."""
+        if self._document.get("pending"):
+            waiting_since = self._document.get("pending_at")
+            if not isinstance(waiting_since, str):
+                self._document["pending_at"] = now.isoformat()  # kept before the clock was: start it now
+            elif now - datetime.fromisoformat(waiting_since) > ABANDONED_AFTER:
+                self.set_pending(None)
+        searches: dict[str, Any] = self._document["searches"]
+        for search_id, raw in list(searches.items()):
+            age = now - datetime.fromisoformat(raw["created_at"])
+            if age > FORGET_AFTER:
+                del searches[search_id]
+            elif age > ABANDONED_AFTER:
+                _forget_personal_text(raw)
         while len(searches) > MAX_SEARCHES:
             oldest = min(searches, key=lambda key: searches[key]["created_at"])
             del searches[oldest]
+
+    def finish(self, search_id: str, slot_id: str) -> None:
+        """A time from this search was booked: its subject and note are in Outlook now, not needed here."""
+        raw = self._document["searches"].get(search_id)
+        if raw is not None:
+            _forget_personal_text(raw)
+            raw["booked_slot_id"] = slot_id
 
     def search(self, search_id: object, organizer_oid: str, tenant_id: str) -> SearchRecord:
         """The search a card points at, if it is this person's; raises PayloadRefused otherwise."""
@@ -138,6 +178,9 @@ class BookingMemory:
         slot_id = data.get("slotId")
         if not isinstance(slot_id, str) or not slot_id:
             raise PayloadRefused("That card did not say which time you picked. Please pick a time again.")
+        if search.booked_slot_id not in (None, slot_id):
+            raise PayloadRefused("You already booked a time from these suggestions. "
+                                 "Type **book** to book another meeting.")
         slot = search.slot(slot_id)
         if slot is None:
             raise PayloadRefused("That time was not one I offered, so I did not book it. "
@@ -145,12 +188,20 @@ class BookingMemory:
         return search, slot
 
     # -- a booking waiting for the organizer to connect their calendar (individual mode) -----------
-    def set_pending(self, options: BookingOptions | None) -> None:
+    def set_pending(self, options: BookingOptions | None, now: datetime | None = None) -> None:
         self._document["pending"] = asdict(options) if options else None
+        self._document["pending_at"] = (now or datetime.now(UTC)).isoformat() if options else None
 
     def pending(self) -> BookingOptions | None:
         raw = self._document.get("pending")
         return BookingOptions(**raw) if raw else None
+
+
+def _forget_personal_text(raw: dict[str, Any]) -> None:
+    options = raw.get("options")
+    if isinstance(options, dict):
+        options["subject"] = None
+        options["note"] = None
 
 
 def refuse_if_expired(search: SearchRecord, now: datetime) -> None:

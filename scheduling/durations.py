@@ -31,6 +31,8 @@ _SPOKEN = re.compile(
 )
 
 _EXAMPLES = 'Try "30 min", "1h", "1 h 30" or "90m".'
+_TOO_LONG = f"A meeting can last at most {MAX_DURATION // timedelta(hours=1)} hours."
+_MAX_DIGITS = 6  # 999,999 minutes is far beyond MAX_DURATION and far inside what timedelta can hold
 
 
 def parse_duration(text: str) -> timedelta:
@@ -38,14 +40,29 @@ def parse_duration(text: str) -> timedelta:
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         raise DurationError(f"Please give a meeting length. {_EXAMPLES}")
+    if _too_many_digits(cleaned):
+        raise DurationError(_TOO_LONG)
     length = _read_length(cleaned)
     if length is None:
         raise DurationError(f'I could not read "{text.strip()}" as a meeting length. {_EXAMPLES}')
     if length < MIN_DURATION:
         raise DurationError("A meeting must last at least 5 minutes (for hours, write e.g. 2h).")
     if length > MAX_DURATION:
-        raise DurationError("A meeting can last at most 8 hours.")
+        raise DurationError(_TOO_LONG)
     return length
+
+
+def _too_many_digits(cleaned: str) -> bool:
+    """A number too big for any meeting ("99999999999h"): refused before int(), float() or timedelta()
+    could overflow (or int() refuse a 5,000-digit string). Fractions stay short in the patterns."""
+    run = longest = 0
+    for character in cleaned:
+        if character.isdigit():
+            run = 0 if run == 0 and character == "0" else run + 1  # leading zeros do not count
+            longest = max(longest, run)
+        else:
+            run = 0
+    return longest > _MAX_DIGITS
 
 
 def _read_length(cleaned: str) -> timedelta | None:
@@ -79,74 +96,147 @@ class ShortcutParts:
     problems: tuple[str, ...] = ()
 
 
-_BOOK = re.compile(r"^\s*book\b(?:\s+(?:a\s+)?(?:meeting|call|slot|time))?", re.IGNORECASE)
-_DATE = r"\d{4}-\d{2}-\d{2}"
-_WINDOW = re.compile(
-    rf"\s*\b(?:(?P<named>this week|next week|today|tomorrow)"
-    rf"|(?:from|between)\s+(?P<first>{_DATE})\s+(?:to|and|until|till|-)\s+(?P<last>{_DATE})"
-    rf"|on\s+(?P<single>{_DATE}))\s*$",
-    re.IGNORECASE,
-)
-_WITH = re.compile(r"(?:^|\s)with\s+(?P<person>.+?)(?:\s+for\s+(?P<duration>.+))?$", re.IGNORECASE)
+# A booking request is one short sentence; Teams messages can be ~28 KB. Longer text is refused before
+# any parsing, with a message, so no input can make the parser (or the name search after it) slow.
+MAX_SHORTCUT_LENGTH = 500
 
 
-def _window(match: re.Match[str], now: datetime, tz: tzinfo) -> TimeWindow:
-    named = (match.group("named") or "").lower()
-    if named == "this week":
+class ShortcutTooLong(ValueError):
+    """The typed request is longer than any booking request; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class WindowWords:
+    """The window as written: a named one ("next week"), or first and last ISO dates (equal for "on")."""
+
+    named: str | None = None
+    first: str | None = None
+    last: str | None = None
+
+
+_MEETING_WORDS = frozenset({"meeting", "call", "slot", "time"})
+_TWO_WORD_WINDOWS = frozenset({"this week", "next week"})
+_ONE_WORD_WINDOWS = frozenset({"today", "tomorrow"})
+_RANGE_OPENERS = frozenset({"from", "between"})
+_RANGE_JOINERS = frozenset({"to", "and", "until", "till", "-"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def resolve_window(words: WindowWords, now: datetime, tz: tzinfo) -> TimeWindow:
+    """The search window the words name, in `tz`; WindowError when the dates cannot be used."""
+    if words.named == "this week":
         return this_week(now, tz)
-    if named == "next week":
+    if words.named == "next week":
         return next_week(now, tz)
     today = now.astimezone(tz).date()
-    if named == "today":
+    if words.named == "today":
         return between(today, today, tz, now=now)
-    if named == "tomorrow":
+    if words.named == "tomorrow":
         return between(today + timedelta(days=1), today + timedelta(days=1), tz, now=now)
-    first_text = match.group("first") or match.group("single")
-    last_text = match.group("last") or match.group("single")
     try:
-        first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
+        first, last = date.fromisoformat(words.first or ""), date.fromisoformat(words.last or "")
     except ValueError as exc:
         raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from exc
     return between(first, last, tz, now=now)
 
 
-def parse_booking_shortcut(text: str, now: datetime, tz: tzinfo) -> ShortcutParts:
+def _is_date(word: str) -> bool:
+    return len(word) == 10 and _DATE.fullmatch(word) is not None
+
+
+def _is_word_char(character: str) -> bool:
+    return character.isalnum() or character == "_"
+
+
+def _after_book(words: list[str]) -> list[str] | None:
+    """The words after "book" (and "a meeting", "call", ...), or None when the text is not a booking request."""
+    first = words[0]
+    if first[:4].lower() != "book" or (len(first) > 4 and _is_word_char(first[4])):
+        return None
+    if len(first) > 4:  # "book," or "book-30": the rest of the word is already part of the request
+        return [first[4:], *words[1:]]
+    rest = words[1:]
+    if rest and rest[0].lower() in _MEETING_WORDS:
+        return rest[1:]
+    if len(rest) > 1 and rest[0].lower() == "a" and rest[1].lower() in _MEETING_WORDS:
+        return rest[2:]
+    return rest
+
+
+def _split_window(words: list[str]) -> tuple[list[str], WindowWords | None]:
+    """Splits a trailing window ("next week", "from D to D", "on D") off the words."""
+    lowered = [word.lower() for word in words[-4:]]
+    if (len(lowered) == 4 and lowered[0] in _RANGE_OPENERS and _is_date(lowered[1])
+            and lowered[2] in _RANGE_JOINERS and _is_date(lowered[3])):
+        return words[:-4], WindowWords(first=words[-3], last=words[-1])
+    if len(lowered) >= 2 and " ".join(lowered[-2:]) in _TWO_WORD_WINDOWS:
+        return words[:-2], WindowWords(named=" ".join(lowered[-2:]))
+    if lowered and lowered[-1] in _ONE_WORD_WINDOWS:
+        return words[:-1], WindowWords(named=lowered[-1])
+    if len(lowered) >= 2 and lowered[-2] == "on" and _is_date(lowered[-1]):
+        return words[:-2], WindowWords(first=words[-1], last=words[-1])
+    return words, None
+
+
+def _split_person(words: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(words before "with", the person, a length after "for") from "... with <person> [for <length>]"."""
+    lowered = [word.lower() for word in words]
+    start = next((index for index, word in enumerate(lowered[:-1]) if word == "with"), None)
+    if start is None:
+        return words, [], []
+    # The first "for" that leaves at least one word for the person and one for the length.
+    end = next((index for index in range(start + 2, len(words) - 1) if lowered[index] == "for"), None)
+    if end is None:
+        return words[:start], words[start + 1:], []
+    return words[:start], words[start + 1:end], words[end + 1:]
+
+
+def parse_booking_shortcut(text: str, now: datetime, tz: tzinfo, *,
+                           max_length: int | None = MAX_SHORTCUT_LENGTH) -> ShortcutParts:
     """The parts of "book [length] [with someone] [for length] [window]" that are present.
 
-    Text that does not start with "book" yields no parts at all.
+    Text that does not start with "book" yields no parts at all. Runs in time linear in the text: it is
+    split into words once (any run of whitespace is one separator) and read word by word; the only
+    pattern is matched against single words. Text over `max_length` characters raises ShortcutTooLong
+    (None lifts the cap: benchmarks and tests use it to show the parser stays linear on huge input).
     """
-    book = _BOOK.match(text)
-    if not book:
+    if max_length is not None and len(text) > max_length:
+        raise ShortcutTooLong(
+            f"That is longer than a booking request can be ({max_length} characters at most). "
+            "Try something like “book 30 min with Alice next week”, or type **book** for the form."
+        )
+    words = text.split()
+    rest = _after_book(words) if words else None
+    if rest is None:
         return ShortcutParts(None, None, None)
-    rest = text[book.end() :].strip()
     problems: list[str] = []
 
     window: TimeWindow | None = None
-    window_match = _WINDOW.search(rest)
-    if window_match:
-        rest = rest[: window_match.start()].strip()
+    rest, window_words = _split_window(rest)
+    if window_words is not None:
         try:
-            window = _window(window_match, now, tz)
+            window = resolve_window(window_words, now, tz)
         except WindowError as exc:
             problems.append(str(exc))
 
-    person: str | None = None
-    duration_texts: list[str] = []
-    with_match = _WITH.search(rest)
-    if with_match:
-        person = with_match.group("person").strip() or None
-        if with_match.group("duration"):
-            duration_texts.append(with_match.group("duration"))
-        rest = rest[: with_match.start()].strip()
-    if rest:
-        duration_texts.insert(0, re.sub(r"^for\s+", "", rest, flags=re.IGNORECASE))
+    before, person_words, length_words = _split_person(rest)
+    person = " ".join(person_words) or None
+    duration_texts = [" ".join(length_words)] if length_words else []
+    if len(before) > 1 and before[0].lower() == "for":
+        before = before[1:]
+    if before:
+        duration_texts.insert(0, " ".join(before))
+    duration = one_length(duration_texts, problems)
+    return ShortcutParts(duration, person, window, tuple(problems))
 
-    duration: timedelta | None = None
-    if len(duration_texts) > 1:
+
+def one_length(texts: list[str], problems: list[str]) -> timedelta | None:
+    """The meeting length among the request's length texts; a problem when there are two or it is unusable."""
+    if len(texts) > 1:
         problems.append("I found two meeting lengths; please give just one.")
-    elif duration_texts:
+    elif texts:
         try:
-            duration = parse_duration(duration_texts[0])
+            return parse_duration(texts[0])
         except DurationError as exc:
             problems.append(str(exc))
-    return ShortcutParts(duration, person, window, tuple(problems))
+    return None

@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -103,6 +104,15 @@ class StateStore:
         if affected_rows(result) != 1:
             raise ETagConflict(key)
         return new_etag
+
+    async def idle(self, since: datetime, limit: int = 500) -> dict[str, StoredDocument]:
+        """Documents nobody has written since `since` (oldest first, at most `limit`), for housekeeping."""
+        async with self._db.session() as session:
+            rows = await session.execute(
+                select(BotState.key, BotState.document, BotState.etag)
+                .where(BotState.updated_at < since).order_by(BotState.updated_at).limit(limit)
+            )
+            return {key: StoredDocument(document, etag) for key, document, etag in rows}
 
     async def delete(self, keys: Iterable[str]) -> None:
         """Removes the documents; keys that do not exist are ignored."""

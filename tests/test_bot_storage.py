@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.bot_storage import SqlBotStorage, _tenant_of
+from dialogs.bot_storage import SqlBotStorage, storage_key_tenant
 from storage.database import Database
 from storage.state_store import ETagConflict, StateStore
 
@@ -57,5 +57,5 @@ async def test_two_first_writers_cannot_both_create_the_item(database_url: str) 
 
 
 def test_state_rows_are_keyed_by_tenant() -> None:
-    assert _tenant_of(KEY) == "8c1c1f2a-5b8e-4a43-9d7e-0b1f3a6c2d10"
-    assert _tenant_of("msteams/tenants/none/conversations/x") is None
+    assert storage_key_tenant(KEY) == "8c1c1f2a-5b8e-4a43-9d7e-0b1f3a6c2d10"
+    assert storage_key_tenant("msteams/tenants/none/conversations/x") is None

@@ -9,7 +9,8 @@ import pytest
 
 from bench.run import main
 
-ROWS = {"echo", "help turn", "find-times turn", "book turn"}
+ROWS = {"echo", "help turn", "find-times turn", "book turn", "28k-tab request"}
+CALL_ROWS = {"slot finder", "parse: phrase", "parse: 28k tabs"}  # pure CPU, one worker
 
 
 def test_a_tiny_run_reports_every_row_with_positive_figures(tmp_path: Path,
@@ -22,11 +23,11 @@ def test_a_tiny_run_reports_every_row_with_positive_figures(tmp_path: Path,
     report = json.loads(output.read_text(encoding="utf-8"))
     rows = report["rows"]
     assert {(row["name"], row["concurrency"]) for row in rows} == (
-        {(name, level) for name in ROWS for level in (1, 2)} | {("slot finder", 1)}
+        {(name, level) for name in ROWS for level in (1, 2)} | {(name, 1) for name in CALL_ROWS}
     )
     for row in rows:
         assert row["failures"] == 0, row
-        assert row["count"] == (20 if row["name"] == "slot finder" else 5), row
+        assert row["count"] == (20 if row["name"] in CALL_ROWS else 5), row
         for figure in ("p50_ms", "p95_ms", "p99_ms", "per_second", "p50_x_echo", "p99_x_echo", "per_second_x_echo"):
             assert row[figure] > 0, (row["name"], figure)
         assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
@@ -34,5 +35,7 @@ def test_a_tiny_run_reports_every_row_with_positive_figures(tmp_path: Path,
     assert machine["cores"] > 0 and machine["python"] and machine["database"] == "sqlite"
     table = capsys.readouterr().out
     assert "help turn (concurrency 2): p50 = " in table and "x echo p50" in table
-    for name in ROWS | {"slot finder"}:
+    for name in ROWS | CALL_ROWS:
         assert name in table
+    assert "28,000 tabs vs an ordinary request (concurrency 1): p50 = " in table
+    assert [c["what"] for c in report["comparisons_p50"]].count("a 28,000-tab request turn vs a help turn") == 2

@@ -22,6 +22,8 @@ json_junk = st.recursive(
 odd_strings = st.sampled_from([
     "", " ", "\u0000", "\u202e\u2066evil", "🗓️" * 50, "x" * HUGE, "null", "undefined", "<at>Rendezvous</at>",
     "' OR 1=1 --", "../../etc/passwd", "%00", "\\", "{\"a\": 1}", "29:", "a:", "msteams",
+    # issue 9: a lone surrogate, a zone that is a directory, Markdown, a length too big for timedelta
+    "\ud800", "x\udfff\x00y", "America", "[Your session expired](https://evil.example)", "99999999999h",
 ])
 anything = json_junk | odd_strings | st.text(min_size=1, max_size=300)
 
