@@ -398,6 +398,43 @@ class BookingRepository(_TenantScoped):
         async with self._db.session() as session:
             return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
 
+    async def list_stuck(self, cutoff: datetime, limit: int = 100) -> list[BookingRecord]:
+        """Bookings still `reserved` whose row has not changed since `cutoff` (oldest first): the ones a
+        crash or an outage may have left behind, once `cutoff` is older than any live attempt can run."""
+        _require_aware(cutoff, "cutoff")
+        query = (
+            select(Booking)
+            .where(Booking.tenant_id == self.tenant_id, Booking.status == "reserved", Booking.updated_at <= cutoff)
+            .order_by(Booking.updated_at, Booking.id)
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
+
+    async def claim_stuck(self, booking_id: str, cutoff: datetime) -> BookingRecord | None:
+        """Takes a reserved booking unchanged since `cutoff` for recovery; None when it is not stuck (any more).
+
+        The claim touches `updated_at` in one conditional UPDATE, so of two processes (or a click and the
+        periodic pass) only one gets the row, and the row looks fresh again for as long as an attempt may
+        take: if the claimant dies too, the booking becomes stuck again later and is claimed anew.
+        """
+        _require_aware(cutoff, "cutoff")
+        async with self._db.session() as session:
+            result = await session.execute(
+                update(Booking)
+                .where(
+                    Booking.tenant_id == self.tenant_id,
+                    Booking.id == booking_id,
+                    Booking.status == "reserved",
+                    Booking.updated_at <= cutoff,
+                )
+                .values(updated_at=utc_now())
+            )
+            if affected_rows(result) != 1:
+                return None
+            row = await session.get(Booking, booking_id, populate_existing=True)
+            return _to_record(BookingRecord, row) if row else None
+
     async def _one(self, condition: ColumnElement[bool]) -> BookingRecord | None:
         async with self._db.session() as session:
             row = await session.scalar(select(Booking).where(Booking.tenant_id == self.tenant_id, condition))
@@ -424,6 +461,22 @@ class BookingRepository(_TenantScoped):
         if affected_rows(result) != 1:
             raise BookingStateError(f"booking {booking_id} is {current.status}; that change is not allowed")
         return current
+
+
+async def tenants_with_stuck_bookings(db: Database, cutoff: datetime) -> list[str]:
+    """The tenants that have a booking still `reserved` and unchanged since `cutoff`.
+
+    Only tenant ids cross tenants here; each tenant's rows are then read through its own BookingRepository.
+    """
+    _require_aware(cutoff, "cutoff")
+    query = (
+        select(Booking.tenant_id)
+        .where(Booking.status == "reserved", Booking.updated_at <= cutoff)
+        .distinct()
+        .order_by(Booking.tenant_id)
+    )
+    async with db.session() as session:
+        return list(await session.scalars(query))
 
 
 class ConsentRepository:
