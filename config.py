@@ -104,6 +104,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     def get(name: str, default: str = "") -> str:
         return merged.get(name, default).strip()
 
+    def seconds(name: str, default: float) -> float:
+        return _seconds(name, get(name), default)
+
     port = _port(get("PORT", "3978"))
     app_id = get("MicrosoftAppId")
     if app_id:
@@ -151,10 +154,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         token_encryption_key=get("TOKEN_ENCRYPTION_KEY") or None,
         admin_user_ids=admin_ids,
         data_dir=Path(get("RENDEZVOUS_DATA_DIR") or PROJECT_ROOT / "data"),
-        booking_recovery_interval=_seconds("BOOKING_RECOVERY_INTERVAL_SECONDS",
-                                           get("BOOKING_RECOVERY_INTERVAL_SECONDS"), Settings.booking_recovery_interval),
-        booking_stuck_after=_seconds("BOOKING_STUCK_AFTER_SECONDS", get("BOOKING_STUCK_AFTER_SECONDS"),
-                                     Settings.booking_stuck_after),
-        booking_recovery_give_up=_seconds("BOOKING_RECOVERY_GIVE_UP_SECONDS", get("BOOKING_RECOVERY_GIVE_UP_SECONDS"),
-                                          Settings.booking_recovery_give_up),
+        booking_recovery_interval=seconds("BOOKING_RECOVERY_INTERVAL_SECONDS", Settings.booking_recovery_interval),
+        booking_stuck_after=seconds("BOOKING_STUCK_AFTER_SECONDS", Settings.booking_stuck_after),
+        booking_recovery_give_up=seconds("BOOKING_RECOVERY_GIVE_UP_SECONDS", Settings.booking_recovery_give_up),
     )

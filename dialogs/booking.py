@@ -25,7 +25,6 @@ from cards.booking import (
     MAX_MEETINGS_SHOWN,
     BookingForm,
     CancelledView,
-    ConfirmationView,
     MeetingItem,
     MyMeetingsView,
     NoSlotView,
@@ -33,7 +32,6 @@ from cards.booking import (
     SuggestionsView,
     booking_form_card,
     cancelled_card,
-    confirmation_card,
     my_meetings_card,
     no_slot_card,
     sign_in_needed_card,
@@ -49,6 +47,7 @@ from dialogs.booking_people import (
     require_own_mailbox,
     zone_or_utc,
 )
+from dialogs.booking_recovery import BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
     BookingMemory,
@@ -60,6 +59,7 @@ from dialogs.booking_state import (
     refuse_if_expired,
     slot_id_for,
 )
+from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
@@ -143,6 +143,7 @@ class BookingDialog:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._state = services.conversation_state.create_property(STATE_PROPERTY)
+        self._recovery = BookingRecovery(services)
 
     # ----------------------------------------------------------------- routing tables
     # ----------------------------------------------------------------- state
@@ -527,9 +528,14 @@ class BookingDialog:
 
     async def _outcome_of(self, bookings: BookingRepository, booking: BookingRecord, organizer: Person,
                           colleague: Person) -> ActionResult:
-        """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight."""
-        deadline = _now() + WAIT_FOR_OTHER_CLICK
+        """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight.
+
+        A booking a crash or an outage left behind is settled now (dialogs/booking_recovery.py), not waited for.
+        """
         current: BookingRecord | None = booking
+        if self._recovery.is_stuck(booking) and self.services.calendar is not None:
+            current = await self._recovery.resolve(booking, organizer_in_chat=True)
+        deadline = _now() + WAIT_FOR_OTHER_CLICK
         while current is not None and current.status == "reserved" and _now() < deadline:
             await asyncio.sleep(_POLL_INTERVAL)
             current = await bookings.get(booking.id)
@@ -539,18 +545,11 @@ class BookingDialog:
             return ActionResult(card=self._confirmation(current, organizer, colleague))
         if current.status == "cancelled":
             return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague)))
-        return ActionResult(text="Booking this time failed a moment ago. Press **Book this time** again to retry.")
+        return ActionResult(text=failure_message(current, organizer, colleague)
+                            or "Booking this time failed a moment ago. Press **Book this time** again to retry.")
 
     def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person) -> Card:
-        return confirmation_card(ConfirmationView(
-            booking_id=booking.id,
-            subject=booking.subject,
-            organizer_name=organizer.name,
-            colleague_name=colleague.name,
-            times=_times(booking, organizer, colleague),
-            join_url=booking.join_url,
-            refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid),
-        ))
+        return confirmation_card_for(booking, organizer, colleague)
 
     async def refresh_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -603,7 +602,7 @@ class BookingDialog:
                 booking_id=booking.id,
                 subject=booking.subject,
                 with_name=other.name,
-                times=_times(booking, organizer, attendee),
+                times=meeting_times(booking, organizer, attendee),
                 response=f"{attendee.name}: {response}",
                 join_url=booking.join_url,
             ))
@@ -838,17 +837,10 @@ def _zone_name(person: Person) -> str:
     return person.time_zone if person.time_zone and zone_or_utc(person.time_zone) is not UTC else "UTC"
 
 
-def _times(booking: BookingRecord, organizer: Person, colleague: Person) -> tuple[tuple[str, str], ...]:
-    return (
-        (organizer.name, local_label(booking.start_utc, booking.end_utc, organizer.zone())),
-        (colleague.name, local_label(booking.start_utc, booking.end_utc, colleague.zone())),
-    )
-
-
 def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person,
                     cancelled_by: str | None = None) -> CancelledView:
     return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=_times(booking, organizer, attendee), cancelled_by=cancelled_by)
+                         times=meeting_times(booking, organizer, attendee), cancelled_by=cancelled_by)
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:

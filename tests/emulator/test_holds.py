@@ -80,10 +80,11 @@ async def test_holds_over_http_for_an_emulator_in_another_process(emu: EmulatorH
     assert (await http.put(control + "faults", json=config)).status_code == 200
 
     creating = asyncio.create_task(_create(http, emu, token, "txn-remote"))
+    [rule] = emu.faults.rules
     async with asyncio.timeout(10):
-        while (await http.get(control + "holds")).json() != [
-                {"path": "/events", "method": "POST", "hold": "after", "held": 1}]:
-            await asyncio.sleep(0.05)
+        await rule.wait_until_held()
+    holds = (await http.get(control + "holds")).json()
+    assert holds == [{"path": "/events", "method": "POST", "hold": "after", "held": 1}]
     assert (await http.post(control + "release-holds", json={})).status_code == 200
 
     assert (await creating).status_code == 201
