@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.crypto import TokenCipher
@@ -419,21 +419,10 @@ class BookingRepository(_TenantScoped):
         take: if the claimant dies too, the booking becomes stuck again later and is claimed anew.
         """
         _require_aware(cutoff, "cutoff")
-        async with self._db.session() as session:
-            result = await session.execute(
-                update(Booking)
-                .where(
-                    Booking.tenant_id == self.tenant_id,
-                    Booking.id == booking_id,
-                    Booking.status == "reserved",
-                    Booking.updated_at <= cutoff,
-                )
-                .values(updated_at=utc_now())
-            )
-            if affected_rows(result) != 1:
-                return None
-            row = await session.get(Booking, booking_id, populate_existing=True)
-            return _to_record(BookingRecord, row) if row else None
+        try:
+            return await self._transition(booking_id, ("reserved",), also=Booking.updated_at <= cutoff)
+        except (BookingStateError, RecordNotFound):
+            return None
 
     async def _one(self, condition: ColumnElement[bool]) -> BookingRecord | None:
         async with self._db.session() as session:
@@ -441,9 +430,10 @@ class BookingRepository(_TenantScoped):
             return _to_record(BookingRecord, row) if row else None
 
     async def _transition(
-        self, booking_id: str, allowed_from: Sequence[str], **changes: Any
+        self, booking_id: str, allowed_from: Sequence[str], also: ColumnElement[bool] | None = None, **changes: Any
     ) -> BookingRecord:
-        """Applies `changes` only while the status is one of `allowed_from`, in one conditional UPDATE."""
+        """Applies `changes` only while the status is one of `allowed_from` (and `also` holds), in one conditional
+        UPDATE that always refreshes updated_at."""
         async with self._db.session() as session:
             result = await session.execute(
                 update(Booking)
@@ -451,6 +441,7 @@ class BookingRepository(_TenantScoped):
                     Booking.tenant_id == self.tenant_id,
                     Booking.id == booking_id,
                     Booking.status.in_(allowed_from),
+                    also if also is not None else true(),
                 )
                 .values(**changes, updated_at=utc_now())
             )

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from emulator.faults import FaultConfig
+from emulator.faults import FaultConfig, FaultRule
 from emulator.testing import EmulatorHandle
 from tests.emulator.conftest import ADELE_ADMIN, BEN, app_token, bearer, graph_time, next_weekday_utc
 
@@ -26,13 +26,19 @@ async def _create(http: httpx.AsyncClient, emu: EmulatorHandle, token: str, tran
                            headers=bearer(token))
 
 
-async def test_held_after_the_event_is_stored_the_answer_waits(emu: EmulatorHandle, http: httpx.AsyncClient) -> None:
+async def _held(emu: EmulatorHandle, http: httpx.AsyncClient, stage: str, transaction_id: str
+                ) -> tuple[FaultRule, asyncio.Task[httpx.Response]]:
+    """A create-event call on its way, stopped at a hold `stage` it is performed."""
     token = await app_token(http, emu)
-    rule = emu.faults.hold("/events", "after", method="POST")
-
-    creating = asyncio.create_task(_create(http, emu, token, "txn-after"))
+    rule = emu.faults.hold("/events", stage, method="POST")
+    creating = asyncio.create_task(_create(http, emu, token, transaction_id))
     async with asyncio.timeout(10):
         await rule.wait_until_held()
+    return rule, creating
+
+
+async def test_held_after_the_event_is_stored_the_answer_waits(emu: EmulatorHandle, http: httpx.AsyncClient) -> None:
+    rule, creating = await _held(emu, http, "after", "txn-after")
 
     assert len(emu.created_events(ADELE_ADMIN)) == 1  # in Outlook already
     assert not creating.done()  # ... but nobody has heard so yet
@@ -44,27 +50,19 @@ async def test_held_after_the_event_is_stored_the_answer_waits(emu: EmulatorHand
 
 async def test_held_before_it_is_performed_nothing_exists_until_released(emu: EmulatorHandle,
                                                                           http: httpx.AsyncClient) -> None:
-    token = await app_token(http, emu)
-    rule = emu.faults.hold("/events", "before", method="POST")
-
-    creating = asyncio.create_task(_create(http, emu, token, "txn-before"))
-    async with asyncio.timeout(10):
-        await rule.wait_until_held()
+    rule, creating = await _held(emu, http, "before", "txn-before")
 
     assert emu.created_events(ADELE_ADMIN) == []
     rule.release()
     assert (await creating).status_code == 201
     assert len(emu.created_events(ADELE_ADMIN)) == 1
+    token = await app_token(http, emu)
     assert (await _create(http, emu, token, "txn-later")).status_code == 201  # `times` ran out: not held
 
 
 async def test_a_request_held_before_is_performed_even_if_its_client_has_gone(emu: EmulatorHandle,
                                                                               http: httpx.AsyncClient) -> None:
-    token = await app_token(http, emu)
-    rule = emu.faults.hold("/events", "before", method="POST")
-    creating = asyncio.create_task(_create(http, emu, token, "txn-orphan"))
-    async with asyncio.timeout(10):
-        await rule.wait_until_held()
+    rule, creating = await _held(emu, http, "before", "txn-orphan")
     creating.cancel()  # the client gives up (or dies) while Outlook still has the request
     with pytest.raises(asyncio.CancelledError):
         await creating
@@ -79,12 +77,7 @@ async def test_a_request_held_before_is_performed_even_if_its_client_has_gone(em
 
 
 async def test_an_abandoned_request_is_never_performed(emu: EmulatorHandle, http: httpx.AsyncClient) -> None:
-    token = await app_token(http, emu)
-    rule = emu.faults.hold("/events", "before", method="POST")
-
-    creating = asyncio.create_task(_create(http, emu, token, "txn-abandoned"))
-    async with asyncio.timeout(10):
-        await rule.wait_until_held()
+    rule, creating = await _held(emu, http, "before", "txn-abandoned")
     rule.release(perform=False)
 
     with pytest.raises(httpx.TransportError):
