@@ -47,7 +47,7 @@ from dialogs.booking_people import (
     require_own_mailbox,
     zone_or_utc,
 )
-from dialogs.booking_recovery import BookingRecovery, failure_message
+from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
     BookingMemory,
@@ -535,6 +535,8 @@ class BookingDialog:
         current: BookingRecord | None = booking
         if self._recovery.is_stuck(booking) and self.services.calendar is not None:
             current = await self._recovery.resolve(booking, organizer_in_chat=True)
+            if current.status == "reserved":  # Outlook could not be asked; waiting here would not help
+                return ActionResult(text=STILL_UNSETTLED)
         deadline = _now() + WAIT_FOR_OTHER_CLICK
         while current is not None and current.status == "reserved" and _now() < deadline:
             await asyncio.sleep(_POLL_INTERVAL)

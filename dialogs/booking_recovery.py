@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 # failure_reason values written by recovery; each has its own message for the organizer.
 NOTHING_CREATED = "recovery: no event for this booking in Outlook"
 COULD_NOT_CHECK = "recovery: the organizer's calendar could not be reached in time"
+# The answer to a click on a stuck booking whose outcome Outlook cannot tell us yet.
+STILL_UNSETTLED = ("I was interrupted while booking this meeting, and I can't reach your Outlook calendar right now "
+                   "to see whether it went through. I'll keep checking and tell you here.")
 
 
 class BookingRecovery:

@@ -220,6 +220,21 @@ async def test_without_the_organizers_sign_in_it_waits_then_gives_up_and_says_so
     assert world.emu.calls_to("/events") == []
 
 
+async def test_a_second_click_when_outlook_cannot_be_asked_says_so_at_once(world: BookingWorld) -> None:
+    slot = await _connected(world)
+    booking = await _left_by_a_crash(world, ADELE, BEN, slot, in_outlook=True)
+    world.emu.faults.fail("/events", 503, times=None)  # Outlook is down
+
+    answer = await world.bot.execute(ADELE, "book", slot)
+
+    assert "can't reach your Outlook calendar right now" in str(answer["value"])
+    assert (await _row(world, booking)).status == "reserved"  # a later pass will know
+    world.emu.faults.clear()
+    await _backdate(world, booking.id, created=timedelta(minutes=30), updated=timedelta(minutes=20))
+    assert await BookingRecovery(world.services).run_pass() == 1
+    assert any("went through" in text for text in _said_to(world, ADELE))
+
+
 async def test_two_recoveries_at_once_settle_a_booking_once(world_on_both: BookingWorld) -> None:
     world = world_on_both
     booking = await _left_by_a_crash(world, ADELE, BEN, await _connected(world), in_outlook=True)
@@ -235,8 +250,8 @@ async def test_the_running_bot_settles_stuck_bookings_on_its_own(sqlite_url: str
     async for world in booking_world(sqlite_url, tmp_path, booking_recovery_interval=0.1):
         booking = await _left_by_a_crash(world, ADELE, BEN, await _connected(world), in_outlook=True)
 
-        async with asyncio.timeout(20):
-            while (await _row(world, booking)).status == "reserved":  # noqa: ASYNC110 - polling the database
+        async with asyncio.timeout(20):  # the row is confirmed first, then both people are told
+            while not _cards_to(world, BEN):  # noqa: ASYNC110 - what the Bot Connector received, polled
                 await asyncio.sleep(0.05)
 
         assert (await _row(world, booking)).status == "confirmed"
