@@ -88,8 +88,8 @@ def _seconds(name: str, value: str, default: float) -> float:
         seconds = float(value)
     except ValueError:
         seconds = float("nan")
-    if not 0 < seconds < 10**7:  # also refuses nan and inf
-        raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}")
+    if not 0 < seconds <= 10**7:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be a positive number of seconds (at most 10000000), got {value!r}")
     return seconds
 
 

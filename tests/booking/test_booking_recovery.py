@@ -128,6 +128,9 @@ async def test_an_event_that_reached_outlook_is_confirmed_and_both_are_told(worl
     assert any("Roadmap" in card for card in _cards_to(world, ADELE))
     kinds = [call.kind for call in await GraphCallRepository(world.db, CONTOSO).list_for(ADELE.aad_object_id)]
     assert "findEvent" in kinds
+    await world.bot.say(ADELE, "privacy")
+    assert any("looked for a meeting it was creating when it was interrupted" in card
+               for card in _cards_to(world, ADELE))
 
 
 async def test_a_booking_that_never_reached_outlook_is_failed_and_the_organizer_told(world: BookingWorld) -> None:
