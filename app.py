@@ -3,10 +3,12 @@
 settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
   POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set)
   GET  /healthz        200 only when the database answers
+and one background task: booking recovery (dialogs/booking_recovery.py), from start-up until shutdown.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -25,6 +27,7 @@ from sqlalchemy.engine import make_url
 from bot import TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
+from dialogs.booking_recovery import BookingRecovery
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
 from dialogs.context import Services, tenant_of
 from dialogs.signin import RepositoryTokenCacheStore
@@ -243,6 +246,13 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         if expired:
             log.info("removed %d expired sign-in/consent links", expired)
         log.info("database ready (%s)", make_url(settings.database_url).render_as_string(hide_password=True))
+        # Bookings a crash left half-done are settled now and then periodically, while the bot serves.
+        background.append(asyncio.create_task(BookingRecovery(services).run_periodically(), name="booking-recovery"))
+
+    async def stop_background(_: web.Application) -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
 
     async def close_resources(_: web.Application) -> None:
         if graph_http is not None:
@@ -252,7 +262,9 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
                 token_client.close()
         await db.dispose()
 
+    background: list[asyncio.Task[None]] = []
     app.on_startup.append(open_resources)
+    app.on_shutdown.append(stop_background)
     app.on_cleanup.append(close_resources)
     pruner = IdleConversationPruner(StateStore(db))  # after open_resources: the database is migrated by then
     app.on_startup.append(pruner.start)

@@ -22,6 +22,12 @@ from storage.database import validate_database_url
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rendezvous.db"
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+# The longest one live booking attempt can take, from the click to the booking row's final state: the Graph
+# create with its retries (graph/http.py: 5 attempts of at most 20 s each plus waits of at most 60 s, about
+# 6 minutes in the worst case) with margin. A booking still `reserved` after this long has been left behind by
+# a crash or an outage, and recovery (dialogs/booking_recovery.py) may take it over. Any work that finishes a
+# booking in the background must end within this too.
+LONGEST_BOOKING_ATTEMPT_SECONDS = 600.0
 
 
 class ConfigError(ValueError):
@@ -46,6 +52,10 @@ class Settings:
     admin_user_ids: frozenset[str] = frozenset()
     data_dir: Path = PROJECT_ROOT / "data"
     log_level: str = "INFO"
+    # Recovery of bookings a crash left behind (dialogs/booking_recovery.py).
+    booking_recovery_interval: float = 60.0
+    booking_stuck_after: float = LONGEST_BOOKING_ATTEMPT_SECONDS
+    booking_recovery_give_up: float = 24 * 3600.0
 
     @property
     def authentication_enabled(self) -> bool:
@@ -73,6 +83,18 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _seconds(name: str, value: str, default: float) -> float:
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 10**7:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be a positive number of seconds (at most 10000000), got {value!r}")
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Reads the settings; the process environment wins over the `.env` file."""
     file_values: dict[str, str] = {}
@@ -83,6 +105,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
     def get(name: str, default: str = "") -> str:
         return merged.get(name, default).strip()
+
+    def seconds(name: str, default: float) -> float:
+        return _seconds(name, get(name), default)
 
     port = _port(get("PORT", "3978"))
     app_id = get("MicrosoftAppId")
@@ -136,4 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         admin_user_ids=admin_ids,
         data_dir=Path(get("RENDEZVOUS_DATA_DIR") or PROJECT_ROOT / "data"),
         log_level=log_level,
+        booking_recovery_interval=seconds("BOOKING_RECOVERY_INTERVAL_SECONDS", Settings.booking_recovery_interval),
+        booking_stuck_after=seconds("BOOKING_STUCK_AFTER_SECONDS", Settings.booking_stuck_after),
+        booking_recovery_give_up=seconds("BOOKING_RECOVERY_GIVE_UP_SECONDS", Settings.booking_recovery_give_up),
     )

@@ -190,6 +190,7 @@ _CALL_KINDS = {
     "findMeetingTimes": "asked Outlook for meeting times (findMeetingTimes)",
     "createEvent": "created a meeting",
     "getEvent": "checked a meeting it created",
+    "findEvent": "looked for a meeting it was creating when it was interrupted",
     "cancelEvent": "cancelled a meeting it created",
     "findInvitation": "looked for your copy of a meeting",
     "declineEvent": "declined a meeting at your request",

@@ -28,7 +28,6 @@ from cards.booking import (
     MAX_MEETINGS_SHOWN,
     BookingForm,
     CancelledView,
-    ConfirmationView,
     DeclinedView,
     MeetingItem,
     MyMeetingsView,
@@ -37,7 +36,6 @@ from cards.booking import (
     SuggestionsView,
     booking_form_card,
     cancelled_card,
-    confirmation_card,
     declined_card,
     my_meetings_card,
     no_slot_card,
@@ -54,6 +52,7 @@ from dialogs.booking_people import (
     require_own_mailbox,
     zone_or_utc,
 )
+from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
     BookingMemory,
@@ -65,6 +64,7 @@ from dialogs.booking_state import (
     refuse_if_expired,
     slot_id_for,
 )
+from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
@@ -149,6 +149,7 @@ class BookingDialog:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._state = services.conversation_state.create_property(STATE_PROPERTY)
+        self._recovery = BookingRecovery(services)
 
     # ----------------------------------------------------------------- routing tables
     # ----------------------------------------------------------------- state
@@ -577,9 +578,16 @@ class BookingDialog:
 
     async def _outcome_of(self, bookings: BookingRepository, booking: BookingRecord, organizer: Person,
                           colleague: Person) -> ActionResult:
-        """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight."""
-        deadline = _now() + WAIT_FOR_OTHER_CLICK
+        """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight.
+
+        A booking a crash or an outage left behind is settled now (dialogs/booking_recovery.py), not waited for.
+        """
         current: BookingRecord | None = booking
+        if self._recovery.is_stuck(booking) and self.services.calendar is not None:
+            current = await self._recovery.resolve(booking, organizer_in_chat=True)
+            if current.status == "reserved":  # Outlook could not be asked; waiting here would not help
+                return ActionResult(text=STILL_UNSETTLED)
+        deadline = _now() + WAIT_FOR_OTHER_CLICK
         while current is not None and current.status == "reserved" and _now() < deadline:
             await asyncio.sleep(_POLL_INTERVAL)
             current = await bookings.get(booking.id)
@@ -589,20 +597,12 @@ class BookingDialog:
             return ActionResult(card=self._confirmation(current, organizer, colleague))
         if current.status == "cancelled":
             return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague)))
-        return ActionResult(text="Booking this time failed a moment ago. Press **Book this time** again to retry.")
+        return ActionResult(text=failure_message(current, organizer, colleague)
+                            or "Booking this time failed a moment ago. Press **Book this time** again to retry.")
 
     def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person, *,
                       for_attendee: bool = False) -> Card:
-        return confirmation_card(ConfirmationView(
-            booking_id=booking.id,
-            subject=booking.subject,
-            organizer_name=organizer.name,
-            colleague_name=colleague.name,
-            times=_times(booking, organizer, colleague),
-            join_url=booking.join_url,
-            refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
-            for_attendee=for_attendee,
-        ))
+        return confirmation_card_for(booking, organizer, colleague, for_attendee=for_attendee)
 
     async def refresh_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -661,7 +661,7 @@ class BookingDialog:
                 booking_id=booking.id,
                 subject=booking.subject,
                 with_name=(attendee if organizes else organizer).name,
-                times=_times(booking, organizer, attendee),
+                times=meeting_times(booking, organizer, attendee),
                 response=response,
                 join_url=booking.join_url,
                 is_organizer=organizes,
@@ -769,7 +769,7 @@ class BookingDialog:
         if invitation.is_cancelled:
             return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook.")
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
-                            times=_times(booking, organizer, attendee))
+                            times=meeting_times(booking, organizer, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
                             card=declined_card(replace(view, for_organizer=True)))
         log.info("booking %s: the attendee declined their copy", booking.id)
@@ -981,17 +981,10 @@ def _zone_name(person: Person) -> str:
     return person.time_zone if person.time_zone and zone_or_utc(person.time_zone) is not UTC else "UTC"
 
 
-def _times(booking: BookingRecord, organizer: Person, colleague: Person) -> tuple[tuple[str, str], ...]:
-    return (
-        (organizer.name, local_label(booking.start_utc, booking.end_utc, organizer.zone())),
-        (colleague.name, local_label(booking.start_utc, booking.end_utc, colleague.zone())),
-    )
-
-
 def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person,
                     cancelled_by: str | None = None) -> CancelledView:
     return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=_times(booking, organizer, attendee), cancelled_by=cancelled_by)
+                         times=meeting_times(booking, organizer, attendee), cancelled_by=cancelled_by)
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:

@@ -413,21 +413,43 @@ class CalendarClient:
         }
         await self._report(caller, [caller.subject, event.attendee_email.strip().lower()], "createEvent")
         payload = await self._call(caller, "POST", f"{caller.base_path}/events", json=body)
-        created = CreatedEvent(
-            id=str(payload["id"]),
-            join_url=((payload.get("onlineMeeting") or {}).get("joinUrl") or None),
-            web_link=payload.get("webLink"),
-            ical_uid=payload.get("iCalUId"),
-            start=_graph_moment(payload["start"]),
-            end=_graph_moment(payload["end"]),
-            transaction_id=payload.get("transactionId"),
-        )
+        created = _created_event(payload)
         if not created.has_teams_link:
             logger.warning(
                 "Event created without a Teams join link (tenant %s); the mailbox may not allow Teams meetings",
                 caller.tenant_id,
             )
         return created
+
+    async def find_event_by_provenance(self, caller: Caller, provenance_value: str) -> CreatedEvent | None:
+        """The event this bot created for `provenance_value` (the booking id) in the caller's calendar, if any.
+
+        For a booking whose create call's answer was lost (a crash, a dropped connection): Graph filters a
+        calendar's events on a single-value extended property's id and value, and only our own create call
+        writes our property. The filtered answer leaves the property out; matching it is the proof.
+        """
+        value = provenance_value.replace("'", "''")
+        await self._report(caller, [caller.subject], "findEvent")
+        payload = await self._call(
+            caller,
+            "GET",
+            f"{caller.base_path}/events",
+            params={
+                "$filter": (
+                    f"singleValueExtendedProperties/Any(ep: ep/id eq '{PROVENANCE_PROPERTY_ID}' "
+                    f"and ep/value eq '{value}')"
+                ),
+                "$select": "id,start,end,onlineMeeting,webLink,iCalUId,transactionId",
+                "$top": "2",
+            },
+        )
+        found = [item for item in (payload or {}).get("value") or () if isinstance(item, dict)]
+        if not found:
+            return None
+        if len(found) > 1:
+            logger.warning("More than one event carries one booking's tag (tenant %s); using the first",
+                           caller.tenant_id)
+        return _created_event(found[0])
 
     async def get_event(self, caller: Caller, event_id: str, expected_provenance: str) -> EventStatus:
         """Status of an event the bot created; raises NotOurEvent unless it carries our tag for this booking."""
@@ -559,6 +581,18 @@ def _check_window(start: datetime, end: datetime) -> None:
         raise ValueError("end must be after start")
     if end - start >= MAX_WINDOW:
         raise ValueError("the time window must be shorter than 62 days")
+
+
+def _created_event(payload: dict[str, Any]) -> CreatedEvent:
+    return CreatedEvent(
+        id=str(payload["id"]),
+        join_url=((payload.get("onlineMeeting") or {}).get("joinUrl") or None),
+        web_link=payload.get("webLink"),
+        ical_uid=payload.get("iCalUId"),
+        start=_graph_moment(payload["start"]),
+        end=_graph_moment(payload["end"]),
+        transaction_id=payload.get("transactionId"),
+    )
 
 
 def _windows_zone(name: str) -> str:

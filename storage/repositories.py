@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.crypto import TokenCipher
@@ -398,15 +398,42 @@ class BookingRepository(_TenantScoped):
         async with self._db.session() as session:
             return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
 
+    async def list_stuck(self, cutoff: datetime, limit: int = 100) -> list[BookingRecord]:
+        """Bookings still `reserved` whose row has not changed since `cutoff` (oldest first): the ones a
+        crash or an outage may have left behind, once `cutoff` is older than any live attempt can run."""
+        _require_aware(cutoff, "cutoff")
+        query = (
+            select(Booking)
+            .where(Booking.tenant_id == self.tenant_id, Booking.status == "reserved", Booking.updated_at <= cutoff)
+            .order_by(Booking.updated_at, Booking.id)
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
+
+    async def claim_stuck(self, booking_id: str, cutoff: datetime) -> BookingRecord | None:
+        """Takes a reserved booking unchanged since `cutoff` for recovery; None when it is not stuck (any more).
+
+        The claim touches `updated_at` in one conditional UPDATE, so of two processes (or a click and the
+        periodic pass) only one gets the row, and the row looks fresh again for as long as an attempt may
+        take: if the claimant dies too, the booking becomes stuck again later and is claimed anew.
+        """
+        _require_aware(cutoff, "cutoff")
+        try:
+            return await self._transition(booking_id, ("reserved",), also=Booking.updated_at <= cutoff)
+        except (BookingStateError, RecordNotFound):
+            return None
+
     async def _one(self, condition: ColumnElement[bool]) -> BookingRecord | None:
         async with self._db.session() as session:
             row = await session.scalar(select(Booking).where(Booking.tenant_id == self.tenant_id, condition))
             return _to_record(BookingRecord, row) if row else None
 
     async def _transition(
-        self, booking_id: str, allowed_from: Sequence[str], **changes: Any
+        self, booking_id: str, allowed_from: Sequence[str], also: ColumnElement[bool] | None = None, **changes: Any
     ) -> BookingRecord:
-        """Applies `changes` only while the status is one of `allowed_from`, in one conditional UPDATE."""
+        """Applies `changes` only while the status is one of `allowed_from` (and `also` holds), in one conditional
+        UPDATE that always refreshes updated_at."""
         async with self._db.session() as session:
             result = await session.execute(
                 update(Booking)
@@ -414,6 +441,7 @@ class BookingRepository(_TenantScoped):
                     Booking.tenant_id == self.tenant_id,
                     Booking.id == booking_id,
                     Booking.status.in_(allowed_from),
+                    also if also is not None else true(),
                 )
                 .values(**changes, updated_at=utc_now())
             )
@@ -424,6 +452,22 @@ class BookingRepository(_TenantScoped):
         if affected_rows(result) != 1:
             raise BookingStateError(f"booking {booking_id} is {current.status}; that change is not allowed")
         return current
+
+
+async def tenants_with_stuck_bookings(db: Database, cutoff: datetime) -> list[str]:
+    """The tenants that have a booking still `reserved` and unchanged since `cutoff`.
+
+    Only tenant ids cross tenants here; each tenant's rows are then read through its own BookingRepository.
+    """
+    _require_aware(cutoff, "cutoff")
+    query = (
+        select(Booking.tenant_id)
+        .where(Booking.status == "reserved", Booking.updated_at <= cutoff)
+        .distinct()
+        .order_by(Booking.tenant_id)
+    )
+    async with db.session() as session:
+        return list(await session.scalars(query))
 
 
 class ConsentRepository:

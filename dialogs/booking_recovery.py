@@ -1,0 +1,216 @@
+"""Bookings that a crash or a database outage left half-done reach a final state on their own.
+
+A booking row is `reserved` before its Outlook event is created and `confirmed` once the event is back. A
+process killed in between, or a database that stopped answering when the event came back, leaves the row
+`reserved`: the meeting may or may not be in Outlook, and nobody has been told. Once such a row has not
+changed for longer than any live attempt can take (`settings.booking_stuck_after`), recovery takes it over:
+
+1. claim the row (`BookingRepository.claim_stuck`), so that one process, or one task, acts on it;
+2. look for the event by its provenance tag in the organizer's calendar, on the organizer's authority:
+   domain-wide, the app's own token for the organizer's mailbox; individual, the organizer's own sign-in
+   (never anybody else's);
+3. found: confirm the row with the event's id and link, as a booking does, and tell both people;
+   not found: mark it failed and tell the organizer that nothing was created;
+4. the calendar cannot be asked (an expired sign-in, an outage): leave the row reserved, so a later pass
+   tries again; once `settings.booking_recovery_give_up` has passed since the booking was made, mark it
+   failed and tell the organizer that we could not check.
+
+It runs at start-up and then every `settings.booking_recovery_interval` seconds (`run_periodically`, started
+by app.py), and for one booking when its organizer clicks "Book this time" again (`resolve`).
+
+Why a booking with no event is marked failed rather than created now with the same transactionId: the
+person clicked minutes ago, was answered with silence, and may have picked another time since; a meeting
+that appears later, unasked, is worse than a clear "nothing was created". The row keeps its transactionId,
+so a click on the same button retries safely: if an attempt did reach Outlook after all, Exchange answers
+the retry with that same event instead of a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from cards.base import plain
+from dialogs.booking_people import Person, person_of
+from dialogs.booking_views import confirmation_card_for
+from dialogs.context import Services
+from dialogs.signin import notify_member
+from graph.calendar import Caller, CreatedEvent
+from graph.errors import AuthProblem, GraphError
+from scheduling.display import local_label
+from storage.repositories import (
+    BookingRecord,
+    BookingRepository,
+    BookingStateError,
+    GraphCallRepository,
+    MemberRepository,
+    TenantRepository,
+    tenants_with_stuck_bookings,
+)
+
+log = logging.getLogger(__name__)
+
+# failure_reason values written by recovery; each has its own message for the organizer.
+NOTHING_CREATED = "recovery: no event for this booking in Outlook"
+COULD_NOT_CHECK = "recovery: the organizer's calendar could not be reached in time"
+# The answer to a click on a stuck booking whose outcome Outlook cannot tell us yet.
+STILL_UNSETTLED = ("I was interrupted while booking this meeting, and I can't reach your Outlook calendar right now "
+                   "to see whether it went through. I'll keep checking and tell you here.")
+
+
+class BookingRecovery:
+    """Finds the outcome of stuck bookings and tells the people concerned. Stateless: build one per user."""
+
+    def __init__(self, services: Services, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.services = services
+        self._clock = clock or (lambda: datetime.now(UTC))
+        settings = services.settings
+        self.stuck_after = timedelta(seconds=settings.booking_stuck_after)
+        self.give_up_after = timedelta(seconds=settings.booking_recovery_give_up)
+        self.interval = settings.booking_recovery_interval
+
+    def is_stuck(self, booking: BookingRecord) -> bool:
+        """Reserved and unchanged for longer than a live attempt can take."""
+        return booking.status == "reserved" and booking.updated_at <= self._cutoff()
+
+    def _cutoff(self) -> datetime:
+        return self._clock() - self.stuck_after
+
+    # ----------------------------------------------------------------- passes
+    async def run_periodically(self) -> None:
+        """One pass at once, then one every interval, until cancelled. A failed pass waits for the next."""
+        while True:
+            try:
+                settled = await self.run_pass()
+                if settled:
+                    log.info("booking recovery settled %d booking(s)", settled)
+            except Exception as exc:  # the database may be down; the next pass tries again
+                log.warning("booking recovery pass failed: %s", type(exc).__name__)
+            await asyncio.sleep(self.interval)
+
+    async def run_pass(self) -> int:
+        """Looks at every tenant's stuck bookings once; returns how many reached a final state."""
+        if self.services.calendar is None:
+            return 0  # without Graph there is no way to know; nothing was ever created either
+        cutoff = self._cutoff()
+        settled = 0
+        for tenant_id in await tenants_with_stuck_bookings(self.services.db, cutoff):
+            for booking in await BookingRepository(self.services.db, tenant_id).list_stuck(cutoff):
+                try:
+                    outcome = await self.resolve(booking)
+                except Exception as exc:  # one booking's trouble must not stop the others'
+                    log.warning("recovering booking %s failed: %s", booking.id, type(exc).__name__)
+                    continue
+                settled += outcome.status != "reserved"
+        return settled
+
+    # ----------------------------------------------------------------- one booking
+    async def resolve(self, booking: BookingRecord, *, organizer_in_chat: bool = False) -> BookingRecord:
+        """Settles one stuck booking now, if it is still stuck and nobody else has claimed it.
+
+        Returns the row as it then stands: confirmed, failed, or still reserved (another process has it, or
+        the calendar could not be asked yet). `organizer_in_chat`: the organizer is clicking right now and is
+        answered in the card, so only the colleague gets a message.
+        """
+        bookings = BookingRepository(self.services.db, booking.tenant_id)
+        claimed = await bookings.claim_stuck(booking.id, self._cutoff())
+        if claimed is None:
+            return await bookings.get(booking.id) or booking
+        members = MemberRepository(self.services.db, booking.tenant_id)
+        organizer_record = await members.get(booking.organizer_oid)
+        colleague_record = await members.get(booking.attendee_oid)
+        organizer = person_of(organizer_record) if organizer_record else _unknown(booking.organizer_oid)
+        colleague = person_of(colleague_record) if colleague_record else _unknown(booking.attendee_oid)
+
+        caller = await self._organizers_caller(claimed, organizer)
+        try:
+            if caller is None:
+                raise _CalendarUnreachable("no way to reach the organizer's calendar")
+            found = await self._find_event(claimed, caller)
+        except (_CalendarUnreachable, GraphError, AuthProblem) as exc:
+            return await self._unreachable(bookings, claimed, organizer, colleague, exc, organizer_in_chat)
+        if found is not None:
+            return await self._confirm(bookings, claimed, found, organizer, colleague, organizer_in_chat)
+        return await self._fail(bookings, claimed, NOTHING_CREATED, organizer, colleague, organizer_in_chat)
+
+    async def _organizers_caller(self, booking: BookingRecord, organizer: Person) -> Caller | None:
+        tenant = await TenantRepository(self.services.db, booking.tenant_id).get()
+        if tenant is None or not tenant.enabled or not tenant.mode:
+            return None
+        if tenant.mode == "delegated":
+            return Caller.user(booking.tenant_id, booking.organizer_oid)  # their own sign-in, nobody else's
+        return Caller.app(booking.tenant_id, organizer.email) if organizer.email else None
+
+    async def _find_event(self, booking: BookingRecord, caller: Caller) -> CreatedEvent | None:
+        calendar = self.services.calendar
+        assert calendar is not None  # run_pass and the booking dialog check it first
+        reached_graph = True
+        try:
+            return await calendar.find_event_by_provenance(caller, booking.id)
+        except AuthProblem:
+            reached_graph = False  # no token: the look never happened
+            raise
+        finally:
+            if reached_graph:  # `privacy` lists every look at someone's calendar; this one is the organizer's
+                await GraphCallRepository(self.services.db, booking.tenant_id).record(
+                    booking.organizer_oid, "findEvent", "check whether an interrupted booking reached Outlook")
+
+    async def _confirm(self, bookings: BookingRepository, booking: BookingRecord, event: CreatedEvent,
+                       organizer: Person, colleague: Person, organizer_in_chat: bool) -> BookingRecord:
+        confirmed = await bookings.confirm(booking.id, event.id, event.join_url, event.web_link)
+        log.info("booking %s recovered: the event was in Outlook", booking.id)
+        if not organizer_in_chat:
+            await notify_member(self.services, booking.tenant_id, organizer.oid,
+                                card=confirmation_card_for(confirmed, organizer, colleague),
+                                text=f"Your meeting with {plain(colleague.name)} ({_when(confirmed, organizer)}) went "
+                                     "through, though I was interrupted before I could confirm it.")
+        await notify_member(self.services, booking.tenant_id, colleague.oid,
+                            card=confirmation_card_for(confirmed, organizer, colleague, for_attendee=True))
+        return confirmed
+
+    async def _fail(self, bookings: BookingRepository, booking: BookingRecord, reason: str, organizer: Person,
+                    colleague: Person, organizer_in_chat: bool) -> BookingRecord:
+        try:
+            failed = await bookings.mark_failed(booking.id, reason)
+        except BookingStateError:  # it was confirmed meanwhile after all
+            return await bookings.get(booking.id) or booking
+        log.info("booking %s recovered as failed (%s)", booking.id, reason)
+        if not organizer_in_chat:
+            await notify_member(self.services, booking.tenant_id, organizer.oid,
+                                text=failure_message(failed, organizer, colleague))
+        return failed
+
+    async def _unreachable(self, bookings: BookingRepository, booking: BookingRecord, organizer: Person,
+                           colleague: Person, problem: Exception, organizer_in_chat: bool) -> BookingRecord:
+        if self._clock() - booking.created_at < self.give_up_after:
+            log.info("booking %s: the organizer's calendar cannot be asked yet (%s); trying again later",
+                     booking.id, type(problem).__name__)
+            return booking  # stays reserved; the claim keeps others away until it is stuck again
+        return await self._fail(bookings, booking, COULD_NOT_CHECK, organizer, colleague, organizer_in_chat)
+
+
+class _CalendarUnreachable(Exception):
+    """The organizer's calendar cannot be asked at all (organization disconnected, no address known)."""
+
+
+def failure_message(booking: BookingRecord, organizer: Person, colleague: Person) -> str | None:
+    """What the organizer is told about a booking recovery marked failed; None for other failures."""
+    opening = (f"I couldn't finish booking your meeting with {plain(colleague.name)} ({_when(booking, organizer)}): "
+               "I was interrupted")
+    if booking.failure_reason == NOTHING_CREATED:
+        return (f"{opening}, and nothing was created in Outlook. Press **Book this time** again to retry, "
+                "or type **book** to pick another time.")
+    if booking.failure_reason == COULD_NOT_CHECK:
+        return (f"{opening}, and I couldn't reach your Outlook calendar to see whether the meeting was created. "
+                "If it is in your calendar, it stands; if not, type **book** to pick a time again.")
+    return None
+
+
+def _when(booking: BookingRecord, person: Person) -> str:
+    return local_label(booking.start_utc, booking.end_utc, person.zone())
+
+
+def _unknown(oid: str) -> Person:
+    return Person(oid=oid, name="your colleague", email=None, teams_user_id=None, time_zone=None)

@@ -1,0 +1,32 @@
+"""How a booking reads to its two people, for the booking dialog and for booking recovery alike."""
+
+from __future__ import annotations
+
+from cards.base import Card
+from cards.booking import ConfirmationView, confirmation_card
+from dialogs.booking_people import Person
+from scheduling.display import local_label
+from storage.repositories import BookingRecord
+
+
+def meeting_times(booking: BookingRecord, organizer: Person, colleague: Person) -> tuple[tuple[str, str], ...]:
+    """The meeting's time for each person, in their own zone."""
+    return (
+        (organizer.name, local_label(booking.start_utc, booking.end_utc, organizer.zone())),
+        (colleague.name, local_label(booking.start_utc, booking.end_utc, colleague.zone())),
+    )
+
+
+def confirmation_card_for(booking: BookingRecord, organizer: Person, colleague: Person, *,
+                          for_attendee: bool = False) -> Card:
+    """The card each person sees once the meeting is in Outlook: the colleague's offers Decline, not Cancel."""
+    return confirmation_card(ConfirmationView(
+        booking_id=booking.id,
+        subject=booking.subject,
+        organizer_name=organizer.name,
+        colleague_name=colleague.name,
+        times=meeting_times(booking, organizer, colleague),
+        join_url=booking.join_url,
+        refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
+        for_attendee=for_attendee,
+    ))
