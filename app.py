@@ -1,7 +1,8 @@
 """Wires Rendezvous together and serves it: `python app.py`.
 
 settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
-  POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set)
+  POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set), each
+                       turn answered within TURN_DEADLINE_SECONDS (dialogs/deadlines.py)
   GET  /healthz        200 only when the database answers
 """
 
@@ -15,6 +16,7 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
+import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from botbuilder.core import ConversationState, TurnContext
@@ -26,11 +28,14 @@ from sqlalchemy.engine import make_url
 from bot import TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
+from dialogs.bot_connector import BoundedConnectorAuthentication
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
 from dialogs.context import Services, tenant_of
+from dialogs.deadlines import TurnDeadlines
 from dialogs.signin import RepositoryTokenCacheStore
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
+from graph.msal_threads import MsalThreads
 from graph.tokens import AppTokenProvider, DelegatedAuth
 from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
@@ -48,6 +53,8 @@ ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: 
 MAX_BODY_BYTES = 1024 * 1024  # Teams activities are small; anything near this is not from Teams.
 SERVICES_KEY = web.AppKey("services", Services)
 BOT_KEY = web.AppKey("bot", RendezvousBot)
+DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
+GRAPH_CONNECT_TIMEOUT = 5.0
 
 
 class BotAuthConfiguration:
@@ -130,7 +137,8 @@ async def messages(request: web.Request) -> web.Response:
     auth_header = request.headers.get("Authorization", "")
     outcome_token = TURN_OUTCOME.set("ok")
     try:
-        invoke_response = await services.adapter.process_activity(auth_header, activity, bot.on_turn)
+        turn = request.app[DEADLINES_KEY].guard(bot.on_turn)
+        invoke_response = await services.adapter.process_activity(auth_header, activity, turn)
     except PermissionError:
         TURN_OUTCOME.set("unauthorized")
         return _bad_request(401, "The request is not authenticated")
@@ -170,7 +178,7 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
     return on_turn_error
 
 
-def connect_graph(services: Services) -> GraphHttp | None:
+def connect_graph(services: Services, msal_threads: MsalThreads) -> GraphHttp | None:
     """Creates the Entra ID token clients and the Graph client, when the Graph app is configured.
 
     Without GRAPH_CLIENT_ID (or MicrosoftAppId) the bot still chats, and says calendars are not connected.
@@ -180,21 +188,25 @@ def connect_graph(services: Services) -> GraphHttp | None:
         log.warning("GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET are not set: calendar features are unavailable")
         return None
     ca_bundle = settings.authority_ca_bundle
+    entra_timeout = settings.entra_timeout_seconds
     services.app_tokens = AppTokenProvider(
-        settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle
+        settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle,
+        timeout=entra_timeout, threads=msal_threads,
     )
     services.delegated_auth = DelegatedAuth(
         settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle,
-        RepositoryTokenCacheStore(services.db, services.cipher),
+        RepositoryTokenCacheStore(services.db, services.cipher), timeout=entra_timeout, threads=msal_threads,
     )
-    graph_http = GraphHttp(settings.graph_base_url, ca_bundle=ca_bundle)
+    graph_timeout = settings.graph_timeout_seconds
+    graph_http = GraphHttp(settings.graph_base_url, ca_bundle=ca_bundle,
+                           timeout=httpx.Timeout(graph_timeout, connect=min(GRAPH_CONNECT_TIMEOUT, graph_timeout)))
     services.calendar = CalendarClient(graph_http, services.app_tokens, services.delegated_auth)
     return graph_http
 
 
 def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None) -> web.Application:
     """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout=settings.database_timeout_seconds)
     key, created = load_or_create_key(settings.token_encryption_key, settings.data_dir)
     if created:
         log.warning(
@@ -203,8 +215,11 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         )
     conversation_state = TenantConversationState(SqlBotStorage(StateStore(db)))
     adapter = CloudAdapter(
-        FailClosedAuthentication(
-            ConfigurationBotFrameworkAuthentication(BotAuthConfiguration(settings, bot_auth_overrides))
+        BoundedConnectorAuthentication(
+            FailClosedAuthentication(
+                ConfigurationBotFrameworkAuthentication(BotAuthConfiguration(settings, bot_auth_overrides))
+            ),
+            settings.bot_connector_timeout_seconds,
         )
     )
     adapter.on_turn_error = make_error_handler(conversation_state)
@@ -212,12 +227,15 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     services = Services(
         settings=settings, db=db, cipher=cipher, conversation_state=conversation_state, adapter=adapter
     )
-    graph_http = connect_graph(services)
+    msal_threads = MsalThreads(wait_seconds=settings.entra_timeout_seconds)
+    graph_http = connect_graph(services, msal_threads)
     bot = RendezvousBot(services)
+    deadlines = TurnDeadlines(adapter, settings.turn_deadline_seconds, outcome=TURN_OUTCOME)
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES_KEY] = services
     app[BOT_KEY] = bot
+    app[DEADLINES_KEY] = deadlines
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     add_auth_routes(app, services)
@@ -230,15 +248,20 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
             log.info("removed %d expired sign-in/consent links", expired)
         log.info("database ready (%s)", make_url(settings.database_url).render_as_string(hide_password=True))
 
+    async def finish_background_turns(_: web.Application) -> None:
+        await deadlines.drain()
+
     async def close_resources(_: web.Application) -> None:
         if graph_http is not None:
             await graph_http.aclose()
         for token_client in (services.app_tokens, services.delegated_auth):
             if token_client is not None:
                 token_client.close()
+        msal_threads.close()
         await db.dispose()
 
     app.on_startup.append(open_resources)
+    app.on_shutdown.append(finish_background_turns)
     app.on_cleanup.append(close_resources)
     return app
 

@@ -21,6 +21,9 @@ from storage.database import validate_database_url
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rendezvous.db"
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+# Teams gives a bot 15 s to answer an invoke (a card button); a turn deadline must leave room for the trip.
+TEAMS_INVOKE_LIMIT_SECONDS = 15.0
+MAX_OUTBOUND_TIMEOUT_SECONDS = 300.0
 
 
 class ConfigError(ValueError):
@@ -44,6 +47,13 @@ class Settings:
     token_encryption_key: str | None = field(default=None, repr=False)
     admin_user_ids: frozenset[str] = frozenset()
     data_dir: Path = PROJECT_ROOT / "data"
+    # Seconds. A turn not finished by its deadline is answered "still working" and finishes in the background.
+    turn_deadline_seconds: float = 10.0
+    # Seconds to wait for an answer from each outside service before giving up on that request.
+    entra_timeout_seconds: float = 10.0
+    graph_timeout_seconds: float = 20.0
+    bot_connector_timeout_seconds: float = 10.0
+    database_timeout_seconds: float = 10.0
 
     @property
     def authentication_enabled(self) -> bool:
@@ -71,6 +81,18 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _seconds(name: str, value: str, default: float, upper: float) -> float:
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < upper or seconds != seconds:
+        raise ConfigError(f"{name} must be a number of seconds above 0 and below {upper:g}, got {value!r}")
+    return seconds
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Reads the settings; the process environment wins over the `.env` file."""
     file_values: dict[str, str] = {}
@@ -81,6 +103,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
     def get(name: str, default: str = "") -> str:
         return merged.get(name, default).strip()
+
+    def timeout(name: str, default: float) -> float:
+        return _seconds(name, get(name), default, MAX_OUTBOUND_TIMEOUT_SECONDS)
 
     port = _port(get("PORT", "3978"))
     app_id = get("MicrosoftAppId")
@@ -129,4 +154,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         token_encryption_key=get("TOKEN_ENCRYPTION_KEY") or None,
         admin_user_ids=admin_ids,
         data_dir=Path(get("RENDEZVOUS_DATA_DIR") or PROJECT_ROOT / "data"),
+        turn_deadline_seconds=_seconds("TURN_DEADLINE_SECONDS", get("TURN_DEADLINE_SECONDS"),
+                                       Settings.turn_deadline_seconds, TEAMS_INVOKE_LIMIT_SECONDS),
+        entra_timeout_seconds=timeout("ENTRA_TIMEOUT_SECONDS", Settings.entra_timeout_seconds),
+        graph_timeout_seconds=timeout("GRAPH_TIMEOUT_SECONDS", Settings.graph_timeout_seconds),
+        bot_connector_timeout_seconds=timeout("BOT_CONNECTOR_TIMEOUT_SECONDS", Settings.bot_connector_timeout_seconds),
+        database_timeout_seconds=timeout("DATABASE_TIMEOUT_SECONDS", Settings.database_timeout_seconds),
     )
