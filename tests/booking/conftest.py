@@ -172,12 +172,13 @@ class BookingWorld:
         await delegated.finish_sign_in(started.flow, query)
 
 
-async def booking_world(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
+async def booking_world(database_url: str, tmp_path: Path, **settings: Any) -> AsyncIterator[BookingWorld]:
+    """`settings` override the bot's Settings fields (a short turn deadline, say)."""
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
     async with running_emulator(generate_calendars=False) as emu:
-        async with running_bot(settings_for(database_url, tmp_path, emu), connector=connector) as bot:
+        async with running_bot(settings_for(database_url, tmp_path, emu, **settings), connector=connector) as bot:
             db = Database(database_url)
             try:
                 yield BookingWorld(emu, bot, connector, db, database_url)
