@@ -3,7 +3,7 @@
 settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
   POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set), each
                        turn answered within TURN_DEADLINE_SECONDS (dialogs/deadlines.py)
-  GET  /healthz        200 only when the database answers
+  GET  /healthz        200 only when the database answers; also counts organizations Entra ID is not answering for
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ MAX_BODY_BYTES = 1024 * 1024  # Teams activities are small; anything near this i
 SERVICES_KEY = web.AppKey("services", Services)
 BOT_KEY = web.AppKey("bot", RendezvousBot)
 DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
+MSAL_THREADS_KEY = web.AppKey("msal_threads", MsalThreads)
 GRAPH_CONNECT_TIMEOUT = 5.0
 
 
@@ -155,10 +156,14 @@ async def messages(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the database decides the status. Entra ID not answering for some organizations is reported in
+    the body but stays 200: restarting the bot would not help them, and would interrupt everyone else."""
     services = request.app[SERVICES_KEY]
+    unanswered = request.app[MSAL_THREADS_KEY].unanswered_tenants()
+    entra = {"entra_unanswered_tenants": unanswered} if unanswered else {}
     if await services.db.ping():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+        return web.json_response({"status": "ok", **entra})
+    return web.json_response({"status": "database unavailable", **entra}, status=503)
 
 
 def make_error_handler(conversation_state: ConversationState) -> Any:
@@ -236,6 +241,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app[SERVICES_KEY] = services
     app[BOT_KEY] = bot
     app[DEADLINES_KEY] = deadlines
+    app[MSAL_THREADS_KEY] = msal_threads
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     add_auth_routes(app, services)

@@ -12,12 +12,15 @@ for one organization filled that pool, and every other organization's replies qu
 
 A thread is counted against its tenant until the blocking call really returns (the HTTP timeouts of
 msal's session bound that), even when the coroutine that asked for it has stopped waiting.
+
+The pool also remembers which tenants' last Entra ID call got no answer, for /healthz to report.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -28,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 MSAL_THREADS = 16
 MSAL_THREADS_PER_TENANT = 4
+# How long an unanswered Entra ID call keeps its tenant in the health report, unless an answer comes first.
+UNANSWERED_REPORTED_FOR = 300.0
 SIGN_IN_NOT_ANSWERING = (
     "Microsoft's sign-in service is not answering for your organization just now, so I can't reach Outlook. "
     "Please try again in a few minutes."
@@ -48,10 +53,23 @@ class MsalThreads:
         self._wait_seconds = wait_seconds
         self._shares: dict[str, asyncio.Semaphore] = {}
         self._busy: dict[str, int] = {}
+        self._unanswered: dict[str, float] = {}  # tenant -> when its last call went unanswered (monotonic)
 
     def busy(self, tenant: str) -> int:
         """How many of the pool's threads this tenant's msal calls hold right now."""
         return self._busy.get(tenant, 0)
+
+    def note_unanswered(self, tenant: str) -> None:
+        """Entra ID gave this tenant's call no answer (a timeout, no connection, a 5xx)."""
+        self._unanswered[tenant] = time.monotonic()
+
+    def note_answered(self, tenant: str) -> None:
+        self._unanswered.pop(tenant, None)
+
+    def unanswered_tenants(self) -> int:
+        """How many tenants' latest Entra ID call, in the last few minutes, got no answer."""
+        since = time.monotonic() - UNANSWERED_REPORTED_FOR
+        return sum(1 for when in self._unanswered.values() if when >= since)
 
     async def run(self, tenant: str, work: Callable[[], T]) -> T:
         """Runs `work` on one of this tenant's threads; AuthProblem(UNAVAILABLE) if none frees up in time."""
@@ -63,6 +81,7 @@ class MsalThreads:
                 await share.acquire()
         except TimeoutError:
             logger.warning("Entra ID calls for tenant %s are all stuck; refusing another one", tenant)
+            self.note_unanswered(tenant)
             raise AuthProblem(AuthFailure.UNAVAILABLE, SIGN_IN_NOT_ANSWERING) from None
         loop = asyncio.get_running_loop()
         self._busy[tenant] = self._busy.get(tenant, 0) + 1

@@ -165,10 +165,13 @@ class _EntraApp:
         so that is an outage too.
         """
         try:
-            return await self._threads.run(tenant, work)
+            result = await self._threads.run(tenant, work)
         except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
             logger.warning("Entra ID unreachable: %s", type(exc).__name__)
+            self._threads.note_unanswered(tenant)
             raise AuthProblem(AuthFailure.UNAVAILABLE) from exc
+        self._threads.note_answered(tenant)
+        return result
 
     def close(self) -> None:
         if self._own_threads:

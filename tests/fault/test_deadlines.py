@@ -55,6 +55,11 @@ def updates_of(world: FaultWorld, activity_id: str) -> list[SentActivity]:
     return [sent for sent in world.connector.sent if sent.method == "PUT" and sent.activity_id == activity_id]
 
 
+async def health(world: FaultWorld) -> tuple[int, dict[str, Any]]:
+    async with world.bot.session.get(f"{world.bot.url}/healthz") as response:
+        return response.status, await response.json()
+
+
 def is_still_working(response: dict[str, Any]) -> bool:
     return STILL_WORKING in card_text(card_of(response))
 
@@ -187,7 +192,7 @@ async def test_sign_in_timing_out_after_the_deadline_turns_the_card_into_a_clear
     short_deadline: FaultWorld,
 ) -> None:
     world = short_deadline
-    world.emu.faults.hang(f"/{CONTOSO}/oauth2/v2.0/token")
+    hung = world.emu.faults.hang(f"/{CONTOSO}/oauth2/v2.0/token")
 
     answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
 
@@ -200,6 +205,12 @@ async def test_sign_in_timing_out_after_the_deadline_turns_the_card_into_a_clear
     assert "sign-in could not be reached" in card_text(card)
     assert "findTimes" in card_text(card)  # the Try again button repeats the search
     assert world.emu.calls_to("getSchedule") == []
+    # The bot itself is healthy, and says which part of Microsoft is not answering.
+    assert await health(world) == (200, {"status": "ok", "entra_unanswered_tenants": 1})
+
+    hung.release()
+    assert book_buttons(await world.find_times(ADELE, day_form(BEN, meeting_day())))
+    assert await health(world) == (200, {"status": "ok"})
 
 
 async def test_a_typed_booking_outlasting_the_deadline_says_still_working_then_answers(
