@@ -8,7 +8,7 @@ Hung services are emulator `hang` rules: a held request gets no answer until the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +33,10 @@ from tests.booking.conftest import (
 from tests.fault.checks import assert_clear_invoke_answer, assert_nothing_half_written, bot_event_count
 from tests.fault.conftest import FaultWorld, fault_world
 from tests.harness import SentActivity
+from tests.waiting import GUARD_SECONDS, eventually
 
-# Bounds a wait for something that must happen, so a regression fails the test instead of hanging it.
-GUARD_SECONDS = 60.0
 STILL_WORKING = "Still working on it"
 CARD_ID = "activity-card-1"  # the message holding the card that was clicked
-
-
-async def eventually(condition: Callable[[], bool], what: str) -> None:
-    """Waits until `condition()` holds. It reads state other objects own (the emulator's held requests, the
-    connector stub's record), which offers no event to wait on, so it is polled, bounded by GUARD_SECONDS."""
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + GUARD_SECONDS
-    while not condition():
-        if loop.time() > give_up:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.02)
 
 
 def updates_of(world: FaultWorld, activity_id: str) -> list[SentActivity]:
