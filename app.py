@@ -23,6 +23,7 @@ from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from msrest.universal_http.requests import ClientRetryPolicy
+from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 
 from bot import TURN_OUTCOME, RendezvousBot
@@ -56,6 +57,10 @@ BOT_KEY = web.AppKey("bot", RendezvousBot)
 DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
 MSAL_THREADS_KEY = web.AppKey("msal_threads", MsalThreads)
 GRAPH_CONNECT_TIMEOUT = 5.0
+# Failures that mean a service did not answer in time (asyncpg's statement timeout is a bare TimeoutError) or the
+# database could not be reached or stayed locked. The person can only try again, and their state is not at fault.
+OUTAGES = (TimeoutError, database_errors.OperationalError, database_errors.TimeoutError,
+           database_errors.InterfaceError)
 
 
 class BotAuthConfiguration:
@@ -172,6 +177,12 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
         log.error("turn failed reference=%s", reference, exc_info=error)
         TURN_OUTCOME.set(f"error {reference}")
         try:
+            if isinstance(error, OUTAGES):
+                await turn_context.send_activity(
+                    f"I couldn't finish that: a service I depend on didn't answer in time (reference **{reference}**). "
+                    "Please try again in a minute; if you were booking, **my meetings** shows whether it went through."
+                )
+                return
             await turn_context.send_activity(
                 f"Sorry, something went wrong on my side (reference **{reference}**). Please try again; "
                 "if it keeps happening, give this reference to your Teams admin."

@@ -8,11 +8,15 @@ Hung services are emulator `hang` rules: a held request gets no answer until the
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from graph.msal_threads import MSAL_THREADS_PER_TENANT
 from tests.booking.conftest import (
@@ -30,7 +34,12 @@ from tests.booking.conftest import (
     day_form,
     meeting_day,
 )
-from tests.fault.checks import assert_clear_invoke_answer, assert_nothing_half_written, bot_event_count
+from tests.fault.checks import (
+    assert_clear_invoke_answer,
+    assert_nothing_half_written,
+    assert_still_serving,
+    bot_event_count,
+)
 from tests.fault.conftest import FaultWorld, fault_world
 from tests.harness import SentActivity
 from tests.waiting import GUARD_SECONDS, eventually
@@ -59,6 +68,40 @@ async def short_deadline(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Fault
         await world.set_up_tenant()
         await world.meet(ADELE, BEN)
         yield world
+
+
+@pytest.fixture
+async def locked_out(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
+    """Contoso connected, on both backends; the database gets 2 s per wait, a turn 1 s before "still working"."""
+    async for world in fault_world(database_url, tmp_path, turn_deadline_seconds=1.0, database_timeout_seconds=2.0):
+        await world.set_up_tenant()
+        await world.meet(ADELE, BEN)
+        yield world
+
+
+@asynccontextmanager
+async def members_table_locked(world: FaultWorld) -> AsyncIterator[None]:
+    """Another client holds the members table (SQLite: the write lock), as a stuck migration or a lost
+    connection holding a lock would. Every turn reads or writes that table first."""
+    url = make_url(world.database_url)
+    if url.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(str(url.database), isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    connection = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    transaction = connection.transaction()
+    await transaction.start()
+    await connection.execute("LOCK TABLE members IN ACCESS EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        await transaction.rollback()
+        await connection.close()
 
 
 @pytest.fixture
@@ -232,3 +275,21 @@ async def test_someone_elses_turns_are_answered_while_one_persons_booking_hangs(
     assert is_still_working(await stuck)
     hung.release()
 
+
+async def test_a_locked_database_gets_still_working_then_a_clear_message_and_the_next_turn_works(
+    locked_out: FaultWorld,
+) -> None:
+    world = locked_out
+
+    def said() -> list[str]:
+        return [sent.text for sent in world.connector.messages(ADELE.conversation_id)]
+
+    async with members_table_locked(world):
+        response = await world.bot.say(ADELE, "help")
+        assert response.status in (200, 201)
+        assert any(STILL_WORKING in text for text in said())
+        await eventually(lambda: any("didn't answer in time" in text for text in said()),
+                         "the person was told the turn could not finish")
+
+    assert not any("something went wrong" in text.lower() for text in said())
+    await assert_still_serving(world)
