@@ -47,7 +47,7 @@ INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 STILL_WORKING_MESSAGE = "Still working on it; I'll answer here as soon as it's done."
 STILL_WORKING_SUBMIT = "Still working on it; I'll update the card as soon as it's done."
 # Where botbuilder keeps a turn's invoke answer (CloudAdapter returns it to Teams when the turn ends).
-_INVOKE_ANSWER = TurnContext._INVOKE_RESPONSE_KEY  # noqa: SLF001
+_INVOKE_ANSWER = TurnContext._INVOKE_RESPONSE_KEY
 
 
 @dataclass
@@ -96,7 +96,11 @@ class TurnDeadlines:
         if key:
             self._in_flight[key] = work
             task.add_done_callback(lambda _: self._forget(work))
-        await asyncio.wait({task}, timeout=self.seconds)
+        try:
+            await asyncio.wait({task}, timeout=self.seconds)
+        except asyncio.CancelledError:  # the request itself was abandoned: the work still finishes, tracked
+            self._track(self._finish_late(work))
+            raise
         if task.done():
             for variable, value in variables.items():  # e.g. the turn's outcome, for app.py's log line
                 variable.set(value)
