@@ -16,7 +16,8 @@ as a task of its own with a deadline (TURN_DEADLINE_SECONDS):
 The guard wraps the bot's turn logic *after* botbuilder has authenticated the request, so nothing is ever
 said to an unauthenticated sender. The unfinished turn keeps its own copy of the TurnContext: the first
 one's invoke answer must stay "still working" while the work's own answer is kept for the update.
-Background work is tracked; on shutdown it gets one more deadline to finish, then is cancelled.
+Background work is tracked; on shutdown it gets SHUTDOWN_GRACE_SECONDS to finish, then is cancelled (a
+booking cancelled that way stays `reserved` for the reconciler to settle).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ CARD_ACTION = "adaptiveCard/action"
 INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 STILL_WORKING_MESSAGE = "Still working on it; I'll answer here as soon as it's done."
 STILL_WORKING_SUBMIT = "Still working on it; I'll update the card as soon as it's done."
+# Within the 30 s most hosts (Kubernetes, App Service) allow between asking a process to stop and killing it.
+SHUTDOWN_GRACE_SECONDS = 20.0
 # Where botbuilder keeps a turn's invoke answer (CloudAdapter returns it to Teams when the turn ends).
 _INVOKE_ANSWER = TurnContext._INVOKE_RESPONSE_KEY
 
@@ -70,6 +73,7 @@ class TurnDeadlines:
         self._outcome = outcome  # the per-turn log line's outcome, marked "deferred" or "joined" here
         self._in_flight: dict[str, _Work] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self.draining = False  # shutdown has begun and is waiting for background work
 
     def guard(self, logic: TurnLogic) -> TurnLogic:
         async def guarded(turn_context: TurnContext) -> None:
@@ -151,13 +155,15 @@ class TurnDeadlines:
         if activity.type == ActivityTypes.invoke:
             await _deliver_late_answer(work.turn)
 
-    async def drain(self) -> None:
-        """Gives background work one more deadline to finish (its bookings end confirmed or failed), then
-        cancels what is left."""
+    async def drain(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Gives background work `grace` seconds to finish (its bookings end confirmed or failed, its cards
+        updated), then cancels what is left."""
         pending = set(self._background)
         if not pending:
             return
-        _, unfinished = await asyncio.wait(pending, timeout=self.seconds)
+        self.draining = True
+        log.info("waiting for %d background turn(s) before shutting down", len(pending))
+        _, unfinished = await asyncio.wait(pending, timeout=grace)
         for work in list(self._in_flight.values()):
             if not work.task.done():
                 work.task.cancel()

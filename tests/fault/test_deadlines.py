@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from app import DEADLINES_KEY
 from graph.msal_threads import MSAL_THREADS_PER_TENANT
 from tests.booking.conftest import (
     ADELE,
@@ -293,3 +294,20 @@ async def test_a_locked_database_gets_still_working_then_a_clear_message_and_the
 
     assert not any("something went wrong" in text.lower() for text in said())
     await assert_still_serving(world)
+
+
+async def test_shutting_down_lets_background_work_finish_and_update_the_card(short_deadline: FaultWorld) -> None:
+    world = short_deadline
+    offer = book_buttons(await world.find_times(ADELE, day_form(BEN, meeting_day())))[0]
+    hung = world.emu.faults.hang("/events", method="POST")
+    assert is_still_working(await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID))
+
+    shutting_down = asyncio.create_task(world.bot.app.shutdown())
+    await eventually(lambda: world.bot.app[DEADLINES_KEY].draining, "shutdown is waiting for the booking")
+    hung.release()
+    await asyncio.wait_for(shutting_down, GUARD_SECONDS)
+
+    [booking] = await world.bookings()
+    assert booking.status == "confirmed"
+    assert "Booked:" in card_text(updates_of(world, CARD_ID)[0].cards[0])
+    await assert_nothing_half_written(world)
