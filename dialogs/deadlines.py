@@ -44,10 +44,9 @@ log = logging.getLogger(__name__)
 
 TurnLogic = Callable[[TurnContext], Coroutine[Any, Any, None]]
 CARD_ACTION = "adaptiveCard/action"
-INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 STILL_WORKING_MESSAGE = "Still working on it; I'll answer here as soon as it's done."
 STILL_WORKING_SUBMIT = "Still working on it; I'll update the card as soon as it's done."
-# Within the 30 s most hosts (Kubernetes, App Service) allow between asking a process to stop and killing it.
+# Inside the 30 s Kubernetes allows by default between asking a process to stop and killing it.
 SHUTDOWN_GRACE_SECONDS = 20.0
 # Where botbuilder keeps a turn's invoke answer (CloudAdapter returns it to Teams when the turn ends).
 _INVOKE_ANSWER = TurnContext._INVOKE_RESPONSE_KEY
