@@ -1,4 +1,4 @@
-"""Fault injection: throttling, server errors, latency, dropped responses, hung requests, per-schedule errors.
+"""Fault injection: throttling, server errors, latency, dropped responses, per-schedule errors.
 
 A test holds the live FaultConfig (`emu.faults`) and may change it at any moment; the server reads
 it on every request. The same configuration can be loaded from a JSON file for `python -m emulator`:
@@ -11,7 +11,6 @@ it on every request. The same configuration can be loaded from a JSON file for `
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import json
 from dataclasses import dataclass, field
@@ -33,8 +32,7 @@ class FaultRule:
 
     `status` None means "let the request through", which together with `delay_seconds` or
     `drop_response` makes latency and lost-response faults. `times` counts remaining firings
-    (None = forever). `retry_after` None sends no Retry-After header. `hold` keeps each matching
-    request waiting, unanswered, until `release()`: a service that stopped answering.
+    (None = forever). `retry_after` None sends no Retry-After header.
     """
 
     path: str
@@ -46,27 +44,7 @@ class FaultRule:
     message: str | None = None
     delay_seconds: float = 0.0
     drop_response: bool = False
-    hold: bool = False
     fired: int = 0
-    waiting: int = 0  # requests held by this rule right now
-    _released: asyncio.Event | None = field(default=None, repr=False, compare=False)
-
-    async def held(self) -> None:
-        """Waits, counted in `waiting`, until the rule is released."""
-        if self._released is None:
-            self._released = asyncio.Event()
-        self.waiting += 1
-        try:
-            await self._released.wait()
-        finally:
-            self.waiting -= 1
-
-    def release(self) -> None:
-        """Lets the held requests go on, and stops holding new ones."""
-        self.times = self.fired
-        if self._released is None:
-            self._released = asyncio.Event()
-        self._released.set()
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.fired >= self.times:
@@ -85,7 +63,6 @@ class FaultRule:
             method=raw.get("method"), retry_after=None if retry_after is None else str(retry_after),
             error_code=raw.get("error_code"), message=raw.get("message"),
             delay_seconds=float(raw.get("delay_seconds", 0.0)), drop_response=bool(raw.get("drop_response")),
-            hold=bool(raw.get("hold")),
         )
 
 
@@ -124,29 +101,17 @@ class FaultConfig:
         """Performs the request, then closes the connection instead of answering."""
         return self.add(FaultRule(path=path, status=None, times=times, drop_response=True, method=method))
 
-    def hang(self, path: str, *, method: str | None = None) -> FaultRule:
-        """Matching requests get no answer until `release()` (or the rule's own `release()`)."""
-        return self.add(FaultRule(path=path, status=None, times=None, hold=True, method=method))
-
-    def release(self) -> None:
-        """Ends every hang: held requests are answered normally, and no new ones are held."""
-        for rule in self.rules:
-            if rule.hold:
-                rule.release()
-
     def schedule_error(self, address: str, response_code: str = "ErrorMailRecipientNotFound",
                        message: str = "The mailbox could not be found.") -> None:
         self.schedule_errors[address.lower()] = ScheduleError(response_code, message)
 
     def clear(self) -> None:
-        self.release()
         self.rules.clear()
         self.schedule_errors.clear()
         self.latency_seconds = 0.0
 
     def replace_with(self, other: FaultConfig) -> None:
         """Swaps the whole configuration in place (the server keeps its reference to this object)."""
-        self.release()
         self.rules[:] = other.rules
         self.schedule_errors = dict(other.schedule_errors)
         self.latency_seconds = other.latency_seconds

@@ -91,7 +91,6 @@ class Emulator:
         return tls
 
     async def stop(self) -> None:
-        self.faults.release()  # held requests would otherwise keep the server from shutting down
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -212,8 +211,6 @@ class Emulator:
 
     async def _respond(self, request: web.Request, handler: Handler, rule: FaultRule | None,
                        is_graph: bool) -> web.StreamResponse:
-        if rule is not None and rule.hold:
-            await rule.held()
         if rule is not None and rule.status is not None:
             await asyncio.sleep(rule.delay_seconds)
             return self._fault_response(request, rule, is_graph)
