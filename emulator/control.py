@@ -6,6 +6,8 @@ emulator is a local development tool and listens on 127.0.0.1 only.
     GET    /_emulator/calls                 the call log as JSON
     DELETE /_emulator/calls                 clear it
     PUT    /_emulator/faults                replace the fault configuration (same JSON as --faults)
+    GET    /_emulator/holds                 how many requests each hold rule is holding: [{path, hold, held}]
+    POST   /_emulator/release-holds         {"perform": true}: held requests go on (false: abandon unperformed)
     POST   /_emulator/sign-in-as            {"oid": "...", "decline": false}  (oid null: show the page)
     POST   /_emulator/expire-tokens         every access token issued so far stops working
     POST   /_emulator/busy                  {"email", "start", "end", "status"} (ISO 8601 with offsets)
@@ -53,6 +55,14 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
         emulator.faults.replace_with(FaultConfig.from_dict(await body(request)))
         return done()
 
+    async def list_holds(request: web.Request) -> web.Response:
+        return web.json_response([{"path": rule.path, "method": rule.method, "hold": rule.hold, "held": rule.held}
+                                  for rule in emulator.faults.rules if rule.hold])
+
+    async def release_holds(request: web.Request) -> web.Response:
+        emulator.faults.release_holds(perform=bool((await body(request)).get("perform", True)))
+        return done()
+
     async def sign_in_as(request: web.Request) -> web.Response:
         raw = await body(request)
         try:
@@ -96,6 +106,8 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
     app.router.add_get(CONTROL_PREFIX + "calls", list_calls)
     app.router.add_delete(CONTROL_PREFIX + "calls", clear_calls)
     app.router.add_put(CONTROL_PREFIX + "faults", put_faults)
+    app.router.add_get(CONTROL_PREFIX + "holds", list_holds)
+    app.router.add_post(CONTROL_PREFIX + "release-holds", release_holds)
     app.router.add_post(CONTROL_PREFIX + "sign-in-as", sign_in_as)
     app.router.add_post(CONTROL_PREFIX + "expire-tokens", expire_tokens)
     app.router.add_post(CONTROL_PREFIX + "busy", add_busy)

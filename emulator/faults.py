@@ -1,16 +1,18 @@
-"""Fault injection: throttling, server errors, latency, dropped responses, per-schedule errors.
+"""Fault injection: throttling, server errors, latency, dropped responses, held requests, per-schedule errors.
 
 A test holds the live FaultConfig (`emu.faults`) and may change it at any moment; the server reads
 it on every request. The same configuration can be loaded from a JSON file for `python -m emulator`:
 
     {"latency_seconds": 0.2,
-     "rules": [{"path": "/calendar/getSchedule", "status": 429, "times": 2, "retry_after": "1.5"}],
+     "rules": [{"path": "/calendar/getSchedule", "status": 429, "times": 2, "retry_after": "1.5"},
+               {"path": "/events", "method": "POST", "status": null, "hold": "after"}],
      "schedule_errors": {"ben.walters@contoso.example": {"responseCode": "ErrorMailRecipientNotFound"}},
      "mailbox_concurrency_limit": 4}
 """
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
 from dataclasses import dataclass, field
@@ -26,13 +28,20 @@ DEFAULT_ERROR_CODES = {
 }
 
 
+HOLD_STAGES = ("before", "after")
+
+
 @dataclass
 class FaultRule:
     """Fires on requests whose path matches `path` (a substring, or an fnmatch pattern when it has `*`).
 
-    `status` None means "let the request through", which together with `delay_seconds` or
-    `drop_response` makes latency and lost-response faults. `times` counts remaining firings
-    (None = forever). `retry_after` None sends no Retry-After header.
+    `status` None means "let the request through", which together with `delay_seconds`,
+    `drop_response` or `hold` makes latency, lost-response and held-request faults. `times` counts
+    remaining firings (None = forever). `retry_after` None sends no Retry-After header.
+
+    `hold` stops a request until the test calls `release()`: "before" Graph performs it (a request
+    still in flight, not yet in the mailbox) or "after" (the mailbox has changed, the answer is still
+    on its way). A client that disconnects meanwhile does not stop the request, as with a real service.
     """
 
     path: str
@@ -44,7 +53,16 @@ class FaultRule:
     message: str | None = None
     delay_seconds: float = 0.0
     drop_response: bool = False
+    hold: str | None = None
     fired: int = 0
+    held: int = 0  # requests waiting at this rule's hold right now
+    _released: asyncio.Event | None = field(default=None, repr=False, compare=False)
+    _arrived: asyncio.Event | None = field(default=None, repr=False, compare=False)
+    _perform_after_release: bool = field(default=True, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.hold not in (None, *HOLD_STAGES):
+            raise ValueError(f"hold must be one of {', '.join(HOLD_STAGES)}, got {self.hold!r}")
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.fired >= self.times:
@@ -55,6 +73,34 @@ class FaultRule:
             return fnmatch.fnmatchcase(path.lower(), self.path.lower())
         return self.path.lower() in path.lower()
 
+    # -- holding (called by the server and by tests, on the emulator's event loop) --------------------
+    async def wait_at_hold(self) -> bool:
+        """Blocks the calling request until released; True when it should then go on, False to abandon it."""
+        if self._released is None:
+            self._released = asyncio.Event()
+        self.held += 1
+        if self._arrived is not None:
+            self._arrived.set()
+        try:
+            await self._released.wait()
+        finally:
+            self.held -= 1
+        return self._perform_after_release
+
+    async def wait_until_held(self, count: int = 1) -> None:
+        """Returns once `count` requests are waiting at this hold (bound it with asyncio.timeout)."""
+        while self.held < count:
+            self._arrived = asyncio.Event()
+            await self._arrived.wait()
+
+    def release(self, *, perform: bool = True) -> None:
+        """Lets every held request go on (and any later one pass). perform=False abandons the requests held
+        before Graph performed them: their connection is closed and nothing changes in the mailbox."""
+        self._perform_after_release = perform
+        if self._released is None:
+            self._released = asyncio.Event()
+        self._released.set()
+
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FaultRule:
         retry_after = raw.get("retry_after", "1")
@@ -63,6 +109,7 @@ class FaultRule:
             method=raw.get("method"), retry_after=None if retry_after is None else str(retry_after),
             error_code=raw.get("error_code"), message=raw.get("message"),
             delay_seconds=float(raw.get("delay_seconds", 0.0)), drop_response=bool(raw.get("drop_response")),
+            hold=raw.get("hold"),
         )
 
 
@@ -101,17 +148,28 @@ class FaultConfig:
         """Performs the request, then closes the connection instead of answering."""
         return self.add(FaultRule(path=path, status=None, times=times, drop_response=True, method=method))
 
+    def hold(self, path: str, stage: str, *, times: int | None = 1, method: str | None = None) -> FaultRule:
+        """Holds matching requests "before" or "after" Graph performs them, until `rule.release()`."""
+        return self.add(FaultRule(path=path, status=None, times=times, method=method, hold=stage))
+
+    def release_holds(self, *, perform: bool = True) -> None:
+        for rule in self.rules:
+            if rule.hold:
+                rule.release(perform=perform)
+
     def schedule_error(self, address: str, response_code: str = "ErrorMailRecipientNotFound",
                        message: str = "The mailbox could not be found.") -> None:
         self.schedule_errors[address.lower()] = ScheduleError(response_code, message)
 
     def clear(self) -> None:
+        self.release_holds()
         self.rules.clear()
         self.schedule_errors.clear()
         self.latency_seconds = 0.0
 
     def replace_with(self, other: FaultConfig) -> None:
         """Swaps the whole configuration in place (the server keeps its reference to this object)."""
+        self.release_holds()
         self.rules[:] = other.rules
         self.schedule_errors = dict(other.schedule_errors)
         self.latency_seconds = other.latency_seconds

@@ -91,6 +91,8 @@ class Emulator:
         return tls
 
     async def stop(self) -> None:
+        # Requests still held would keep the server from closing; those not yet performed never will be.
+        self.faults.release_holds(perform=False)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -220,11 +222,18 @@ class Emulator:
             await asyncio.sleep(rule.delay_seconds)
         if not is_graph and self.faults.latency_seconds:
             await asyncio.sleep(self.faults.latency_seconds)
+        if rule is not None and rule.hold == "before" and not await rule.wait_at_hold():
+            if request.transport is not None:
+                request.transport.abort()  # abandoned: never performed, never answered
+            return web.Response(status=503)
         try:
-            return await handler(request)
+            response: web.StreamResponse = await handler(request)
         except GraphFailure as failure:
-            return odata_json(graph_error_body(request, failure.code, failure.message), failure.status,
-                              failure.headers)
+            response = odata_json(graph_error_body(request, failure.code, failure.message), failure.status,
+                                  failure.headers)
+        if rule is not None and rule.hold == "after":
+            await rule.wait_at_hold()  # performed; the answer waits
+        return response
 
     def _fault_response(self, request: web.Request, rule: FaultRule, is_graph: bool) -> web.Response:
         assert rule.status is not None
