@@ -222,6 +222,8 @@ class Emulator:
             await asyncio.sleep(rule.delay_seconds)
         if not is_graph and self.faults.latency_seconds:
             await asyncio.sleep(self.faults.latency_seconds)
+        if rule is not None and rule.hold == "before":
+            await request.read()  # the whole request has arrived: it can be performed even if the client goes
         if rule is not None and rule.hold == "before" and not await rule.wait_at_hold():
             if request.transport is not None:
                 request.transport.abort()  # abandoned: never performed, never answered

@@ -58,6 +58,26 @@ async def test_held_before_it_is_performed_nothing_exists_until_released(emu: Em
     assert (await _create(http, emu, token, "txn-later")).status_code == 201  # `times` ran out: not held
 
 
+async def test_a_request_held_before_is_performed_even_if_its_client_has_gone(emu: EmulatorHandle,
+                                                                              http: httpx.AsyncClient) -> None:
+    token = await app_token(http, emu)
+    rule = emu.faults.hold("/events", "before", method="POST")
+    creating = asyncio.create_task(_create(http, emu, token, "txn-orphan"))
+    async with asyncio.timeout(10):
+        await rule.wait_until_held()
+    creating.cancel()  # the client gives up (or dies) while Outlook still has the request
+    with pytest.raises(asyncio.CancelledError):
+        await creating
+
+    rule.release()
+    async with asyncio.timeout(10):
+        while not emu.created_events(ADELE_ADMIN):  # noqa: ASYNC110 - the emulator's own state, no event to await
+            await asyncio.sleep(0.01)
+
+    [event] = emu.created_events(ADELE_ADMIN)
+    assert event.transaction_id == "txn-orphan"
+
+
 async def test_an_abandoned_request_is_never_performed(emu: EmulatorHandle, http: httpx.AsyncClient) -> None:
     token = await app_token(http, emu)
     rule = emu.faults.hold("/events", "before", method="POST")
