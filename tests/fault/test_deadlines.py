@@ -1,8 +1,9 @@
 """Slow and hung dependencies (issue 9): one organization's stuck Entra ID never holds up another's, and every
 turn is answered inside Teams' time, with the work finishing in the background and nothing done twice.
 
-Hung services are emulator `hang` rules: a held request gets no answer until the test releases it, so every
-"before" and "after" below is an order of events the test controls, never a measured duration.
+A service that stopped answering is an emulator hold rule (held before the service acts): the request gets no
+answer until the test releases it, so every "before" and "after" below is an order of events the test
+controls, never a measured duration.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ async def test_a_hung_token_endpoint_in_one_tenant_leaves_another_tenants_turns_
     two_tenants: FaultWorld,
 ) -> None:
     world = two_tenants
-    hung = world.emu.faults.hang(f"/{CONTOSO}/oauth2/v2.0/token")
+    hung = world.emu.faults.hold(f"/{CONTOSO}/oauth2/v2.0/token", "before", times=None)
     organizers = [ADELE, BEN, CHLOE, MATEO]
     # More Contoso searches than the pool holds threads for one tenant (and than asyncio's default pool).
     contoso_clicks = [
@@ -130,7 +131,7 @@ async def test_a_hung_token_endpoint_in_one_tenant_leaves_another_tenants_turns_
         for duration in ("30", "45", "60")
     ]
     try:
-        await eventually(lambda: hung.waiting >= MSAL_THREADS_PER_TENANT, "Contoso's token requests reached Entra ID")
+        await eventually(lambda: hung.held >= MSAL_THREADS_PER_TENANT, "Contoso's token requests reached Entra ID")
 
         help_answered = await asyncio.wait_for(world.bot.say(FIONA, "help"), GUARD_SECONDS)
         fabrikam_search = await asyncio.wait_for(
@@ -142,7 +143,7 @@ async def test_a_hung_token_endpoint_in_one_tenant_leaves_another_tenants_turns_
         assert any("What I can do" in card_text(card) for sent in world.connector.messages(FIONA.conversation_id)
                    for card in sent.cards)
         assert book_buttons(card_of(fabrikam_search))
-        assert hung.waiting > 0
+        assert hung.held > 0
         assert {call.tenant_id for call in world.emu.calls_to("getSchedule")} == {FABRIKAM}
     finally:
         hung.release()  # also when an assertion failed, so the clicks can end
@@ -157,7 +158,7 @@ async def test_a_search_outlasting_the_deadline_answers_still_working_then_updat
     short_deadline: FaultWorld,
 ) -> None:
     world = short_deadline
-    hung = world.emu.faults.hang("/calendar/getSchedule")
+    hung = world.emu.faults.hold("/calendar/getSchedule", "before", times=None)
     form = day_form(BEN, meeting_day())
 
     first = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
@@ -185,7 +186,7 @@ async def test_a_second_book_click_while_outlook_hangs_makes_one_meeting_and_upd
 ) -> None:
     world = short_deadline
     offer = book_buttons(await world.find_times(ADELE, day_form(BEN, meeting_day())))[0]
-    hung = world.emu.faults.hang("/events", method="POST")
+    hung = world.emu.faults.hold("/events", "before", times=None, method="POST")
 
     first = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
     again = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
@@ -224,7 +225,7 @@ async def test_sign_in_timing_out_after_the_deadline_turns_the_card_into_a_clear
     short_deadline: FaultWorld,
 ) -> None:
     world = short_deadline
-    hung = world.emu.faults.hang(f"/{CONTOSO}/oauth2/v2.0/token")
+    hung = world.emu.faults.hold(f"/{CONTOSO}/oauth2/v2.0/token", "before", times=None)
 
     answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
 
@@ -249,7 +250,7 @@ async def test_a_typed_booking_outlasting_the_deadline_says_still_working_then_a
     short_deadline: FaultWorld,
 ) -> None:
     world = short_deadline
-    hung = world.emu.faults.hang("/calendar/getSchedule")
+    hung = world.emu.faults.hold("/calendar/getSchedule", "before", times=None)
 
     response = await world.bot.say(ADELE, "book 30 min with Ben next week")
 
@@ -264,13 +265,13 @@ async def test_a_typed_booking_outlasting_the_deadline_says_still_working_then_a
 
 async def test_someone_elses_turns_are_answered_while_one_persons_booking_hangs(short_deadline: FaultWorld) -> None:
     world = short_deadline
-    hung = world.emu.faults.hang("/calendar/getSchedule")
+    hung = world.emu.faults.hold("/calendar/getSchedule", "before", times=None)
     stuck = asyncio.create_task(world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day())))
-    await eventually(lambda: hung.waiting == 1, "Adele's search reached Outlook")
+    await eventually(lambda: hung.held == 1, "Adele's search reached Outlook")
 
     await world.bot.say(BEN, "help")
 
-    assert hung.waiting == 1
+    assert hung.held == 1
     assert any("What I can do" in card_text(card) for sent in world.connector.messages(BEN.conversation_id)
                for card in sent.cards)
     assert is_still_working(await stuck)
@@ -299,7 +300,7 @@ async def test_a_locked_database_gets_still_working_then_a_clear_message_and_the
 async def test_shutting_down_lets_background_work_finish_and_update_the_card(short_deadline: FaultWorld) -> None:
     world = short_deadline
     offer = book_buttons(await world.find_times(ADELE, day_form(BEN, meeting_day())))[0]
-    hung = world.emu.faults.hang("/events", method="POST")
+    hung = world.emu.faults.hold("/events", "before", times=None, method="POST")
     assert is_still_working(await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID))
 
     shutting_down = asyncio.create_task(world.bot.app.shutdown())
