@@ -253,6 +253,11 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app[BOT_KEY] = bot
     app[DEADLINES_KEY] = deadlines
     app[MSAL_THREADS_KEY] = msal_threads
+
+    async def finish_background_turns(_: web.Application) -> None:
+        await deadlines.drain()
+
+    app.on_shutdown.append(finish_background_turns)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     add_auth_routes(app, services)
@@ -265,9 +270,6 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
             log.info("removed %d expired sign-in/consent links", expired)
         log.info("database ready (%s)", make_url(settings.database_url).render_as_string(hide_password=True))
 
-    async def finish_background_turns(_: web.Application) -> None:
-        await deadlines.drain()
-
     async def close_resources(_: web.Application) -> None:
         if graph_http is not None:
             await graph_http.aclose()
@@ -278,7 +280,6 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         await db.dispose()
 
     app.on_startup.append(open_resources)
-    app.on_shutdown.append(finish_background_turns)
     app.on_cleanup.append(close_resources)
     return app
 

@@ -173,7 +173,7 @@ class BookingWorld:
 
 
 async def booking_world(database_url: str, tmp_path: Path, **settings: Any) -> AsyncIterator[BookingWorld]:
-    """`settings` override the bot's Settings fields (a short turn deadline, say)."""
+    """The world; `settings` overrides the bot's Settings fields (e.g. booking_recovery_interval)."""
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
