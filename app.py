@@ -1,8 +1,9 @@
 """Wires Rendezvous together and serves it: `python app.py`.
 
 settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
-  POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set)
-  GET  /healthz        200 only when the database answers
+  POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set), each
+                       turn answered within TURN_DEADLINE_SECONDS (dialogs/deadlines.py)
+  GET  /healthz        200 only when the database answers; also counts organizations Entra ID is not answering for
 and one background task: booking recovery (dialogs/booking_recovery.py), from start-up until shutdown.
 """
 
@@ -16,24 +17,29 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
+import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from msrest.universal_http.requests import ClientRetryPolicy
+from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 
 from bot import TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
 from dialogs.booking_recovery import BookingRecovery
+from dialogs.bot_connector import BoundedConnectorAuthentication
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
 from dialogs.context import Services, tenant_of
+from dialogs.deadlines import TurnDeadlines
 from dialogs.signin import RepositoryTokenCacheStore
 from dialogs.state_pruning import IdleConversationPruner
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
+from graph.msal_threads import MsalThreads
 from graph.tokens import AppTokenProvider, DelegatedAuth
 from http_guard import BodyRefused, add_security_headers, read_json_body
 from log_safety import configure_logging
@@ -56,6 +62,13 @@ ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: 
 MAX_BODY_BYTES = 1024 * 1024
 SERVICES_KEY = web.AppKey("services", Services)
 BOT_KEY = web.AppKey("bot", RendezvousBot)
+DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
+MSAL_THREADS_KEY = web.AppKey("msal_threads", MsalThreads)
+GRAPH_CONNECT_TIMEOUT = 5.0
+# Failures that mean a service did not answer in time (asyncpg's statement timeout is a bare TimeoutError) or the
+# database could not be reached or stayed locked. The person can only try again, and their state is not at fault.
+OUTAGES = (TimeoutError, database_errors.OperationalError, database_errors.TimeoutError,
+           database_errors.InterfaceError)
 
 
 class BotAuthConfiguration:
@@ -139,7 +152,8 @@ async def messages(request: web.Request) -> web.Response:
     outcome_token = TURN_OUTCOME.set("ok")
     authenticated = True
     try:
-        invoke_response = await services.adapter.process_activity(auth_header, activity, bot.on_turn)
+        turn = request.app[DEADLINES_KEY].guard(bot.on_turn)
+        invoke_response = await services.adapter.process_activity(auth_header, activity, turn)
     except PermissionError:
         authenticated = False
         return _bad_request(401, "The request is not authenticated")
@@ -163,10 +177,14 @@ async def messages(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the database decides the status. Entra ID not answering for some organizations is reported in
+    the body but stays 200: restarting the bot would not help them, and would interrupt everyone else."""
     services = request.app[SERVICES_KEY]
+    unanswered = request.app[MSAL_THREADS_KEY].unanswered_tenants()
+    entra = {"entra_unanswered_tenants": unanswered} if unanswered else {}
     if await services.db.ping():
-        return web.json_response({"status": "ok"})
-    return web.json_response({"status": "database unavailable"}, status=503)
+        return web.json_response({"status": "ok", **entra})
+    return web.json_response({"status": "database unavailable", **entra}, status=503)
 
 
 def make_error_handler(conversation_state: ConversationState) -> Any:
@@ -175,6 +193,12 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
         log.error("turn failed reference=%s", reference, exc_info=error)
         TURN_OUTCOME.set(f"error {reference}")
         try:
+            if isinstance(error, OUTAGES):
+                await turn_context.send_activity(
+                    f"I couldn't finish that: a service I depend on didn't answer in time (reference **{reference}**). "
+                    "Please try again in a minute; if you were booking, **my meetings** shows whether it went through."
+                )
+                return
             await turn_context.send_activity(
                 f"Sorry, something went wrong on my side (reference **{reference}**). Please try again; "
                 "if it keeps happening, give this reference to your Teams admin."
@@ -186,7 +210,7 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
     return on_turn_error
 
 
-def connect_graph(services: Services) -> GraphHttp | None:
+def connect_graph(services: Services, msal_threads: MsalThreads) -> GraphHttp | None:
     """Creates the Entra ID token clients and the Graph client, when the Graph app is configured.
 
     Without GRAPH_CLIENT_ID (or MicrosoftAppId) the bot still chats, and says calendars are not connected.
@@ -196,21 +220,25 @@ def connect_graph(services: Services) -> GraphHttp | None:
         log.warning("GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET are not set: calendar features are unavailable")
         return None
     ca_bundle = settings.authority_ca_bundle
+    entra_timeout = settings.entra_timeout_seconds
     services.app_tokens = AppTokenProvider(
-        settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle
+        settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle,
+        timeout=entra_timeout, threads=msal_threads,
     )
     services.delegated_auth = DelegatedAuth(
         settings.graph_client_id, settings.graph_client_secret, settings.authority_host, ca_bundle,
-        RepositoryTokenCacheStore(services.db, services.cipher),
+        RepositoryTokenCacheStore(services.db, services.cipher), timeout=entra_timeout, threads=msal_threads,
     )
-    graph_http = GraphHttp(settings.graph_base_url, ca_bundle=ca_bundle)
+    graph_timeout = settings.graph_timeout_seconds
+    graph_http = GraphHttp(settings.graph_base_url, ca_bundle=ca_bundle,
+                           timeout=httpx.Timeout(graph_timeout, connect=min(GRAPH_CONNECT_TIMEOUT, graph_timeout)))
     services.calendar = CalendarClient(graph_http, services.app_tokens, services.delegated_auth)
     return graph_http
 
 
 def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None) -> web.Application:
     """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout=settings.database_timeout_seconds)
     key, created = load_or_create_key(settings.token_encryption_key, settings.data_dir)
     if created:
         log.warning(
@@ -219,8 +247,11 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         )
     conversation_state = TenantConversationState(SqlBotStorage(StateStore(db)))
     adapter = CloudAdapter(
-        FailClosedAuthentication(
-            ConfigurationBotFrameworkAuthentication(BotAuthConfiguration(settings, bot_auth_overrides))
+        BoundedConnectorAuthentication(
+            FailClosedAuthentication(
+                ConfigurationBotFrameworkAuthentication(BotAuthConfiguration(settings, bot_auth_overrides))
+            ),
+            settings.bot_connector_timeout_seconds,
         )
     )
     adapter.on_turn_error = make_error_handler(conversation_state)
@@ -228,12 +259,21 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     services = Services(
         settings=settings, db=db, cipher=cipher, conversation_state=conversation_state, adapter=adapter
     )
-    graph_http = connect_graph(services)
+    msal_threads = MsalThreads(wait_seconds=settings.entra_timeout_seconds)
+    graph_http = connect_graph(services, msal_threads)
     bot = RendezvousBot(services)
+    deadlines = TurnDeadlines(adapter, settings.turn_deadline_seconds, outcome=TURN_OUTCOME)
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES_KEY] = services
     app[BOT_KEY] = bot
+    app[DEADLINES_KEY] = deadlines
+    app[MSAL_THREADS_KEY] = msal_threads
+
+    async def finish_background_turns(_: web.Application) -> None:
+        await deadlines.drain()
+
+    app.on_shutdown.append(finish_background_turns)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     add_auth_routes(app, services)
@@ -260,6 +300,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
         for token_client in (services.app_tokens, services.delegated_auth):
             if token_client is not None:
                 token_client.close()
+        msal_threads.close()
         await db.dispose()
 
     background: list[asyncio.Task[None]] = []

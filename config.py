@@ -28,6 +28,10 @@ APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 # a crash or an outage, and recovery (dialogs/booking_recovery.py) may take it over. Any work that finishes a
 # booking in the background must end within this too.
 LONGEST_BOOKING_ATTEMPT_SECONDS = 600.0
+# Teams gives a bot 15 s to answer an invoke (a card button); a turn deadline must leave room for the trip.
+TEAMS_INVOKE_LIMIT_SECONDS = 15.0
+MAX_OUTBOUND_TIMEOUT_SECONDS = 300.0
+MAX_INTERVAL_SECONDS = 10_000_000.0  # about four months: anything longer is a typo
 
 
 class ConfigError(ValueError):
@@ -56,6 +60,13 @@ class Settings:
     booking_recovery_interval: float = 60.0
     booking_stuck_after: float = LONGEST_BOOKING_ATTEMPT_SECONDS
     booking_recovery_give_up: float = 24 * 3600.0
+    # Seconds. A turn not finished by its deadline is answered "still working" and finishes in the background.
+    turn_deadline_seconds: float = 10.0
+    # Seconds to wait for an answer from each outside service before giving up on that request.
+    entra_timeout_seconds: float = 10.0
+    graph_timeout_seconds: float = 20.0
+    bot_connector_timeout_seconds: float = 10.0
+    database_timeout_seconds: float = 10.0
 
     @property
     def authentication_enabled(self) -> bool:
@@ -83,15 +94,15 @@ def _port(value: str) -> int:
     return int(value)
 
 
-def _seconds(name: str, value: str, default: float) -> float:
+def _seconds(name: str, value: str, default: float, upper: float) -> float:
     if not value:
         return default
     try:
         seconds = float(value)
     except ValueError:
         seconds = float("nan")
-    if not 0 < seconds <= 10**7:  # also refuses nan and inf
-        raise ConfigError(f"{name} must be a positive number of seconds (at most 10000000), got {value!r}")
+    if not 0 < seconds < upper:  # also refuses nan and inf
+        raise ConfigError(f"{name} must be a number of seconds above 0 and below {upper:.10g}, got {value!r}")
     return seconds
 
 
@@ -107,7 +118,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         return merged.get(name, default).strip()
 
     def seconds(name: str, default: float) -> float:
-        return _seconds(name, get(name), default)
+        return _seconds(name, get(name), default, MAX_INTERVAL_SECONDS)
+
+    def timeout(name: str, default: float) -> float:
+        return _seconds(name, get(name), default, MAX_OUTBOUND_TIMEOUT_SECONDS)
 
     port = _port(get("PORT", "3978"))
     app_id = get("MicrosoftAppId")
@@ -164,4 +178,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         booking_recovery_interval=seconds("BOOKING_RECOVERY_INTERVAL_SECONDS", Settings.booking_recovery_interval),
         booking_stuck_after=seconds("BOOKING_STUCK_AFTER_SECONDS", Settings.booking_stuck_after),
         booking_recovery_give_up=seconds("BOOKING_RECOVERY_GIVE_UP_SECONDS", Settings.booking_recovery_give_up),
+        turn_deadline_seconds=_seconds("TURN_DEADLINE_SECONDS", get("TURN_DEADLINE_SECONDS"),
+                                       Settings.turn_deadline_seconds, TEAMS_INVOKE_LIMIT_SECONDS),
+        entra_timeout_seconds=timeout("ENTRA_TIMEOUT_SECONDS", Settings.entra_timeout_seconds),
+        graph_timeout_seconds=timeout("GRAPH_TIMEOUT_SECONDS", Settings.graph_timeout_seconds),
+        bot_connector_timeout_seconds=timeout("BOT_CONNECTOR_TIMEOUT_SECONDS", Settings.bot_connector_timeout_seconds),
+        database_timeout_seconds=timeout("DATABASE_TIMEOUT_SECONDS", Settings.database_timeout_seconds),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cards.base import Card, card, execute, facts, heading, plain, text
 
 COMMANDS: list[tuple[str, str]] = [
@@ -40,3 +42,23 @@ def help_card() -> Card:
         [heading("What I can do"), facts(COMMANDS)],
         [execute("Book a meeting", "startBooking", style="positive")],
     )
+
+
+def still_working_card(verb: str, data: dict[str, Any]) -> Card:
+    """The answer to a button whose work outlasts Teams' wait; the bot replaces this card when the work is done.
+
+    Its one button repeats the original action: pressed meanwhile, it joins the work in progress.
+    """
+    return card(
+        [
+            heading("Still working on it"),
+            text("Microsoft's services are slow to answer right now. I'll update this card as soon as it's done; "
+                 "there's no need to click again."),
+        ],
+        [execute("Check again", verb, data)],
+    )
+
+
+def late_answer_card(message: str, verb: str, data: dict[str, Any]) -> Card:
+    """What a "still working" card becomes when the work ended with a message rather than a card."""
+    return card([text(message)], [execute("Try again", verb, data)])

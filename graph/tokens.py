@@ -9,8 +9,10 @@
   `TokenCacheStore` (which encrypts at rest) and refreshed through `acquire_token_silent`.
 
 msal is synchronous and does network I/O even in its constructor (OIDC discovery), so every msal
-call runs in a worker thread. msal gets its own `requests.Session` with `trust_env=False`: otherwise
-REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment silently replace our `verify=`.
+call runs in a worker thread of graph.msal_threads (a pool of its own, shared fairly between tenants).
+msal gets its own `requests.Session` with `trust_env=False` (otherwise REQUESTS_CA_BUNDLE /
+CURL_CA_BUNDLE from the environment silently replace our `verify=`) and a (connect, read) timeout on
+every request: msal ignores its own `timeout` argument once it is handed a session.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import msal
 import requests
 
 from graph.errors import AuthFailure, AuthProblem, classify_auth_error
+from graph.msal_threads import MsalThreads
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,10 @@ _MULTI_TENANT_ALIASES = frozenset({"common", "organizations", "consumers"})
 _TENANT_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")
 
 T = TypeVar("T")
+
+# Seconds to wait for Entra ID: to open a connection, and for an answer (read) by default.
+ENTRA_CONNECT_TIMEOUT = 5.0
+DEFAULT_ENTRA_TIMEOUT = 10.0
 
 
 class TokenCacheStore(Protocol):
@@ -95,10 +102,24 @@ def _check_tenant(tenant_id: str) -> str:
     return tenant
 
 
-class _EntraApp:
-    """What both token classes share: the client identity, the authority, msal's HTTP session."""
+class _TimedSession(requests.Session):
+    """A requests session that never waits forever: requests itself has no session-wide timeout."""
 
-    def __init__(self, client_id: str, client_secret: str, authority_host: str, ca_bundle: str | None) -> None:
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = (min(ENTRA_CONNECT_TIMEOUT, timeout), timeout)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().request(method, url, *args, **kwargs)
+
+
+class _EntraApp:
+    """What both token classes share: the client identity, the authority, msal's HTTP session and threads."""
+
+    def __init__(self, client_id: str, client_secret: str, authority_host: str, ca_bundle: str | None,
+                 timeout: float, threads: MsalThreads | None) -> None:
         parsed = urlparse(authority_host)
         if parsed.scheme != "https" or not parsed.hostname:
             raise ValueError(f"AUTHORITY_HOST must be an https URL, got {authority_host!r}")
@@ -107,11 +128,13 @@ class _EntraApp:
         self.authority_host = authority_host.rstrip("/")
         # Instance discovery asks login.microsoftonline.com about the host: meaningless elsewhere.
         self._instance_discovery = parsed.hostname.lower() in msal.authority.WELL_KNOWN_AUTHORITY_HOSTS
-        self._session = requests.Session()
+        self._session = _TimedSession(timeout)
         self._session.trust_env = False
         self._session.verify = ca_bundle or True
         # Shared by every msal app object we build: OIDC discovery answers are cached here for a day.
         self._http_cache: dict[Any, Any] = {}
+        self._own_threads = threads is None
+        self._threads = threads or MsalThreads(wait_seconds=timeout)
 
     def build(self, tenant_id: str, token_cache: msal.TokenCache | None = None) -> msal.ConfidentialClientApplication:
         """A msal app for one tenant. Blocking (discovery); call it from a worker thread."""
@@ -139,19 +162,25 @@ class _EntraApp:
         )
         return f"{self.authority_host}/{tenant}/v2.0/adminconsent?{query}"
 
-    async def call(self, work: Callable[[], T]) -> T:
-        """Runs blocking msal work in a thread; network failures become AuthProblem(UNAVAILABLE).
+    async def call(self, tenant: str, work: Callable[[], T]) -> T:
+        """Runs blocking msal work on one of `tenant`'s threads; network failures and timeouts become
+        AuthProblem(UNAVAILABLE).
 
         msal raises MsalServiceError (instead of returning an error dict) when Entra ID answers 5xx or 429,
         so that is an outage too.
         """
         try:
-            return await asyncio.to_thread(work)
+            result = await self._threads.run(tenant, work)
         except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
             logger.warning("Entra ID unreachable: %s", type(exc).__name__)
+            self._threads.note_unanswered(tenant)
             raise AuthProblem(AuthFailure.UNAVAILABLE) from exc
+        self._threads.note_answered(tenant)
+        return result
 
     def close(self) -> None:
+        if self._own_threads:
+            self._threads.close()
         self._session.close()
 
 
@@ -166,8 +195,9 @@ def _discovery_problem(exc: ValueError) -> AuthProblem:
 class AppTokenProvider:
     """Client-credentials tokens for Graph, per customer tenant (domain-wide mode)."""
 
-    def __init__(self, client_id: str, client_secret: str, authority_host: str, ca_bundle: str | None = None) -> None:
-        self._entra = _EntraApp(client_id, client_secret, authority_host, ca_bundle)
+    def __init__(self, client_id: str, client_secret: str, authority_host: str, ca_bundle: str | None = None,
+                 *, timeout: float = DEFAULT_ENTRA_TIMEOUT, threads: MsalThreads | None = None) -> None:
+        self._entra = _EntraApp(client_id, client_secret, authority_host, ca_bundle, timeout, threads)
         self._apps: dict[str, msal.ConfidentialClientApplication] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -184,7 +214,7 @@ class AppTokenProvider:
             app = self._apps.get(tenant)
             if app is None:
                 try:
-                    app = await self._entra.call(lambda: self._entra.build(tenant))
+                    app = await self._entra.call(tenant, lambda: self._entra.build(tenant))
                 except ValueError as exc:
                     raise _discovery_problem(exc) from exc
                 self._apps[tenant] = app
@@ -206,7 +236,7 @@ class AppTokenProvider:
                     cache.remove_at(item)
             return app.acquire_token_for_client(scopes=APP_SCOPES)
 
-        result = await self._entra.call(acquire)
+        result = await self._entra.call(tenant, acquire)
         if "access_token" not in result:
             problem = classify_auth_error(result, had_access_before=had_access_before)
             logger.warning("App token for tenant %s refused: %s", tenant, problem)
@@ -230,8 +260,10 @@ class DelegatedAuth:
         cache_store: TokenCacheStore,
         *,
         scopes: list[str] | None = None,
+        timeout: float = DEFAULT_ENTRA_TIMEOUT,
+        threads: MsalThreads | None = None,
     ) -> None:
-        self._entra = _EntraApp(client_id, client_secret, authority_host, ca_bundle)
+        self._entra = _EntraApp(client_id, client_secret, authority_host, ca_bundle, timeout, threads)
         self._store = cache_store
         self._scopes = list(scopes or DELEGATED_SCOPES)
         # One refresh at a time per user, so two concurrent calls do not both redeem the refresh token.
@@ -242,7 +274,7 @@ class DelegatedAuth:
 
     async def _build(self, tenant: str, cache: msal.TokenCache) -> msal.ConfidentialClientApplication:
         try:
-            return await self._entra.call(lambda: self._entra.build(tenant, cache))
+            return await self._entra.call(tenant, lambda: self._entra.build(tenant, cache))
         except ValueError as exc:
             raise _discovery_problem(exc) from exc
 
@@ -277,7 +309,7 @@ class DelegatedAuth:
         app = await self._build(tenant, cache)
         try:
             result = await self._entra.call(
-                lambda: app.acquire_token_by_auth_code_flow(dict(flow["msal"]), dict(query_params))
+                tenant, lambda: app.acquire_token_by_auth_code_flow(dict(flow["msal"]), dict(query_params))
             )
         except ValueError as exc:
             # state mismatch, replayed or stale link: the person simply has to start again
@@ -351,7 +383,7 @@ class DelegatedAuth:
                     return None
                 return app.acquire_token_silent_with_error(scopes, account=account, force_refresh=force_refresh)
 
-            result = await self._entra.call(acquire)
+            result = await self._entra.call(tenant, acquire)
             if cache.has_state_changed:
                 await self._store.save(tenant, user, cache.serialize())
         if not result:

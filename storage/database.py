@@ -21,7 +21,7 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, CursorResult, ExceptionContext, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
 
@@ -40,8 +40,9 @@ _ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
-# How long a SQLite writer waits for another writer's lock before giving up, in seconds.
-_SQLITE_BUSY_TIMEOUT = 15.0
+# Seconds the database gets by default: for a connection (PostgreSQL), for one statement (PostgreSQL), for a
+# free connection from the pool, and for another writer's lock (SQLite's busy timeout).
+DEFAULT_TIMEOUT = 10.0
 _PING_TIMEOUT = 5.0
 
 
@@ -131,13 +132,15 @@ def _current_revision(connection: Connection) -> str | None:
 class Database:
     """One async engine for the process; hand out sessions with `async with db.session()`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """`timeout` bounds every wait on the database, so a partition fails a turn instead of hanging it."""
         self.url = make_url(validate_database_url(url))
+        self._timeout = timeout
         # A failed statement's error then names the SQL but not its values (subjects, addresses), which
         # would otherwise reach the log through every traceback of a database error.
         engine_options: dict[str, Any] = {"hide_parameters": True}
         if self.url.drivername.startswith("sqlite"):
-            engine_options["connect_args"] = {"timeout": _SQLITE_BUSY_TIMEOUT}
+            engine_options["connect_args"] = {"timeout": timeout}
             if _is_memory_sqlite(self.url):
                 # Every new in-memory connection is an empty database: share one.
                 engine_options["poolclass"] = StaticPool
@@ -145,6 +148,8 @@ class Database:
                 Path(str(self.url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
         else:
             engine_options["pool_pre_ping"] = True
+            engine_options["pool_timeout"] = timeout
+            engine_options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_options)
         if self.dialect_name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite_connection)
@@ -181,15 +186,30 @@ class Database:
             return False
         return True
 
+    @asynccontextmanager
+    async def _migration_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A migration may take longer than the statement timeout meant for a turn: on PostgreSQL it gets an
+        engine of its own without one (SQLite's busy timeout is only a wait for a lock, kept as it is)."""
+        if self.dialect_name != "postgresql":
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        engine = create_async_engine(self.url, connect_args={"timeout": self._timeout})
+        try:
+            async with engine.begin() as connection:
+                yield connection
+        finally:
+            await engine.dispose()
+
     async def migrate(self, revision: str = "head") -> None:
         """Alembic upgrade to `revision` (default: the latest)."""
-        async with self.engine.begin() as connection:
+        async with self._migration_connection() as connection:
             await connection.run_sync(_upgrade, revision)
         logger.info("database %s upgraded to %s", self.safe_url, revision)
 
     async def downgrade(self, revision: str) -> None:
         """Alembic downgrade to `revision` ("base" removes every table)."""
-        async with self.engine.begin() as connection:
+        async with self._migration_connection() as connection:
             await connection.run_sync(_downgrade, revision)
         logger.info("database %s downgraded to %s", self.safe_url, revision)
 

@@ -54,11 +54,24 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ({"AUTHORITY_CA_BUNDLE": "/no/such/ca.pem"}, "AUTHORITY_CA_BUNDLE"),
         ({"ADMIN_USER_IDS": "abc"}, "ADMIN_USER_IDS must be a GUID"),
         ({"MicrosoftAppType": "Nope"}, "MicrosoftAppType must be one of"),
+        ({"TURN_DEADLINE_SECONDS": "15"}, "TURN_DEADLINE_SECONDS must be a number of seconds above 0 and below 15"),
+        ({"TURN_DEADLINE_SECONDS": "soon"}, "TURN_DEADLINE_SECONDS must be a number of seconds"),
+        ({"GRAPH_TIMEOUT_SECONDS": "0"}, "GRAPH_TIMEOUT_SECONDS must be a number of seconds above 0"),
+        ({"DATABASE_TIMEOUT_SECONDS": "nan"}, "DATABASE_TIMEOUT_SECONDS must be a number of seconds"),
     ],
 )
 def test_bad_values_are_one_clear_message(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(env, env_file=EMPTY_ENV_FILE)
+
+
+def test_deadline_and_timeouts_default_inside_teams_limit_and_can_be_set() -> None:
+    defaults = load_settings({}, env_file=EMPTY_ENV_FILE)
+    assert defaults.turn_deadline_seconds == 10.0
+    assert (defaults.entra_timeout_seconds, defaults.graph_timeout_seconds, defaults.bot_connector_timeout_seconds,
+            defaults.database_timeout_seconds) == (10.0, 20.0, 10.0, 10.0)
+    tuned = load_settings({"TURN_DEADLINE_SECONDS": "8.5", "ENTRA_TIMEOUT_SECONDS": "4"}, env_file=EMPTY_ENV_FILE)
+    assert (tuned.turn_deadline_seconds, tuned.entra_timeout_seconds) == (8.5, 4.0)
 
 
 def test_admin_ids_are_a_normalized_set() -> None:

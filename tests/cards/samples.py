@@ -346,6 +346,12 @@ def _common_cards() -> list[CardSample]:
         CardSample("welcome", common.welcome_card, common.welcome_card("Alice Okafor")),
         CardSample("welcome_without_name", common.welcome_card, common.welcome_card("")),
         CardSample("help", common.help_card, common.help_card()),
+        CardSample("still_working", common.still_working_card,
+                   common.still_working_card("book", {"verb": "book", "searchId": "Vx3kq9Zt0bH2",
+                                                      "slotId": "20260304T1700Z"})),
+        CardSample("late_answer", common.late_answer_card,
+                   common.late_answer_card("Outlook is busy, try again in a minute.", "findTimes",
+                                           {"verb": "findTimes", "colleague": "49893b47-f489-471d-9d8b-e98e8bbe424c"})),
     ]
 
 

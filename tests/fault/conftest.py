@@ -27,20 +27,20 @@ class FaultWorld(BookingWorld):
         printer.text(repr(self))
 
 
-async def _fault_world(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
-    async for built in booking_world(database_url, tmp_path):
+async def fault_world(database_url: str, tmp_path: Path, **settings: Any) -> AsyncIterator[FaultWorld]:
+    async for built in booking_world(database_url, tmp_path, **settings):
         yield FaultWorld(**{f.name: getattr(built, f.name) for f in fields(built)})
 
 
 @pytest.fixture
 async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
-    async for built in _fault_world(sqlite_url, tmp_path):
+    async for built in fault_world(sqlite_url, tmp_path):
         yield built
 
 
 @pytest.fixture
 async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
-    async for built in _fault_world(database_url, tmp_path):
+    async for built in fault_world(database_url, tmp_path):
         yield built
 
 
