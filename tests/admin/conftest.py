@@ -15,7 +15,7 @@ import pytest
 
 from app import SERVICES_KEY
 from dialogs.context import Services
-from emulator.testing import EmulatorHandle, running_emulator
+from emulator.testing import EmulatorHandle, form_post_of, running_emulator
 from storage.database import Database
 from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot, settings_for
 
@@ -59,8 +59,15 @@ class Stack:
         return "\n".join(m.text + json.dumps(m.cards) for m in self.connector.messages(user.conversation_id))
 
     async def open(self, url: str) -> httpx.Response:
-        """A browser opening the link and following every redirect (emulator pages and bot callbacks)."""
-        return await self.browser.get(url, follow_redirects=True)
+        """A browser opening the link and following every redirect and self-submitting form (Entra's
+        form_post answer) through the emulator's pages and the bot's callbacks."""
+        response = await self.browser.get(url, follow_redirects=True)
+        for _ in range(5):
+            form = form_post_of(response.text) if response.status_code == 200 else None
+            if form is None:
+                break
+            response = await self.browser.post(form[0], data=form[1], follow_redirects=True)
+        return response
 
 
 def open_url_of(card: dict[str, Any]) -> str:
@@ -96,7 +103,8 @@ async def stack(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
 
 
 async def complete_setup(stack: Stack, admin: TeamsUser, mode: str = "domain_wide", group: str = "") -> httpx.Response:
-    """Runs setup as a real admin would: setup card, save, sign in, grant consent. Returns the last page."""
+    """Runs setup as a real admin would: setup card, save, sign in when asked, grant consent. Returns the last
+    page. `admin` signs in on every Microsoft page (the consent page too)."""
     await stack.say(admin, "setup")
     card = await stack.click(admin, "saveSetup", {"tenantId": admin.tenant_id, "mode": mode, "securityGroupId": group})
     stack.emu.sign_in_as(admin.aad_object_id)
@@ -104,3 +112,21 @@ async def complete_setup(stack: Stack, admin: TeamsUser, mode: str = "domain_wid
         return await stack.open(open_url_of(card["value"]))
     finally:
         stack.emu.sign_in_as(None)
+
+
+async def prove_admin(stack: Stack, user: TeamsUser, command: str = "status") -> httpx.Response:
+    """The person clicks "I have that role" on the admin-only answer and signs in on Microsoft's page."""
+    card = await stack.click(user, "proveAdmin", {"command": command})
+    stack.emu.sign_in_as(user.aad_object_id)
+    try:
+        return await stack.open(open_url_of(card["value"]))
+    finally:
+        stack.emu.sign_in_as(None)
+
+
+async def make_rendezvous_admin(stack: Stack, user: TeamsUser) -> None:
+    """What a tenant does to name a Rendezvous admin (the app role, in Enterprise applications), then the
+    person's own sign-in proving it to the bot."""
+    stack.emu.assign_app_role(user.aad_object_id)
+    page = await prove_admin(stack, user)
+    assert page.status_code == 200, page.text
