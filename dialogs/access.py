@@ -76,14 +76,15 @@ def forget_group_memberships(services: Services, tenant_id: str) -> None:
         del cache[key]
 
 
-def _proofs_key(tenant_id: str) -> str:
+def admin_proofs_key(tenant_id: str) -> str:
+    """Where a tenant's admin sign-ins are remembered (conversation-state storage, keyed per tenant)."""
     return _ADMIN_PROOFS_KEY.format(tenant=tenant_id.lower())
 
 
 async def _change_proofs(services: Services, tenant_id: str, oid: str, proved_at: datetime | None) -> None:
     """Records (or, with None, removes) the moment this person last proved admin rights by signing in."""
     store = StateStore(services.db)
-    key = _proofs_key(tenant_id)
+    key = admin_proofs_key(tenant_id)
     for _ in range(3):  # another admin signing in at the same moment only costs a retry
         current = (await store.read([key])).get(key)
         proofs = dict(current.document.get("proofs", {})) if current else {}
@@ -115,7 +116,7 @@ async def admin_standing(services: Services, actor: Actor, max_age: timedelta) -
     tenant no older than `max_age`. Having set the organization up does not by itself make someone an admin."""
     if actor.aad_object_id in services.settings.admin_user_ids:
         return AdminStanding.ALLOWED
-    key = _proofs_key(actor.tenant_id)
+    key = admin_proofs_key(actor.tenant_id)
     stored = (await StateStore(services.db).read([key])).get(key)
     proved_at = stored.document.get("proofs", {}).get(actor.aad_object_id) if stored else None
     if not isinstance(proved_at, str):

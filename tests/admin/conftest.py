@@ -7,6 +7,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ import httpx
 import pytest
 
 from app import SERVICES_KEY
+from dialogs.access import admin_proofs_key
 from dialogs.context import Services
 from emulator.testing import EmulatorHandle, form_post_of, running_emulator
 from storage.database import Database
+from storage.state_store import StateStore
 from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot, settings_for
 
 CONTOSO = "68598bba-dd82-4d63-9294-4fa5e63cbf35"
@@ -32,7 +35,10 @@ FIONA = TeamsUser(FABRIKAM, "dacac365-98fe-4162-9a95-f8a3ab1eaad7", "Fiona Galla
                   "fiona.gallagher@fabrikam.example")
 KENJI = TeamsUser(FABRIKAM, "e8b58c16-60f0-411d-82a6-10f84a845cd4", "Kenji Watanabe",
                   "kenji.watanabe@fabrikam.example")
-EVERYONE = (ADELE, BEN, HENRY, GRACE, FIONA, KENJI)
+LAURA = TeamsUser(FABRIKAM, "19d34005-2e12-42ef-bd29-b7e348bc5f37", "Laura Novak", "laura.novak@fabrikam.example")
+DIEGO = TeamsUser(CONTOSO, "1d1bd30b-b415-4989-9cde-6c3b9567fb37", "Diego Siciliani",
+                  "diego.siciliani@contoso.example")  # Cloud Application Administrator
+EVERYONE = (ADELE, BEN, HENRY, GRACE, FIONA, KENJI, LAURA, DIEGO)
 
 
 @dataclass
@@ -130,3 +136,16 @@ async def make_rendezvous_admin(stack: Stack, user: TeamsUser) -> None:
     stack.emu.assign_app_role(user.aad_object_id)
     page = await prove_admin(stack, user)
     assert page.status_code == 200, page.text
+
+
+def links_in(card: dict[str, Any]) -> list[str]:
+    return [str(a["url"]) for a in card.get("actions", []) if a.get("type") == "Action.OpenUrl"]
+
+
+async def age_admin_sign_ins(stack: Stack, tenant_id: str, by: timedelta) -> None:
+    """Time passes for every admin sign-in the bot remembers in this tenant (no test sleeps)."""
+    store = StateStore(stack.db)
+    key = admin_proofs_key(tenant_id)
+    current = (await store.read([key]))[key]
+    proofs = {oid: (datetime.fromisoformat(at) - by).isoformat() for oid, at in current.document["proofs"].items()}
+    await store.write(key, {"proofs": proofs}, current.etag, tenant_id=tenant_id)

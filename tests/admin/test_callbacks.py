@@ -11,10 +11,9 @@ from tests.admin.conftest import ADELE, CONTOSO, FABRIKAM, Stack, admin_stack, c
 
 
 async def test_a_forged_state_is_refused_without_a_stack_trace(stack: Stack) -> None:
-    for path in ("/auth/consent", "/auth/signin"):
-        response = await stack.browser.get(
-            f"{stack.bot.url}{path}", params={"state": "made-up", "admin_consent": "True", "tenant": CONTOSO}
-        )
+    forged = {"state": "made-up", "admin_consent": "True", "tenant": CONTOSO, "code": "x"}
+    for response in (await stack.browser.get(f"{stack.bot.url}/auth/consent", params=forged),
+                     await stack.browser.post(f"{stack.bot.url}/auth/signin", data=forged)):
         assert response.status_code == 400
         assert "wasn't issued by Rendezvous" in response.text
         assert "Traceback" not in response.text
