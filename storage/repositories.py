@@ -454,7 +454,7 @@ class ConsentRepository:
         now = now or utc_now()
         state = secrets.token_urlsafe(32)
         async with self._db.session() as session:
-            await session.execute(delete(ConsentRequest).where(ConsentRequest.expires_at <= utc_now()))
+            await session.execute(delete(ConsentRequest).where(ConsentRequest.expires_at <= now))
             session.add(
                 ConsentRequest(
                     state=state,

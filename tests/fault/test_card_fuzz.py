@@ -131,7 +131,7 @@ async def _click(world: FaultWorld, user: TeamsUser, verb: Any, data: dict[str, 
 VERBS = sorted([
     "help", "startBooking", "findTimes", "moreTimes", "nextWindow", "changeOptions", "book", "cancelBooking",
     "refreshBooking", "myMeetings", "openSetup", "saveSetup", "confirmDisconnectOrganization",
-    "disconnectMyCalendar",
+    "disconnectMyCalendar", "proveAdmin",
 ])
 # Mostly Adele in her 1:1 chat (the deepest paths), also her colleague, a bystander, a group chat, an outsider.
 CLICKERS = st.sampled_from([ADELE, ADELE, ADELE, BEN, CHLOE, GROUP_ADELE, FIONA])
