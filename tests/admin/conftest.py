@@ -108,26 +108,27 @@ async def stack(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
         yield running
 
 
+async def open_as(stack: Stack, user_oid: str, url: str) -> httpx.Response:
+    """The link opened in a browser where this person signs in (or consents) on every Microsoft page."""
+    stack.emu.sign_in_as(user_oid)
+    try:
+        return await stack.open(url)
+    finally:
+        stack.emu.sign_in_as(None)
+
+
 async def complete_setup(stack: Stack, admin: TeamsUser, mode: str = "domain_wide", group: str = "") -> httpx.Response:
     """Runs setup as a real admin would: setup card, save, sign in when asked, grant consent. Returns the last
     page. `admin` signs in on every Microsoft page (the consent page too)."""
     await stack.say(admin, "setup")
     card = await stack.click(admin, "saveSetup", {"tenantId": admin.tenant_id, "mode": mode, "securityGroupId": group})
-    stack.emu.sign_in_as(admin.aad_object_id)
-    try:
-        return await stack.open(open_url_of(card["value"]))
-    finally:
-        stack.emu.sign_in_as(None)
+    return await open_as(stack, admin.aad_object_id, open_url_of(card["value"]))
 
 
 async def prove_admin(stack: Stack, user: TeamsUser, command: str = "status") -> httpx.Response:
     """The person clicks "I have that role" on the admin-only answer and signs in on Microsoft's page."""
     card = await stack.click(user, "proveAdmin", {"command": command})
-    stack.emu.sign_in_as(user.aad_object_id)
-    try:
-        return await stack.open(open_url_of(card["value"]))
-    finally:
-        stack.emu.sign_in_as(None)
+    return await open_as(stack, user.aad_object_id, open_url_of(card["value"]))
 
 
 async def make_rendezvous_admin(stack: Stack, user: TeamsUser) -> None:

@@ -23,6 +23,7 @@ from tests.admin.conftest import (
     card_text,
     complete_setup,
     links_in,
+    open_as,
     open_url_of,
 )
 from tests.harness import TeamsUser
@@ -39,17 +40,13 @@ async def _ask_for_setup(stack: Stack, user: TeamsUser, mode: str, group: str = 
     return card
 
 
-async def _grant_as(stack: Stack, admin_oid: str, url: str) -> int:
-    stack.emu.sign_in_as(admin_oid)
-    try:
-        return (await stack.open(url)).status_code
-    finally:
-        stack.emu.sign_in_as(None)
-
-
 def _consent_scopes(url: str) -> list[str]:
     assert "/v2.0/adminconsent?" in url, url
     return parse_qs(urlsplit(url).query)["scope"][0].split()
+
+
+async def _status_of(stack: Stack, user_oid: str, url: str) -> int:
+    return (await open_as(stack, user_oid, url)).status_code
 
 
 async def test_a_global_administrator_sets_up_domain_wide_with_no_optional_claims(stack: Stack) -> None:
@@ -60,7 +57,7 @@ async def test_a_global_administrator_sets_up_domain_wide_with_no_optional_claim
     assert "Global Administrator or Privileged Role Administrator" in card_text(card)
     assert "Cloud Application Administrator" not in card_text(card)  # they cannot grant application permissions
 
-    assert await _grant_as(stack, FIONA.aad_object_id, url) == 200
+    assert await _status_of(stack, FIONA.aad_object_id, url) == 200
 
     tenant = await TenantRepository(stack.db, FABRIKAM).get()
     assert tenant is not None and tenant.enabled and tenant.mode == "domain_wide"
@@ -74,7 +71,7 @@ async def test_a_separate_admin_account_grants_consent_and_the_requester_is_told
     # Kenji has no admin role; he sends the link to Fiona, who approves from her own browser and account.
     [url] = links_in(await _ask_for_setup(stack, KENJI, "domain_wide"))
 
-    assert await _grant_as(stack, FIONA.aad_object_id, url) == 200
+    assert await _status_of(stack, FIONA.aad_object_id, url) == 200
 
     told = stack.texts_to(KENJI)
     assert ENABLED in told
@@ -83,13 +80,13 @@ async def test_a_separate_admin_account_grants_consent_and_the_requester_is_told
     tenant = await TenantRepository(stack.db, FABRIKAM).get()
     assert tenant is not None and tenant.enabled and tenant.consented_by_oid == KENJI.aad_object_id
     # The link was single-use.
-    assert await _grant_as(stack, FIONA.aad_object_id, url) == 400
+    assert await _status_of(stack, FIONA.aad_object_id, url) == 400
 
 
 async def test_a_consent_from_another_organization_is_refused(stack: Stack) -> None:
     [url] = links_in(await _ask_for_setup(stack, KENJI, "domain_wide"))
 
-    status = await _grant_as(stack, ADELE.aad_object_id, url)  # Contoso's admin, on Fabrikam's link
+    status = await _status_of(stack, ADELE.aad_object_id, url)  # Contoso's admin, on Fabrikam's link
 
     assert status == 400
     assert "Permissions were not granted" in stack.texts_to(KENJI)
@@ -103,7 +100,7 @@ async def test_individual_mode_asks_only_for_delegated_permissions(stack: Stack)
 
     scopes = _consent_scopes(url)
     assert scopes == DELEGATED_SCOPES and not any(scope.endswith("/.default") for scope in scopes)
-    assert await _grant_as(stack, FIONA.aad_object_id, url) == 200
+    assert await _status_of(stack, FIONA.aad_object_id, url) == 200
 
     [grant] = stack.emu.consent_grants(FABRIKAM)
     assert grant.application == ()
@@ -120,11 +117,11 @@ async def test_individual_mode_asks_only_for_delegated_permissions(stack: Stack)
 async def test_an_application_administrator_can_approve_individual_mode_but_not_domain_wide(stack: Stack) -> None:
     stack.emu.revoke_admin_consent(CONTOSO)  # Contoso as a fresh tenant; Diego is a Cloud Application Administrator
     [domain_wide] = links_in(await _ask_for_setup(stack, BEN, "domain_wide"))
-    assert await _grant_as(stack, DIEGO.aad_object_id, domain_wide) == 400
+    assert await _status_of(stack, DIEGO.aad_object_id, domain_wide) == 400
     assert "Permissions were not granted" in stack.texts_to(BEN)
 
     [individual] = links_in(await _ask_for_setup(stack, BEN, "delegated"))
-    assert await _grant_as(stack, DIEGO.aad_object_id, individual) == 200
+    assert await _status_of(stack, DIEGO.aad_object_id, individual) == 200
 
     tenant = await TenantRepository(stack.db, CONTOSO).get()
     assert tenant is not None and tenant.enabled and tenant.mode == "delegated"
@@ -139,7 +136,7 @@ async def test_individual_mode_with_a_security_group_says_who_must_grant_the_dir
     [url] = links_in(card)
     assert not any(scope.endswith("/.default") for scope in _consent_scopes(url))
 
-    assert await _grant_as(stack, FIONA.aad_object_id, url) == 400  # the self-test cannot read the group
+    assert await _status_of(stack, FIONA.aad_object_id, url) == 400  # the self-test cannot read the group
 
     tenant = await TenantRepository(stack.db, FABRIKAM).get()
     assert tenant is not None and not tenant.enabled

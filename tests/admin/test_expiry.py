@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from storage.models import ConsentRequest
 from storage.repositories import ConsentRepository, TenantRepository
@@ -16,6 +17,7 @@ from tests.admin.conftest import (
     card_text,
     complete_setup,
     links_in,
+    open_as,
     open_url_of,
 )
 
@@ -27,12 +29,8 @@ async def _stored_payload(stack: Stack, state: str) -> dict[str, Any] | None:
         return dict(row.payload) if row is not None else None
 
 
-async def _sign_in_through(stack: Stack, user_oid: str, url: str) -> int:
-    stack.emu.sign_in_as(user_oid)
-    try:
-        return (await stack.open(url)).status_code
-    finally:
-        stack.emu.sign_in_as(None)
+async def _status_of(stack: Stack, user_oid: str, url: str) -> int:
+    return (await open_as(stack, user_oid, url)).status_code
 
 
 async def test_changes_and_other_peoples_data_need_a_fresh_sign_in_status_a_recent_one(stack: Stack) -> None:
@@ -53,7 +51,7 @@ async def test_changes_and_other_peoples_data_need_a_fresh_sign_in_status_a_rece
 
     # Signing in again continues the command: the audit arrives in the chat.
     [reply] = await stack.say(ADELE, "audit")
-    assert await _sign_in_through(stack, ADELE.aad_object_id, open_url_of(reply.cards[0])) == 200
+    assert await _status_of(stack, ADELE.aad_object_id, open_url_of(reply.cards[0])) == 200
     assert "Bookings made through Rendezvous" in stack.texts_to(ADELE)
 
     await age_admin_sign_ins(stack, CONTOSO, timedelta(hours=25))
@@ -67,7 +65,7 @@ async def test_a_demoted_admin_is_refused_and_nothing_changes(stack: Stack) -> N
     stack.emu.assign_app_role(ADELE.aad_object_id, assigned=False)  # Contoso removes her Rendezvous role
 
     [reply] = await stack.say(ADELE, "disconnect organization")
-    status = await _sign_in_through(stack, ADELE.aad_object_id, open_url_of(reply.cards[0]))
+    status = await _status_of(stack, ADELE.aad_object_id, open_url_of(reply.cards[0]))
 
     assert status == 403
     assert "changed nothing" in stack.texts_to(ADELE)
@@ -83,13 +81,12 @@ async def test_sign_in_answers_arrive_as_a_form_post_and_a_get_uses_nothing_up(s
     await age_admin_sign_ins(stack, CONTOSO, timedelta(minutes=11))
     [reply] = await stack.say(ADELE, "audit")
     link = open_url_of(reply.cards[0])
-    [authorize_query] = [c.query for c in stack.emu.calls_to("/authorize")][-1:]
-    state = authorize_query["state"]
+    state = parse_qs(urlsplit(link).query)["state"][0]
 
     as_link = await stack.browser.get(f"{stack.bot.url}/auth/signin", params={"state": state, "code": "c"})
 
     assert as_link.status_code == 400 and "form" in as_link.text
-    assert await _sign_in_through(stack, ADELE.aad_object_id, link) == 200  # the state was still unused
+    assert await _status_of(stack, ADELE.aad_object_id, link) == 200  # the state was still unused
     sign_in = stack.emu.calls_to("/authorize")[-1]
     assert sign_in.query["response_mode"] == "form_post"
 
@@ -98,7 +95,7 @@ async def test_used_and_expired_sign_in_states_leave_no_verifier_behind(stack: S
     await complete_setup(stack, ADELE)
     await age_admin_sign_ins(stack, CONTOSO, timedelta(minutes=11))
     [reply] = await stack.say(ADELE, "audit")
-    await _sign_in_through(stack, ADELE.aad_object_id, open_url_of(reply.cards[0]))
+    await _status_of(stack, ADELE.aad_object_id, open_url_of(reply.cards[0]))
     consents = ConsentRepository(stack.db)
     state = stack.emu.calls_to("/authorize")[-1].query["state"]
 
