@@ -111,14 +111,14 @@ async def forget_admin_proof(services: Services, tenant_id: str, oid: str) -> No
     await _change_proofs(services, tenant_id, oid, None)
 
 
-async def admin_standing(services: Services, actor: Actor, max_age: timedelta) -> AdminStanding:
+async def admin_standing(services: Services, tenant_id: str, oid: str, max_age: timedelta) -> AdminStanding:
     """Admin = listed in ADMIN_USER_IDS (a server-side list, always valid), or an admin sign-in in this same
     tenant no older than `max_age`. Having set the organization up does not by itself make someone an admin."""
-    if actor.aad_object_id in services.settings.admin_user_ids:
+    if oid in services.settings.admin_user_ids:
         return AdminStanding.ALLOWED
-    key = admin_proofs_key(actor.tenant_id)
+    key = admin_proofs_key(tenant_id)
     stored = (await StateStore(services.db).read([key])).get(key)
-    proved_at = stored.document.get("proofs", {}).get(actor.aad_object_id) if stored else None
+    proved_at = stored.document.get("proofs", {}).get(oid) if stored else None
     if not isinstance(proved_at, str):
         return AdminStanding.NOT_KNOWN
     try:
@@ -130,7 +130,8 @@ async def admin_standing(services: Services, actor: Actor, max_age: timedelta) -
 
 async def is_admin(services: Services, actor: Actor) -> bool:
     """An admin for viewing purposes right now (a proof up to 24 hours old, or ADMIN_USER_IDS)."""
-    return await admin_standing(services, actor, PROOF_FOR_VIEWING) is AdminStanding.ALLOWED
+    standing = await admin_standing(services, actor.tenant_id, actor.aad_object_id, PROOF_FOR_VIEWING)
+    return standing is AdminStanding.ALLOWED
 
 
 async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_id: str | None = None) -> str | None:

@@ -162,7 +162,9 @@ class AdminDialogs:
     async def _refusal(self, actor: Actor, command: str) -> dict[str, Any] | None:
         """None when the person may run `command` now; otherwise the card to show instead: who can do it
         (someone never known as an admin, told at once), or a sign-in to prove it again (a stale proof)."""
-        standing = await admin_standing(self.services, actor, COMMAND_FRESHNESS[command])
+        standing = await admin_standing(
+            self.services, actor.tenant_id, actor.aad_object_id, COMMAND_FRESHNESS[command]
+        )
         if standing is AdminStanding.ALLOWED:
             return None
         if standing is AdminStanding.NOT_KNOWN:
@@ -205,7 +207,7 @@ class AdminDialogs:
             )
         )
 
-    async def card_after_proof(self, tenant_id: str, oid: str, command: str) -> dict[str, Any]:
+    async def card_after_proof(self, tenant_id: str, command: str) -> dict[str, Any]:
         """What the command shows, sent once its admin sign-in succeeded."""
         if command == "setup":
             return await self._setup_card(tenant_id)
@@ -255,23 +257,30 @@ class AdminDialogs:
                     error=choice,
                 )
             )
+        standing = await admin_standing(self.services, actor.tenant_id, actor.aad_object_id, PROOF_FOR_CHANGES)
+        proven = standing is AdminStanding.ALLOWED
+        if not proven and await self._has_setup(actor.tenant_id):
+            refusal = await self._refusal(actor, "setup")
+            if refusal is not None:
+                return ActionResult(card=refusal)
         try:
-            proven = await admin_standing(self.services, actor, PROOF_FOR_CHANGES) is AdminStanding.ALLOWED
-            if not proven and await self._has_setup(actor.tenant_id):
-                refusal = await self._refusal(actor, "setup")
-                if refusal is not None:
-                    return ActionResult(card=refusal)
-                proven = True
-            if not proven and choice.mode == "domain_wide" and await self._app_already_has_access(actor.tenant_id):
-                # Microsoft's answer could no longer show that an administrator approved this request.
+            consented_before = await app_already_has_access(self.services, actor.tenant_id)
+            if consented_before and proven:
+                # The permissions are granted already: a Rendezvous admin's change needs no new consent.
+                _, message = await apply_setup(
+                    self.services, actor.tenant_id, actor.aad_object_id, choice.mode, choice.security_group_id,
+                    actor.name,
+                )
+                return ActionResult(card=message_card("Rendezvous setup", message))
+            if consented_before:
+                # Microsoft's answer could no longer show that anyone approved this request.
                 return ActionResult(
                     card=await self._proof_card(
                         actor,
                         {"then": "consent", **choice.payload()},
                         "First, confirm you're a Rendezvous admin",
                         "Your organization has already granted Rendezvous its permissions, so I need to see that "
-                        f"you may set it up: {WHO_IS_AN_ADMIN}. Sign in and I'll take you on to Microsoft's "
-                        "consent page.",
+                        f"you may set it up: {WHO_IS_AN_ADMIN}. Sign in and I'll finish the setup right after.",
                     )
                 )
             url = await consent_link(
@@ -295,17 +304,6 @@ class AdminDialogs:
                 LINK_NOTE,
             )
         )
-
-    async def _app_already_has_access(self, tenant_id: str) -> bool:
-        """True when Microsoft already issues Rendezvous an app-only token for this tenant (earlier consent)."""
-        assert self.services.app_tokens is not None  # consent_link() refuses first when it is missing
-        try:
-            await self.services.app_tokens.token(tenant_id, force_refresh=True)
-        except AuthProblem as problem:
-            if problem.kind in (AuthFailure.NOT_CONSENTED, AuthFailure.CONSENT_REVOKED):
-                return False
-            raise
-        return True
 
     # -- status ------------------------------------------------------------------------------------
     async def status(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
@@ -379,6 +377,44 @@ class AdminDialogs:
         rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc, b.status, b.created_at)
                 for b in recent]
         return audit_card(rows, len(bookings))
+
+
+async def app_already_has_access(services: Services, tenant_id: str) -> bool:
+    """True when Microsoft already issues Rendezvous an app-only token for this tenant (an earlier consent)."""
+    if services.app_tokens is None:
+        raise IntegrationNotConfigured("no Graph app credentials configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
+    try:
+        await services.app_tokens.token(tenant_id, force_refresh=True)
+    except AuthProblem as problem:
+        if problem.kind in (AuthFailure.NOT_CONSENTED, AuthFailure.CONSENT_REVOKED):
+            return False
+        raise
+    return True
+
+
+async def apply_setup(
+    services: Services,
+    tenant_id: str,
+    requester_oid: str,
+    mode: str,
+    security_group_id: str | None,
+    requester_name: str | None,
+) -> tuple[bool, str]:
+    """Runs the self-test, then enables the organization with these choices, or records why not.
+
+    Returns (enabled, what to tell the person who asked)."""
+    checks = await run_self_test(services, tenant_id, mode, requester_oid, security_group_id)
+    passed, message = self_test_message(mode, checks)
+    tenants = TenantRepository(services.db, tenant_id)
+    if passed:
+        await tenants.save_setup(mode, security_group_id, requester_oid)
+        await tenants.enable(requester_oid, requester_name)
+        forget_group_memberships(services, tenant_id)
+        log.info("tenant %s enabled in %s mode", tenant_id, mode)
+    else:
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+        await tenants.record_error(f"Setup self-test failed. {failed}")
+    return passed, message
 
 
 # -- self-test after consent -----------------------------------------------------------------------

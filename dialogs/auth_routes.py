@@ -24,16 +24,16 @@ from typing import Any
 from aiohttp import web
 
 from dialogs.access import (
+    PROOF_FOR_VIEWING,
     WHO_IS_AN_ADMIN,
     AdminStanding,
     admin_standing,
     forget_admin_proof,
-    forget_group_memberships,
     remember_admin_proof,
 )
-from dialogs.admin import PROOF_FOR_VIEWING, AdminDialogs, run_self_test, self_test_message
+from dialogs.admin import AdminDialogs, app_already_has_access, apply_setup
 from dialogs.booking import resume_after_sign_in
-from dialogs.context import Actor, Services
+from dialogs.context import Services
 from dialogs.signin import (
     CONSENT_CALLBACK_PATH,
     SIGN_IN_CALLBACK_PATH,
@@ -152,20 +152,32 @@ class AuthCallbacks:
             return refused(message, 403)
         await remember_admin_proof(self.services, record.tenant_id, oid)
         if then == "consent":
-            payload = {
-                "mode": record.payload.get("mode"),
-                "security_group_id": record.payload.get("security_group_id"),
-                "admin_name": await self._name(record.tenant_id, oid),
-                "authorized_by": "admin",
-            }
-            try:
-                url = await consent_link(self.services, record.tenant_id, record.teams_user_id, oid, payload)
-            except IntegrationNotConfigured:
-                return refused("Rendezvous isn't configured with its Microsoft app credentials yet.")
-            raise web.HTTPFound(url)
-        card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, oid, then)
+            return await self._setup_after_admin_sign_in(record)
+        card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, then)
         await notify_member(self.services, record.tenant_id, oid, card=card)
         return page("You're confirmed as an admin", GO_BACK)
+
+    async def _setup_after_admin_sign_in(self, record: ConsentRecord) -> web.Response:
+        """A proven Rendezvous admin's setup: applied at once where the permissions are granted already, else
+        on to Microsoft's consent page (for them, or for the administrator they pass the next link to)."""
+        oid = record.aad_object_id or ""
+        mode = str(record.payload.get("mode") or "domain_wide")
+        group = record.payload.get("security_group_id") or None
+        name = await self._name(record.tenant_id, oid)
+        try:
+            if await app_already_has_access(self.services, record.tenant_id):
+                passed, message = await apply_setup(self.services, record.tenant_id, oid, mode, group, name)
+                await self._tell(record, message)
+                if passed:
+                    return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
+                return refused("The self-test failed, so Rendezvous is not enabled yet. The details are in Teams.")
+            payload = {"mode": mode, "security_group_id": group, "admin_name": name, "authorized_by": "admin"}
+            url = await consent_link(self.services, record.tenant_id, record.teams_user_id, oid, payload)
+        except IntegrationNotConfigured:
+            return refused("Rendezvous isn't configured with its Microsoft app credentials yet.")
+        except AuthProblem as problem:
+            return refused(problem.user_message)
+        raise web.HTTPFound(url)
 
     async def _member_connected(self, record: ConsentRecord) -> web.Response:
         oid = record.aad_object_id or ""
@@ -210,31 +222,18 @@ class AuthCallbacks:
         mode = str(record.payload.get("mode") or "domain_wide")
         group = record.payload.get("security_group_id") or None
         admin_oid = record.aad_object_id or ""
-        checks = await run_self_test(self.services, record.tenant_id, mode, admin_oid, group)
-        passed, message = self_test_message(mode, checks)
-        if passed:
-            await tenants.save_setup(mode, group, admin_oid)
-            admin_name = record.payload.get("admin_name") or await self._name(record.tenant_id, admin_oid)
-            await tenants.enable(admin_oid, admin_name)
-            forget_group_memberships(self.services, record.tenant_id)
-            log.info("tenant %s enabled in %s mode", record.tenant_id, mode)
-            if not await self._is_admin_now(record):
-                message += (
-                    f"\nTo use **status** and **audit** or to change the setup later, you need to be a Rendezvous "
-                    f"admin: {WHO_IS_AN_ADMIN}."
-                )
-        else:
-            failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
-            await tenants.record_error(f"Setup self-test failed. {failed}")
+        admin_name = record.payload.get("admin_name") or await self._name(record.tenant_id, admin_oid)
+        passed, message = await apply_setup(self.services, record.tenant_id, admin_oid, mode, group, admin_name)
+        standing = await admin_standing(self.services, record.tenant_id, admin_oid, PROOF_FOR_VIEWING)
+        if passed and standing is not AdminStanding.ALLOWED:
+            message += (
+                f"\nTo use **status** and **audit** or to change the setup later, you need to be a Rendezvous "
+                f"admin: {WHO_IS_AN_ADMIN}."
+            )
         await self._tell(record, message)
         if passed:
             return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
         return refused("The permissions were granted, but the self-test failed. The details are in Teams.")
-
-    async def _is_admin_now(self, record: ConsentRecord) -> bool:
-        oid = record.aad_object_id or ""
-        requester = Actor(record.tenant_id, oid, record.teams_user_id or "", "", "", "personal")
-        return await admin_standing(self.services, requester, PROOF_FOR_VIEWING) is AdminStanding.ALLOWED
 
     async def _name(self, tenant_id: str, oid: str) -> str | None:
         member = await MemberRepository(self.services.db, tenant_id).get(oid)

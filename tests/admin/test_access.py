@@ -88,12 +88,10 @@ async def test_setup_self_test_reports_an_admin_mailbox_outside_the_access_polic
 ) -> None:
     async with admin_stack(sqlite_url, tmp_path, admin_user_ids=frozenset({GRACE.aad_object_id})) as stack:
         await stack.say(GRACE, "setup")
+        # Contoso granted the permissions before: the change is tested and applied right away.
         card = await stack.click(GRACE, "saveSetup", {"tenantId": CONTOSO, "mode": "domain_wide"})
-        stack.emu.sign_in_as(ADELE.aad_object_id)  # a Global Administrator grants the consent
-        page = await stack.open(card["value"]["actions"][0]["url"])
         tenant = await TenantRepository(stack.db, CONTOSO).get()
-        told = stack.texts_to(GRACE)
-    assert page.status_code == 400
+        told = card_text(card["value"])
     assert tenant is not None and not tenant.enabled
     assert tenant.last_error is not None and "access policy" in tenant.last_error
     assert "self-test failed" in told and "access policy" in told
