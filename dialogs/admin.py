@@ -56,8 +56,8 @@ from storage.repositories import (
 log = logging.getLogger(__name__)
 
 NOT_CONFIGURED = (
-    "Rendezvous itself isn't configured to reach Microsoft yet (GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are "
-    "missing). Please tell the person who runs Rendezvous."
+    "Rendezvous itself can't reach Microsoft yet: the server running it has no Microsoft app credentials. "
+    "Please tell the person who runs Rendezvous."
 )
 AUDIT_LIMIT = 50
 
