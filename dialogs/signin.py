@@ -17,7 +17,7 @@ from botbuilder.schema import ConversationReference
 
 from dialogs.context import Services
 from dialogs.replies import card_message
-from graph.tokens import APP_SCOPES, DELEGATED_SCOPES
+from graph.tokens import APP_SCOPES, DELEGATED_SCOPES, SIGN_IN_SCOPES
 from storage.crypto import TokenCipher
 from storage.database import Database
 from storage.repositories import ConsentRepository, MemberRepository, TokenCacheRepository
@@ -108,12 +108,13 @@ async def consent_link(
     """The admin-consent URL for the tenant, remembered under a fresh single-use state.
 
     Domain-wide mode asks for `.default` (the application permissions on the app registration); individual
-    mode lists only the delegated scopes members sign in with, so no application permission is granted.
+    mode lists only the delegated scopes members sign in with (msal's sign-in scopes included), so no
+    application permission is granted.
     """
     if services.app_tokens is None:
         raise IntegrationNotConfigured("no Graph app credentials configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
     state = await ConsentRepository(services.db).create(tenant_id, teams_user_id, oid, "admin_consent", payload)
-    scopes = DELEGATED_SCOPES if payload.get("mode") == "delegated" else APP_SCOPES
+    scopes = [*DELEGATED_SCOPES, *SIGN_IN_SCOPES] if payload.get("mode") == "delegated" else APP_SCOPES
     return services.app_tokens.admin_consent_url(tenant_id, consent_redirect_uri(services), state, scopes)
 
 

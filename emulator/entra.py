@@ -482,7 +482,8 @@ class Entra:
         """True when the app may act for this person; records a user's own consent where allowed."""
         if app.client_id in tenant.admin_consented_apps:
             return True
-        wanted = {_permission_name(s) for s in scopes if s.lower() not in OIDC_SCOPES}
+        # The OpenID Connect scopes are Graph delegated permissions too ("Sign you in"): consented like the rest.
+        wanted = {_permission_name(s) for s in scopes}
         if wanted <= tenant.delegated_scopes_granted(app.client_id, person.id):
             return True
         # Where users may not consent, an admin who can grant delegated permissions still may for themselves.
@@ -592,9 +593,9 @@ def _requested_consent(app: App, scope: str | None) -> tuple[tuple[str, ...], tu
     Listed scopes are delegated permissions: application permissions cannot be requested dynamically.
     """
     scopes = (scope or f"{GRAPH_RESOURCE}/.default").split()
-    names = [_permission_name(s) for s in scopes if s.lower() not in OIDC_SCOPES]
+    names = [_permission_name(s) for s in scopes]
     if ".default" in names:
-        if len(names) > 1:
+        if len([name for name in names if name.lower() not in OIDC_SCOPES]) > 1:
             return "The scope .default cannot be combined with other resource scopes."
         return tuple(app.delegated_permissions), tuple(app.application_permissions)
     if any("/" in name for name in names):

@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 APP_SCOPES = [f"{GRAPH_RESOURCE}/.default"]
 DELEGATED_SCOPES = [f"{GRAPH_RESOURCE}/Calendars.ReadWrite", f"{GRAPH_RESOURCE}/Calendars.Read"]
+# The OpenID Connect scopes msal adds to every sign-in; they are Graph delegated permissions too, so an admin
+# consent for members who may not consent themselves must include them.
+SIGN_IN_SCOPES = ["openid", "profile", "offline_access"]
 
 # The app role (declared in the app registration's manifest) that makes someone a Rendezvous admin; a tenant
 # assigns it in Enterprise applications and Entra puts it into the `roles` claim of that person's id token.

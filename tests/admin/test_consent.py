@@ -99,12 +99,12 @@ async def test_individual_mode_asks_only_for_delegated_permissions(stack: Stack)
     [url] = links_in(card)
 
     scopes = _consent_scopes(url)
-    assert scopes == DELEGATED_SCOPES and not any(scope.endswith("/.default") for scope in scopes)
+    assert scopes == [*DELEGATED_SCOPES, "openid", "profile", "offline_access"]
     assert await _status_of(stack, FIONA.aad_object_id, url) == 200
 
     [grant] = stack.emu.consent_grants(FABRIKAM)
     assert grant.application == ()
-    assert set(grant.delegated) == {scope.rsplit("/", 1)[1] for scope in DELEGATED_SCOPES}
+    assert set(grant.delegated) == {scope.rsplit("/", 1)[-1] for scope in scopes}
     # No application permission was granted: Rendezvous has no identity of its own in Fabrikam.
     assert stack.services.app_tokens is not None
     with pytest.raises(AuthProblem) as refused:
@@ -125,6 +125,10 @@ async def test_an_application_administrator_can_approve_individual_mode_but_not_
 
     tenant = await TenantRepository(stack.db, CONTOSO).get()
     assert tenant is not None and tenant.enabled and tenant.mode == "delegated"
+    # Contoso's members may not consent themselves; with the delegated grant Ben connects all the same.
+    connect = await stack.say(BEN, "connect")
+    page = await open_as(stack, BEN.aad_object_id, open_url_of(connect[-1].cards[0]))
+    assert page.status_code == 200 and "Your calendar is connected" in page.text
 
 
 async def test_individual_mode_with_a_security_group_says_who_must_grant_the_directory_permissions(

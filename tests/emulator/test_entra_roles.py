@@ -106,15 +106,21 @@ async def test_delegated_scopes_alone_can_be_granted_by_an_application_administr
     assert granted == {"admin_consent": "True", "tenant": CONTOSO, "state": "st", "scope": scope}
     [grant] = emu.consent_grants(CONTOSO)
     assert grant.delegated == ("Calendars.ReadWrite", "Calendars.Read") and grant.application == ()
-    # Delegated consent gives the app no identity of its own in the tenant...
+    # Delegated consent gives the app no identity of its own in the tenant.
     result = await _client_credentials(emu, CONTOSO)
     assert result.get("error") == "invalid_client" and 7000229 in result["error_codes"]
-    # ...but now every member signs in without a consent prompt (Contoso lets no user consent).
+    # msal's sign-in also asks for openid, profile and offline_access: where users may not consent, members
+    # get through only once those are granted as well.
+    assert "error" in await _sign_in_reply(emu, CHLOE_ID)
+    await _admin_consent(http, emu, DIEGO_ID, f"{scope} openid profile offline_access")
+    assert "code" in await _sign_in_reply(emu, CHLOE_ID)
+
+
+async def _sign_in_reply(emu: EmulatorHandle, oid: str) -> dict[str, str]:
     app = await asyncio.to_thread(msal_app, emu, CONTOSO)
     flow = app.initiate_auth_code_flow([CALENDARS], redirect_uri=REDIRECT_URI)
-    emu.sign_in_as(CHLOE_ID)
-    reply = await asyncio.to_thread(follow_authorize, emu, flow["auth_uri"])
-    assert "code" in reply, reply
+    emu.sign_in_as(oid)
+    return await asyncio.to_thread(follow_authorize, emu, flow["auth_uri"])
 
 
 async def test_the_levers_work_over_http_for_an_emulator_in_another_process(
