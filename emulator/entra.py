@@ -373,8 +373,9 @@ class Entra:
                            "roles": list(roles)})
         else:
             claims.update({"oid": person.id, "sub": _pairwise_subject(app, person), "scp": " ".join(scopes),
-                           "upn": person.upn, "name": person.display_name})
-            claims.update(_directory_role_claim(app, person))
+                           "upn": person.upn, "name": person.display_name,
+                           # Graph's own token configuration, not the client's, decides what its tokens carry.
+                           "wids": sorted(person.directory_roles)})
         if len(self._grants) > 10_000:  # long demo or benchmark runs: forget tokens that can no longer work
             self._grants = {k: g for k, g in self._grants.items() if g.expires_at > now}
         self._grants[token_id] = AccessGrant(tenant_id, app.client_id, person.id if person else None, roles,
