@@ -198,7 +198,7 @@ class AdminDialogs:
     async def prove_admin(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         """The "I have that role" button: a sign-in, after which the command continues."""
         command = data.get("command")
-        if command not in COMMAND_FRESHNESS:
+        if not isinstance(command, str) or command not in COMMAND_FRESHNESS:  # an altered card
             command = "status"
         return ActionResult(
             card=await self._proof_card(

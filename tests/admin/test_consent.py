@@ -25,6 +25,7 @@ from tests.admin.conftest import (
     links_in,
     open_as,
     open_url_of,
+    prove_admin,
 )
 from tests.harness import TeamsUser
 
@@ -172,3 +173,18 @@ async def test_setting_up_where_consent_already_exists_needs_a_rendezvous_admin(
     assert page.status_code == 200, page.text
     [enabled] = [m.text for m in stack.connector.messages(ADELE.conversation_id) if ENABLED in m.text]
     assert "Rendezvous.Admin" not in enabled  # already a proven admin: no hint about becoming one
+
+
+async def test_where_the_registration_issues_directory_roles_a_global_administrator_needs_no_app_role(
+    stack: Stack,
+) -> None:
+    await complete_setup(stack, FIONA, mode="delegated")
+    [refused] = await stack.say(FIONA, "status")  # Entra's defaults: her role is invisible to Rendezvous
+    assert "Only a Rendezvous admin" in card_text(refused.cards[0])
+    stack.emu.set_group_membership_claims("DirectoryRole")
+
+    page = await prove_admin(stack, FIONA)
+
+    assert page.status_code == 200, page.text
+    [status] = await stack.say(FIONA, "status")
+    assert "Individual / delegated" in card_text(status.cards[0])
