@@ -127,6 +127,7 @@ class RendezvousBot(TeamsActivityHandler):
             "disconnectMyCalendar": connection.disconnect_my_calendar,
             "openSetup": admin.open_setup,
             "saveSetup": admin.save_setup,
+            "proveAdmin": admin.prove_admin,
             "confirmDisconnectOrganization": admin.confirm_disconnect_organization,
         }
         # Typeahead searches (Data.Query datasets) by dataset name: the colleague picker.

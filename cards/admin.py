@@ -73,9 +73,12 @@ def setup_card(
             "placeholder": "leave empty for everyone",
         },
         text(
-            "Who can approve: a Global Administrator or Privileged Role Administrator for domain-wide mode; "
-            "for individual mode a Cloud Application Administrator or Application Administrator can also "
-            "grant the delegated permissions.",
+            "Who can approve: domain-wide mode needs application permissions, which only a Global Administrator "
+            "or Privileged Role Administrator can grant. Individual mode asks only for delegated permissions, "
+            "which a Cloud Application Administrator or Application Administrator can also grant. A security "
+            "group needs two application permissions (GroupMember.Read.All, User.Read.All) in either mode, so "
+            "a Global Administrator or Privileged Role Administrator. It doesn't have to be you: you can send "
+            "them the link I give you next.",
             subtle=True,
         ),
     ]
@@ -91,6 +94,15 @@ def link_card(title: str, explanation: str, button: str, url: str, note: str | N
 
 def message_card(title: str, message: str) -> Card:
     return card([heading(title), text(message)])
+
+
+def admin_only_card(message: str, command: str) -> Card:
+    """The answer to an admin command from someone not known as an admin: who can do it, and a way for an
+    admin to prove it (nobody is sent to a sign-in they did not ask for)."""
+    return card(
+        [heading("Only for Rendezvous admins"), text(message)],
+        [execute("I have that role: confirm with a Microsoft sign-in", "proveAdmin", data={"command": command})],
+    )
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,7 @@ def status_card(view: StatusView) -> Card:
         ("Integration", state),
         ("Mode", MODE_LABELS.get(view.mode or "", "not chosen yet")),
         ("Enabled since", _when(view.enabled_at) if view.enabled else "-"),
-        ("Consented by", plain(view.consented_by or "-")),
+        ("Set up by", plain(view.consented_by or "-")),
         ("Security group", plain(view.security_group_id or "none (everyone in the organization)")),
         ("Members seen", str(view.members)),
         ("Bookings made", str(view.bookings)),

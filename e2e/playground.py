@@ -33,6 +33,7 @@ from urllib.parse import quote
 import aiohttp
 from cryptography.fernet import Fernet
 
+from emulator.testing import form_post_of
 from node_packages import NodeUnavailable, npm_ci, require_node
 
 log = logging.getLogger(__name__)
@@ -500,9 +501,19 @@ class EmulatorControl:
         return events
 
     async def open_link(self, url: str) -> tuple[int, str]:
-        """What a browser does with a link from a card: follows every redirect; returns status and page."""
+        """What a browser does with a link from a card: follows every redirect and submits the self-posting
+        form Entra answers a form_post sign-in with; returns the last status and page."""
         async with self._session.get(url, ssl=self._tls, allow_redirects=True, max_redirects=10) as response:
-            return response.status, await response.text()
+            status, page = response.status, await response.text()
+        for _ in range(5):
+            form = form_post_of(page) if status == 200 else None
+            if form is None:
+                break
+            action, fields = form
+            async with self._session.post(action, data=fields, ssl=self._tls, allow_redirects=True,
+                                          max_redirects=10) as response:
+                status, page = response.status, await response.text()
+        return status, page
 
 
 # ----------------------------------------------------------------------------- processes

@@ -13,6 +13,11 @@ emulator is a local development tool and listens on 127.0.0.1 only.
     POST   /_emulator/busy                  {"email", "start", "end", "status"} (ISO 8601 with offsets)
     POST   /_emulator/respond               {"email", "event_id", "response"}
     POST   /_emulator/admin-consent         {"tenant": "...", "granted": true}
+    GET    /_emulator/consents?tenant=...   tenant-wide consents granted: who, which permissions, where
+    POST   /_emulator/directory-roles       {"person": "...", "roles": ["Global Administrator"]}  ([] demotes)
+    POST   /_emulator/app-role-assignments  {"principal": person or group, "role": "Rendezvous.Admin",
+                                             "tenant": needed for a group, "assigned": true}
+    PUT    /_emulator/app-registration      {"group_membership_claims": "DirectoryRole" | "All" | null}
 """
 
 from __future__ import annotations
@@ -104,6 +109,38 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
             raise web.HTTPBadRequest(text=f"no such tenant: {exc}") from exc
         return done()
 
+    async def list_consents(request: web.Request) -> web.Response:
+        try:
+            grants = emulator.consent_grants(request.query.get("tenant", ""))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"no such tenant: {exc}") from exc
+        return web.json_response([asdict(grant) for grant in grants])
+
+    async def directory_roles(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            emulator.set_directory_roles(raw["person"], list(raw.get("roles", [])))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"unknown person or role: {exc}") from exc
+        return done()
+
+    async def app_role_assignments(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            emulator.assign_app_role(raw["principal"], raw.get("role", "Rendezvous.Admin"), tenant=raw.get("tenant"),
+                                     assigned=bool(raw.get("assigned", True)))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"unknown principal, tenant or role: {exc}") from exc
+        return done()
+
+    async def app_registration(request: web.Request) -> web.Response:
+        raw = await body(request)
+        value = raw.get("group_membership_claims")
+        if value not in (None, "None", "SecurityGroup", "DirectoryRole", "ApplicationGroup", "All"):
+            raise web.HTTPBadRequest(text=f"groupMembershipClaims cannot be {value!r}")
+        emulator.set_group_membership_claims(None if value == "None" else value)
+        return done()
+
     app.router.add_get(CONTROL_PREFIX + "calls", list_calls)
     app.router.add_delete(CONTROL_PREFIX + "calls", clear_calls)
     app.router.add_put(CONTROL_PREFIX + "faults", put_faults)
@@ -114,3 +151,7 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
     app.router.add_post(CONTROL_PREFIX + "busy", add_busy)
     app.router.add_post(CONTROL_PREFIX + "respond", respond)
     app.router.add_post(CONTROL_PREFIX + "admin-consent", admin_consent)
+    app.router.add_get(CONTROL_PREFIX + "consents", list_consents)
+    app.router.add_post(CONTROL_PREFIX + "directory-roles", directory_roles)
+    app.router.add_post(CONTROL_PREFIX + "app-role-assignments", app_role_assignments)
+    app.router.add_put(CONTROL_PREFIX + "app-registration", app_registration)

@@ -474,6 +474,9 @@ class ConsentRepository:
     """Short-lived, single-use `state` values for admin-consent and sign-in redirects.
 
     Global by state (the redirect arrives without a tenant we can trust yet); each row names its tenant.
+    A row's payload (the PKCE verifier among it) is erased the moment the state is used; the bare row stays
+    until it expires only so that a replay is told "already used", and every new link sweeps away the
+    expired rows, so nothing waits for a restart.
     """
 
     def __init__(self, db: Database) -> None:
@@ -495,6 +498,7 @@ class ConsentRepository:
         now = now or utc_now()
         state = secrets.token_urlsafe(32)
         async with self._db.session() as session:
+            await session.execute(delete(ConsentRequest).where(ConsentRequest.expires_at <= now))
             session.add(
                 ConsentRequest(
                     state=state,
@@ -527,7 +531,9 @@ class ConsentRepository:
             )
             row = await session.get(ConsentRequest, state, populate_existing=True)
             if affected_rows(result) == 1 and row is not None:
-                return _to_record(ConsentRecord, row)
+                record = _to_record(ConsentRecord, row)
+                row.payload = {}
+                return record
         if row is None:
             raise ConsentStateError("unknown")
         if row.consumed_at is not None:

@@ -62,7 +62,7 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     await playground.say("status")
     after = await playground.wait_for_message(since=since)
     assert "Integration: Enabled" in after.readable
-    assert "Consented by: Adele Vance" in after.readable
+    assert "Set up by: Adele Vance" in after.readable
 
     # A colleague in another time zone talks to the bot once (in the group chat), so it knows him.
     await introduce(stack, ben, BEN_TIME_ZONE)
