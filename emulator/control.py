@@ -10,6 +10,7 @@ emulator is a local development tool and listens on 127.0.0.1 only.
     POST   /_emulator/release-holds         {"perform": true}: held requests go on (false: abandon unperformed)
     POST   /_emulator/sign-in-as            {"oid": "...", "decline": false}  (oid null: show the page)
     POST   /_emulator/expire-tokens         every access token issued so far stops working
+    GET    /_emulator/events?mailbox=...    a calendar's events in Graph's shape (an observer needing no token)
     POST   /_emulator/busy                  {"email", "start", "end", "status"} (ISO 8601 with offsets)
     POST   /_emulator/respond               {"email", "event_id", "response"}
     POST   /_emulator/admin-consent         {"tenant": "...", "granted": true}
@@ -81,6 +82,14 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
         emulator.expire_tokens()
         return done()
 
+    async def list_events(request: web.Request) -> web.Response:
+        # A test's own view of a calendar, in Graph's shape but without a token: a tenant at Entra's defaults
+        # (no application consent) gives an observer no app-only token to read it through Graph.
+        mailbox = emulator.org.person_anywhere(request.query.get("mailbox", ""))
+        if mailbox is None:
+            raise web.HTTPNotFound(text="no such mailbox")
+        return emulator.graph.events_page(request, mailbox)
+
     async def add_busy(request: web.Request) -> web.Response:
         raw = await body(request)
         try:
@@ -149,6 +158,7 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
     app.router.add_post(CONTROL_PREFIX + "sign-in-as", sign_in_as)
     app.router.add_post(CONTROL_PREFIX + "expire-tokens", expire_tokens)
     app.router.add_post(CONTROL_PREFIX + "busy", add_busy)
+    app.router.add_get(CONTROL_PREFIX + "events", list_events)
     app.router.add_post(CONTROL_PREFIX + "respond", respond)
     app.router.add_post(CONTROL_PREFIX + "admin-consent", admin_consent)
     app.router.add_get(CONTROL_PREFIX + "consents", list_consents)
