@@ -804,8 +804,8 @@ class BookingDialog:
     def _calendar(self) -> Any:
         if self.services.calendar is None:
             raise BookingStopped(ActionResult(
-                text="Rendezvous isn't connected to Microsoft Graph on this server yet. Please tell the person "
-                     "who runs it (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)."))
+                text="Rendezvous itself isn't configured to reach Microsoft yet. Please tell the people who run "
+                     "it."))
         return self.services.calendar
 
     @staticmethod
