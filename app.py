@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from msrest.universal_http.requests import ClientRetryPolicy
@@ -187,7 +187,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "database unavailable", **entra}, status=503)
 
 
-def make_error_handler(conversation_state: ConversationState) -> Any:
+def make_error_handler() -> Any:
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8].upper()
         log.error("turn failed reference=%s", reference, exc_info=error)
@@ -203,7 +203,8 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
                 f"Sorry, something went wrong on my side (reference **{reference}**). Please try again; "
                 "if it keeps happening, give this reference to your Teams admin."
             )
-            await conversation_state.delete(turn_context)
+            # The conversation state is kept: deleting it would also throw away what another turn of this chat
+            # (a second search, another device) saved meanwhile, and every value in it is checked when read.
         except Exception:  # the channel itself may be what failed; the log line above keeps the detail
             log.warning("could not tell the user about failure reference=%s", reference)
 
@@ -254,7 +255,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
             settings.bot_connector_timeout_seconds,
         )
     )
-    adapter.on_turn_error = make_error_handler(conversation_state)
+    adapter.on_turn_error = make_error_handler()
     cipher = TokenCipher(key)
     services = Services(
         settings=settings, db=db, cipher=cipher, conversation_state=conversation_state, adapter=adapter
