@@ -84,10 +84,12 @@ class MemberRecord:
     name: str | None = None
     email: str | None = None
     user_principal_name: str | None = None
-    time_zone: str | None = None
+    time_zone: str | None = None  # the zone the person's Teams client reported last (clientInfo.timezone)
     conversation_reference: dict[str, Any] | None = field(default=None, hash=False)
     first_seen_at: datetime | None = None
     last_seen_at: datetime | None = None
+    outlook_time_zone: str | None = None  # their mailbox's working-hours zone, as Outlook last told us (IANA)
+    locale: str | None = None  # the BCP 47 locale their Teams client reported last ("en-US")
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,8 @@ _MEMBER_PROFILE_FIELDS = (
     "user_principal_name",
     "time_zone",
     "conversation_reference",
+    "outlook_time_zone",
+    "locale",
 )
 
 
