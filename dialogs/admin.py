@@ -201,6 +201,7 @@ class AdminDialogs:
             bookings=bookings,
             last_error=tenant.last_error,
             last_error_at=tenant.last_error_at,
+            clock=actor.clock,
         )
         await turn_context.send_activity(card_message(status_card(view)))
 
@@ -246,7 +247,7 @@ class AdminDialogs:
         recent = sorted(bookings, key=lambda b: b.created_at, reverse=True)[:AUDIT_LIMIT]
         rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc, b.status, b.created_at)
                 for b in recent]
-        await turn_context.send_activity(card_message(audit_card(rows, len(bookings))))
+        await turn_context.send_activity(card_message(audit_card(rows, len(bookings), actor.clock)))
 
 
 # -- self-test after consent -----------------------------------------------------------------------

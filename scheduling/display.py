@@ -12,6 +12,7 @@ this module only formats.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 
@@ -97,17 +98,28 @@ def local_label(start_utc: datetime, end_utc: datetime, tz: tzinfo, locale: str 
 
 
 def moment_label(moment: datetime, tz: tzinfo, locale: str | None = None) -> str:
-    """A timestamp (when something happened) in the reader's zone: "7 Dec 2026, 15:00 GMT", "Dec 7, 2026, 3:00 PM PST"."""
+    """When something happened, in the reader's zone: "7 Dec 2026, 15:00 GMT" (en-GB), "Dec 7, 2026, 3:00 PM PST"."""
     local = moment.astimezone(tz)
     day = format_date(local.date(), "medium", locale=reader_locale(locale))
     return f"{day}, {_clock(local, locale)} {tz_abbrev(local)}"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How one reader reads timestamps: in their zone, written the way their locale writes them."""
+
+    zone: tzinfo = UTC
+    locale: str | None = None
+
+    def moment(self, value: datetime) -> str:
+        return moment_label(value, self.zone, self.locale)
 
 
 def zone_title(tz: tzinfo) -> str:
     """What people call a zone: "Pacific Time", "Central European Time"; "UTC" for UTC itself."""
     if _is_utc(tz):
         return "UTC"
-    name = get_timezone_name(tz, "long", "generic", locale=_WORDING_LOCALE)
+    name = get_timezone_name(tz, "long", zone_variant="generic", locale=_WORDING_LOCALE)
     return name if "Unknown" not in name else _zone_key(tz)
 
 

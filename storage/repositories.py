@@ -247,6 +247,16 @@ class MemberRepository(_TenantScoped):
     async def get(self, aad_object_id: str) -> MemberRecord | None:
         return await self._one(Member.aad_object_id == aad_object_id)
 
+    async def set_outlook_time_zone(self, aad_object_id: str, time_zone: str) -> None:
+        """Keeps the zone Outlook gave for the member's working hours. Not a sighting: last_seen_at stays, and a
+        member not stored is not created."""
+        async with self._db.session() as session:
+            await session.execute(
+                update(Member)
+                .where(Member.tenant_id == self.tenant_id, Member.aad_object_id == aad_object_id)
+                .values(outlook_time_zone=time_zone)
+            )
+
     async def get_by_teams_id(self, teams_user_id: str) -> MemberRecord | None:
         return await self._one(Member.teams_user_id == teams_user_id)
 
