@@ -200,6 +200,7 @@ class BookingDialog:
 
     async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
         tenant = await self._require_tenant(actor)
+        actor = await self._with_outlook_zone(actor, tenant)
         now = _now()
         zone = zone_or_utc(actor.shown_time_zone)
         try:
@@ -238,6 +239,7 @@ class BookingDialog:
 
     async def _find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         tenant = await self._require_tenant(actor)
+        actor = await self._with_outlook_zone(actor, tenant)
         search, problems = await self._read_form(actor, data)
         if search is None:
             values = {key: data.get(key) for key in ("colleague", "duration", "customDuration", "window",
@@ -509,6 +511,25 @@ class BookingDialog:
                 person = replace(person, outlook_time_zone=zone)
             learnt.append(person)
         return learnt
+
+    async def _with_outlook_zone(self, actor: Actor, tenant: TenantRecord) -> Actor:
+        """The actor with their Outlook zone, asked of Outlook once when not yet known, so that the first search
+        already reads its dates ("tomorrow", "From 2 Dec") in the zone its times will be shown in. Without an
+        answer (no sign-in yet, Outlook unreachable) the Teams zone serves, and the search itself asks again."""
+        if actor.outlook_time_zone or not actor.email or self.services.calendar is None:
+            return actor
+        me = organizer_of(actor)
+        now = _now()
+        try:
+            caller = self._caller(actor.tenant_id, tenant.mode, me)
+            availability = await self._recorded(
+                actor, [me], "getSchedule", f"read {me.name}'s working hours to show times in their Outlook time zone",
+                self._calendar().get_schedule(caller, [actor.email], now, now + timedelta(hours=1)))
+        except (GraphError, AuthProblem, BookingStopped) as exc:
+            log.info("Outlook zone not read for a member of tenant %s: %s", actor.tenant_id, type(exc).__name__)
+            return actor
+        [me] = await self._learn_outlook_zones(actor, availability, [me])
+        return replace(actor, outlook_time_zone=me.outlook_time_zone) if me.outlook_time_zone else actor
 
     async def _with_known_zones(self, actor: Actor, search: _Search) -> _Search:
         """The search with both people's Outlook zones as stored now (a look at Outlook may just have learnt them)."""
