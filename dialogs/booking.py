@@ -200,7 +200,6 @@ class BookingDialog:
 
     async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
         tenant = await self._require_tenant(actor)
-        actor = await self._with_outlook_zone(actor, tenant)
         now = _now()
         zone = zone_or_utc(actor.shown_time_zone)
         try:
@@ -239,7 +238,6 @@ class BookingDialog:
 
     async def _find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         tenant = await self._require_tenant(actor)
-        actor = await self._with_outlook_zone(actor, tenant)
         search, problems = await self._read_form(actor, data)
         if search is None:
             values = {key: data.get(key) for key in ("colleague", "duration", "customDuration", "window",
@@ -335,11 +333,16 @@ class BookingDialog:
         if search.window.end <= _now():
             return ActionResult(text="That window has already passed. Pick a later one.")
         await _typing(turn_context)
-        if tenant.mode == "delegated":
-            slots, reason, notes = await self._delegated_slots(turn_context, actor, search, offset)
-        else:
-            slots, reason, notes = await self._domain_wide_slots(actor, search, offset)
+        slots, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+        searched_in = search.organizer.zone()
         search = await self._with_known_zones(actor, search)
+        if search.organizer.zone() != searched_in:
+            # The first look at Outlook gave the organizer's zone, and it is not the one Teams reported: the
+            # dates asked for are dates in Outlook's zone, the one every time will be shown in. Asked once.
+            moved = _window_in(search, search.organizer.zone())
+            if moved is not None and moved != search.window:
+                search = replace(search, window=moved)
+                slots, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
         record = SearchRecord(
             search_id=new_search_id(),
             tenant_id=actor.tenant_id,
@@ -384,6 +387,12 @@ class BookingDialog:
             has_more=len(slots) > PAGE_SIZE,
             intro=intro,
         )))
+
+    async def _slots(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
+                     offset: int) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+        if tenant.mode == "delegated":
+            return await self._delegated_slots(turn_context, actor, search, offset)
+        return await self._domain_wide_slots(actor, search, offset)
 
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
                                  ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
@@ -511,25 +520,6 @@ class BookingDialog:
                 person = replace(person, outlook_time_zone=zone)
             learnt.append(person)
         return learnt
-
-    async def _with_outlook_zone(self, actor: Actor, tenant: TenantRecord) -> Actor:
-        """The actor with their Outlook zone, asked of Outlook once when not yet known, so that the first search
-        already reads its dates ("tomorrow", "From 2 Dec") in the zone its times will be shown in. Without an
-        answer (no sign-in yet, Outlook unreachable) the Teams zone serves, and the search itself asks again."""
-        if actor.outlook_time_zone or not actor.email or self.services.calendar is None:
-            return actor
-        me = organizer_of(actor)
-        now = _now()
-        try:
-            caller = self._caller(actor.tenant_id, tenant.mode, me)
-            availability = await self._recorded(
-                actor, [me], "getSchedule", f"read {me.name}'s working hours to show times in their Outlook time zone",
-                self._calendar().get_schedule(caller, [actor.email], now, now + timedelta(hours=1)))
-        except (GraphError, AuthProblem, BookingStopped) as exc:
-            log.info("Outlook zone not read for a member of tenant %s: %s", actor.tenant_id, type(exc).__name__)
-            return actor
-        [me] = await self._learn_outlook_zones(actor, availability, [me])
-        return replace(actor, outlook_time_zone=me.outlook_time_zone) if me.outlook_time_zone else actor
 
     async def _with_known_zones(self, actor: Actor, search: _Search) -> _Search:
         """The search with both people's Outlook zones as stored now (a look at Outlook may just have learnt them)."""
@@ -1113,6 +1103,15 @@ def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
             raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from None
         return between(first, last, zone, now=now)
     raise WindowError("Please pick when: this week, next week, or between two dates.")
+
+
+def _window_in(search: _Search, zone: Any) -> TimeWindow | None:
+    """The search's window read again in another zone (its options keep how it was asked); None if it can't be."""
+    try:
+        window = _window_from(_option_values(search.options), zone, _now())
+    except WindowError:
+        return None
+    return TimeWindow(max(window.start, _now()), window.end, window.description)
 
 
 def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[date, date] | None:
