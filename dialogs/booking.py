@@ -268,7 +268,7 @@ class BookingDialog:
         zone = zone_or_utc(actor.shown_time_zone)
         window: TimeWindow | None = None
         try:
-            window = _window_from(data, zone, _now())
+            window = _window_from(data, zone, _now(), actor.locale)
         except WindowError as exc:
             problems.append(str(exc))
         if problems or colleague is None or minutes is None or window is None:
@@ -305,7 +305,7 @@ class BookingDialog:
             first, last = following
             options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
                               to_date=last.isoformat())
-            window = between(first, last, zone_or_utc(actor.shown_time_zone), now=_now())
+            window = between(first, last, zone_or_utc(actor.shown_time_zone), now=_now(), locale=actor.locale)
             return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
 
         return await self._guarded(later, turn_context, actor, data)
@@ -359,8 +359,8 @@ class BookingDialog:
         memory.remember(record, _now())
         notes = [*self._zone_notice(memory, search.organizer), *notes]
         zones = [search.organizer.zone(), search.colleague.zone()]
-        warnings = [f"Heads up: {change.description}." for change in dst_changes(search.window.start,
-                                                                                 search.window.end, zones)]
+        changes = dst_changes(search.window.start, search.window.end, zones, actor.locale)
+        warnings = [f"Heads up: {change.description}." for change in changes]
         if not slots:
             following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             next_label = None
@@ -433,7 +433,7 @@ class BookingDialog:
             note = f"{unverified}'s calendar could not be read" if unverified else None
             why = "; ".join(suggestion.reasons).capitalize() if suggestion.reasons else None
             slots.append((slot, SlotView(slot.slot_id, labels, note, why)))
-        return slots, result.no_slot_message(names), notes
+        return slots, result.no_slot_message(names, actor.locale), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
                                ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
@@ -1087,7 +1087,7 @@ def _window_values(window: TimeWindow, zone: Any) -> dict[str, str]:
             "toDate": last.isoformat()}
 
 
-def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
+def _window_from(data: dict[str, Any], zone: Any, now: datetime, locale: str | None = None) -> TimeWindow:
     kind = data.get("window")
     if kind == "this_week":
         return this_week(now, zone)
@@ -1101,14 +1101,14 @@ def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
             first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
         except ValueError:
             raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from None
-        return between(first, last, zone, now=now)
+        return between(first, last, zone, now=now, locale=locale)
     raise WindowError("Please pick when: this week, next week, or between two dates.")
 
 
 def _window_in(search: _Search, zone: Any) -> TimeWindow | None:
     """The search's window read again in another zone (its options keep how it was asked); None if it can't be."""
     try:
-        window = _window_from(_option_values(search.options), zone, _now())
+        window = _window_from(_option_values(search.options), zone, _now(), search.organizer.locale)
     except WindowError:
         return None
     return TimeWindow(max(window.start, _now()), window.end, window.description)
