@@ -15,6 +15,9 @@ from tests.booking.conftest import (
     ADELE,
     BEN,
     EASTERN,
+    FABRIKAM,
+    FIONA,
+    LAURA,
     PACIFIC,
     BookingWorld,
     at,
@@ -180,3 +183,24 @@ async def test_an_unknown_locale_reads_as_the_default_24_hour_clock(world: Booki
     shown, _ = await _ben_reads(world, replace(ADELE, locale="xx-ZZ"), BEN)
 
     assert "15:00–15:30 EST" in shown
+
+
+async def test_in_individual_mode_the_outlook_zone_comes_from_the_persons_own_working_hours(
+        world: BookingWorld) -> None:
+    travelling_fiona = replace(FIONA, time_zone="Asia/Tokyo")  # Outlook: New York (emulator/demo_org.json)
+    await world.set_up_tenant(FABRIKAM, mode="delegated", admin=FIONA)
+    await world.meet(travelling_fiona, LAURA)
+    await world.connect_calendar(FIONA)
+    day = meeting_day()
+
+    suggestions = await world.find_times(travelling_fiona, day_form(LAURA, day))
+
+    assert "You appear to be in Tokyo right now" in card_text(suggestions)
+    first = book_buttons(suggestions)[0]
+    start = datetime.strptime(first["slotId"], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+    fiona_time = dict(slot_facts(suggestions)[0])["Fiona Gallagher"]
+    assert _reads(fiona_time, start, EASTERN) and start.astimezone(EASTERN).date() == day
+    booked = card_of(await world.bot.execute(travelling_fiona, "book", first))
+    assert _facts(booked)["Fiona Gallagher"] == fiona_time
+    [event] = world.emu.created_events(FIONA.email)
+    assert event.original_start_time_zone == "Eastern Standard Time"
