@@ -720,7 +720,9 @@ class BookingDialog:
                 is_organizer=organizes,
                 can_respond=can_respond,
             ))
-        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), total=len(confirmed))))
+        notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
+        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes),
+                                                                 total=len(confirmed))))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:

@@ -204,3 +204,26 @@ async def test_in_individual_mode_the_outlook_zone_comes_from_the_persons_own_wo
     assert _facts(booked)["Fiona Gallagher"] == fiona_time
     [event] = world.emu.created_events(FIONA.email)
     assert event.original_start_time_zone == "Eastern Standard Time"
+
+
+async def test_the_colleague_follows_the_same_rule_and_is_told_on_their_first_list(world: BookingWorld) -> None:
+    travelling_ben = replace(BEN, time_zone="Asia/Tokyo")  # Outlook: New York
+    await world.set_up_tenant()
+    await world.meet(ADELE, travelling_ben)
+    suggestions = await world.find_times(ADELE, day_form(BEN, meeting_day()))
+    first = book_buttons(suggestions)[0]
+    start = datetime.strptime(first["slotId"], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+    ben_time = dict(slot_facts(suggestions)[0])["Ben Walters"]
+    assert _reads(ben_time, start, EASTERN)  # Adele sees Ben's Outlook zone, learnt from his working hours
+
+    await world.bot.execute(ADELE, "book", first)
+    [told] = world.proactive_to(travelling_ben)
+    assert _facts(told.cards[0])["Ben Walters"] == ben_time
+
+    await world.bot.say(travelling_ben, "my meetings")
+    listing = _last_card(world, travelling_ben)
+    assert _facts(listing)["Ben Walters"] == ben_time
+    assert ("You appear to be in Tokyo right now; times are shown in your Outlook time zone, Eastern Time."
+            in card_text(listing))
+    await world.bot.say(travelling_ben, "my meetings")
+    assert "appear to be in" not in card_text(_last_card(world, travelling_ben))
