@@ -41,20 +41,17 @@ def _last_card(world: BookingWorld, user: TeamsUser) -> dict[str, Any]:
 
 
 def _facts(card: dict[str, Any]) -> dict[str, str]:
-    """Every fact of a card, title -> value, at any depth."""
+    """Every fact of a card, title -> value, at any depth (the cards here show each title once)."""
     found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
+    pending: list[Any] = [card]
+    while pending:
+        node = pending.pop()
         if isinstance(node, dict):
             if node.get("type") == "FactSet":
                 found.update({fact["title"]: fact["value"] for fact in node["facts"]})
-            for value in node.values():
-                walk(value)
+            pending.extend(node.values())
         elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
+            pending.extend(node)
     return found
 
 
