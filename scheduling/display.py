@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_location, get_timezone_name
@@ -25,10 +25,15 @@ DEFAULT_LOCALE = "en-GB"
 _WORDING_LOCALE = "en"  # zone names sit inside English sentences
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: the tags come from clients
 def reader_locale(tag: str | None) -> Locale:
-    """The CLDR locale for a BCP 47 tag as Teams sends it ("en-US", "de-DE"); DEFAULT_LOCALE when unusable."""
-    for candidate in (tag, DEFAULT_LOCALE):
+    """The CLDR locale for a BCP 47 tag as Teams sends it ("en-US", "de-DE"); DEFAULT_LOCALE when unusable.
+
+    A tag with parts CLDR does not know ("en-US-x-private") falls back part by part, as BCP 47 lookup does.
+    """
+    parts = (tag or "").split("-")
+    candidates = ["-".join(parts[:count]) for count in range(len(parts), 0, -1)]
+    for candidate in [*candidates, DEFAULT_LOCALE]:
         if not candidate:
             continue
         try:

@@ -81,6 +81,7 @@ MEETING = (datetime(2026, 12, 7, 23, tzinfo=UTC), datetime(2026, 12, 7, 23, 30, 
         ("fr-FR", "lun. 7 déc., 15:00–15:30 PST"),
         (None, "Mon 7 Dec, 15:00–15:30 PST"),  # unknown: the default, en-GB
         ("xx-ZZ", "Mon 7 Dec, 15:00–15:30 PST"),  # well-formed but not a locale CLDR has
+        ("en-US-x-private", "Mon, Dec 7, 3:00\u202fPM–3:30\u202fPM PST"),  # unknown parts fall away, as in BCP 47
     ],
 )
 def test_a_meeting_reads_the_way_the_readers_locale_writes_times(locale: str | None, expected: str) -> None:
