@@ -106,10 +106,10 @@ async def test_a_person_away_from_their_outlook_zone_sees_one_clock_on_every_car
     await world.bot.say(TRAVELLING_ADELE, "privacy")
     privacy = _last_card(world, TRAVELLING_ADELE)
     stored = _facts(privacy)
-    outlook_zone = stored["Time zone (as Outlook gives it; your times are shown in it)"]
+    outlook_zone = stored["Time zone of your Outlook working hours"]
     assert outlook_zone.replace("\\", "") == "America/Los_Angeles"  # shown as Markdown-escaped text
-    assert stored["Time zone (as Teams reports it)"] == "Asia/Tokyo"
-    assert stored["Locale (as Teams reports it)"] == "en-GB"
+    assert stored["Time zone Teams reports"] == "Asia/Tokyo"
+    assert stored["Locale Teams reports"] == "en-GB"
     looked_up = [title for title in stored if title.endswith(("PST", "PDT"))]
     assert looked_up and "UTC" not in card_text(privacy) and "JST" not in card_text(privacy)
 
