@@ -26,7 +26,7 @@ from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
 from dialogs.privacy import PrivacyDialogs
 from dialogs.replies import ADAPTIVE_CARD, card_message
-from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_time_zone
+from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_locale, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
 
@@ -53,6 +53,17 @@ def _client_time_zone(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
             return str(props["timezone"])
     return activity.local_timezone or None
+
+
+def _client_locale(activity: Activity) -> str | None:
+    """The user's locale: on the activity itself, and in the clientInfo entity (both checked on arrival)."""
+    if activity.locale:
+        return str(activity.locale)
+    for entity in activity.entities or []:
+        props = entity.additional_properties if hasattr(entity, "additional_properties") else {}
+        if getattr(entity, "type", None) == "clientInfo" and props.get("locale"):
+            return str(props["locale"])
+    return None
 
 
 def _text_without_bot_mention(activity: Activity) -> str:
@@ -196,6 +207,7 @@ class RendezvousBot(TeamsActivityHandler):
                 log.warning("Teams member lookup failed for a member of tenant %s: %s", tenant_id, type(exc).__name__)
         name, email, upn = member_fields(name, email, upn)
         time_zone = _client_time_zone(activity) or valid_time_zone(known.time_zone if known else None)
+        locale = _client_locale(activity) or valid_locale(known.locale if known else None)
         # A chat whose type Teams did not say is treated as shared: only a known 1:1 chat sees personal data.
         conversation_type = activity.conversation.conversation_type or UNKNOWN_CONVERSATION_TYPE
         # Proactive messages (confirmations, sign-in results) go to the stored chat, so only a 1:1 chat
@@ -215,6 +227,7 @@ class RendezvousBot(TeamsActivityHandler):
                 time_zone=time_zone,
                 conversation_reference=reference,
                 last_seen_at=now,
+                locale=locale,
             )
         )
         return Actor(
@@ -226,6 +239,8 @@ class RendezvousBot(TeamsActivityHandler):
             conversation_type=conversation_type,
             email=email or upn,
             time_zone=time_zone,
+            outlook_time_zone=valid_time_zone(known.outlook_time_zone if known else None),
+            locale=locale,
         )
 
     @staticmethod

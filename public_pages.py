@@ -34,7 +34,8 @@ async def privacy(_: web.Request) -> web.Response:
         "body, location or attendees of anyone's meetings.",
         "It reads back only the meetings it created itself, and touches only the calendars of people who "
         "use it. Each organization's data is kept apart from every other organization's.",
-        "It stores, per person who talks to it: the Teams and Entra ids, name, email address, time zone and "
+        "It stores, per person who talks to it: the Teams and Entra ids, name, email address, the time zone "
+        "and locale Teams reports, the time zone of your Outlook working hours, and "
         "the chat reference it needs to send you messages; the meetings booked through it; and, in the "
         "individual mode, your sign-in tokens, encrypted. It logs which calendar look-ups it made about you, "
         "and you can see them with the \"privacy\" command.",

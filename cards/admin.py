@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
+from scheduling.display import Clock
 
 MODE_LABELS = {
     "domain_wide": "Domain-wide (recommended)",
@@ -18,8 +19,9 @@ MODE_IN_A_SENTENCE = {
 }
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+def _when(value: datetime | None, clock: Clock) -> str:
+    """A timestamp in the reader's zone and locale (the dialog builds the reader's Clock)."""
+    return clock.moment(value) if value else "never"
 
 
 def setup_card(
@@ -116,6 +118,7 @@ class StatusView:
     bookings: int
     last_error: str | None
     last_error_at: datetime | None
+    clock: Clock = Clock()
 
 
 def status_card(view: StatusView) -> Card:
@@ -123,7 +126,7 @@ def status_card(view: StatusView) -> Card:
     pairs = [
         ("Integration", state),
         ("Mode", MODE_LABELS.get(view.mode or "", "not chosen yet")),
-        ("Enabled since", _when(view.enabled_at) if view.enabled else "-"),
+        ("Enabled since", _when(view.enabled_at, view.clock) if view.enabled else "-"),
         ("Set up by", plain(view.consented_by or "-")),
         ("Security group", plain(view.security_group_id or "none (everyone in the organization)")),
         ("Members seen", str(view.members)),
@@ -131,7 +134,8 @@ def status_card(view: StatusView) -> Card:
     ]
     body: list[dict[str, Any]] = [heading("Rendezvous status"), facts(pairs)]
     if view.last_error:
-        body.append(text(f"Last problem ({_when(view.last_error_at)}): {view.last_error}", color="Attention"))
+        when = _when(view.last_error_at, view.clock)
+        body.append(text(f"Last problem ({when}): {view.last_error}", color="Attention"))
     else:
         body.append(text("No calendar errors recorded.", subtle=True))
     return card(body, [execute("Change setup", "openSetup")])
@@ -162,7 +166,7 @@ class AuditRow:
     booked_at: datetime
 
 
-def audit_card(rows: list[AuditRow], total: int) -> Card:
+def audit_card(rows: list[AuditRow], total: int, clock: Clock = Clock()) -> Card:
     if not rows:
         return message_card("Bookings made through Rendezvous", "No bookings have been made through Rendezvous yet.")
     body: list[dict[str, Any]] = [heading("Bookings made through Rendezvous")]
@@ -172,8 +176,8 @@ def audit_card(rows: list[AuditRow], total: int) -> Card:
         facts(
             [
                 (
-                    _when(row.booked_at),
-                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start)} ({row.status})",
+                    _when(row.booked_at, clock),
+                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start, clock)} ({row.status})",
                 )
                 for row in rows
             ]
@@ -195,6 +199,7 @@ class PrivacyView:
     bookings: int
     token_stored: bool
     graph_calls: list[GraphCallView]
+    clock: Clock = Clock()
 
 
 _CALL_KINDS = {
@@ -233,7 +238,7 @@ def privacy_card(view: PrivacyView) -> Card:
         heading("Calendar look-ups about you"),
     ]
     if view.graph_calls:
-        body.append(facts([(_when(call.at), _call_description(call)) for call in view.graph_calls]))
+        body.append(facts([(_when(call.at, view.clock), _call_description(call)) for call in view.graph_calls]))
     else:
         body.append(text("None so far."))
     return card(body)

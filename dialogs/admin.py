@@ -45,6 +45,7 @@ from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, consent_link, start_sign_in_link
 from graph.calendar import Caller
 from graph.errors import AuthFailure, AuthProblem, GraphError
+from scheduling.display import Clock
 from storage.repositories import (
     BookingRepository,
     GraphCallRepository,
@@ -207,15 +208,15 @@ class AdminDialogs:
             )
         )
 
-    async def card_after_proof(self, tenant_id: str, command: str) -> dict[str, Any]:
-        """What the command shows, sent once its admin sign-in succeeded."""
+    async def card_after_proof(self, tenant_id: str, command: str, clock: Clock) -> dict[str, Any]:
+        """What the command shows, sent once its admin sign-in succeeded; timestamps on the admin's clock."""
         if command == "setup":
             return await self._setup_card(tenant_id)
         if command == "audit":
-            return await self._audit_card(tenant_id)
+            return await self._audit_card(tenant_id, clock)
         if command == "disconnect organization":
             return disconnect_choice_card(has_own_connection=False)
-        return await self._status_card(tenant_id)
+        return await self._status_card(tenant_id, clock)
 
     # -- setup -------------------------------------------------------------------------------------
     async def setup(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
@@ -313,9 +314,9 @@ class AdminDialogs:
             )
             return
         refusal = await self._refusal(actor, "status")
-        await turn_context.send_activity(card_message(refusal or await self._status_card(actor.tenant_id)))
+        await turn_context.send_activity(card_message(refusal or await self._status_card(actor.tenant_id, actor.clock)))
 
-    async def _status_card(self, tenant_id: str) -> dict[str, Any]:
+    async def _status_card(self, tenant_id: str, clock: Clock) -> dict[str, Any]:
         tenants = TenantRepository(self.services.db, tenant_id)
         tenant = await tenants.get()
         if tenant is None:
@@ -331,6 +332,7 @@ class AdminDialogs:
             bookings=bookings,
             last_error=tenant.last_error,
             last_error_at=tenant.last_error_at,
+            clock=clock,
         )
         return status_card(view)
 
@@ -363,9 +365,9 @@ class AdminDialogs:
     # -- audit -------------------------------------------------------------------------------------
     async def audit(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         refusal = await self._refusal(actor, "audit")
-        await turn_context.send_activity(card_message(refusal or await self._audit_card(actor.tenant_id)))
+        await turn_context.send_activity(card_message(refusal or await self._audit_card(actor.tenant_id, actor.clock)))
 
-    async def _audit_card(self, tenant_id: str) -> dict[str, Any]:
+    async def _audit_card(self, tenant_id: str, clock: Clock) -> dict[str, Any]:
         bookings = await BookingRepository(self.services.db, tenant_id).list_all()
         members = {m.aad_object_id: m for m in await MemberRepository(self.services.db, tenant_id).list_all()}
 
@@ -376,7 +378,7 @@ class AdminDialogs:
         recent = sorted(bookings, key=lambda b: b.created_at, reverse=True)[:AUDIT_LIMIT]
         rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc, b.status, b.created_at)
                 for b in recent]
-        return audit_card(rows, len(bookings))
+        return audit_card(rows, len(bookings), clock)
 
 
 async def app_already_has_access(services: Services, tenant_id: str) -> bool:

@@ -33,6 +33,7 @@ from dialogs.access import (
 )
 from dialogs.admin import AdminDialogs, app_already_has_access, apply_setup
 from dialogs.booking import resume_after_sign_in
+from dialogs.clock import reader_clock
 from dialogs.context import Services
 from dialogs.signin import (
     CONSENT_CALLBACK_PATH,
@@ -43,6 +44,7 @@ from dialogs.signin import (
     notify_member,
 )
 from graph.errors import AuthProblem, classify_auth_error
+from scheduling.display import Clock
 from storage.repositories import (
     ConsentRecord,
     ConsentRepository,
@@ -153,7 +155,9 @@ class AuthCallbacks:
         await remember_admin_proof(self.services, record.tenant_id, oid)
         if then == "consent":
             return await self._setup_after_admin_sign_in(record)
-        card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, then)
+        member = await MemberRepository(self.services.db, record.tenant_id).get(oid)
+        clock = reader_clock(member.outlook_time_zone, member.time_zone, member.locale) if member else Clock()
+        card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, then, clock)
         await notify_member(self.services, record.tenant_id, oid, card=card)
         return page("You're confirmed as an admin", GO_BACK)
 

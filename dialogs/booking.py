@@ -50,7 +50,6 @@ from dialogs.booking_people import (
     organizer_of,
     person_of,
     require_own_mailbox,
-    zone_or_utc,
 )
 from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
 from dialogs.booking_state import (
@@ -65,11 +64,12 @@ from dialogs.booking_state import (
     slot_id_for,
 )
 from dialogs.booking_views import confirmation_card_for, meeting_times
+from dialogs.clock import notice_key, zone_notice, zone_or_utc
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
-from dialogs.text_input import clean_text
+from dialogs.text_input import clean_text, valid_time_zone
 from graph.calendar import AttendeeResponse, Caller, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
@@ -78,6 +78,7 @@ from scheduling.meeting_times import Standing, standing_of, working_day_slots
 from scheduling.model import Availability, FreeBusyStatus
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
+from scheduling.zones import zone_name
 from storage.repositories import (
     BookingRecord,
     BookingRepository,
@@ -200,7 +201,7 @@ class BookingDialog:
     async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
         tenant = await self._require_tenant(actor)
         now = _now()
-        zone = zone_or_utc(actor.time_zone)
+        zone = zone_or_utc(actor.shown_time_zone)
         try:
             parts = parse_booking_shortcut(f"book {argument}", now, zone)
         except ShortcutTooLong as too_long:
@@ -264,10 +265,10 @@ class BookingDialog:
                 problems.append(str(exc))
         else:
             problems.append("Please pick how long the meeting should be.")
-        zone = zone_or_utc(actor.time_zone)
+        zone = zone_or_utc(actor.shown_time_zone)
         window: TimeWindow | None = None
         try:
-            window = _window_from(data, zone, _now())
+            window = _window_from(data, zone, _now(), actor.locale)
         except WindowError as exc:
             problems.append(str(exc))
         if problems or colleague is None or minutes is None or window is None:
@@ -298,13 +299,13 @@ class BookingDialog:
             tenant = await self._require_tenant(actor)
             previous = await self._remembered_search(turn_context, actor, data)
             search = await self._search_again(actor, previous)
-            following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
+            following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             if following is None:
                 return ActionResult(text="I can only look 8 weeks ahead, and there is no later window to try.")
             first, last = following
             options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
                               to_date=last.isoformat())
-            window = between(first, last, zone_or_utc(actor.time_zone), now=_now())
+            window = between(first, last, zone_or_utc(actor.shown_time_zone), now=_now(), locale=actor.locale)
             return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
 
         return await self._guarded(later, turn_context, actor, data)
@@ -332,10 +333,16 @@ class BookingDialog:
         if search.window.end <= _now():
             return ActionResult(text="That window has already passed. Pick a later one.")
         await _typing(turn_context)
-        if tenant.mode == "delegated":
-            slots, reason, notes = await self._delegated_slots(turn_context, actor, search, offset)
-        else:
-            slots, reason, notes = await self._domain_wide_slots(actor, search, offset)
+        slots, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+        searched_in = search.organizer.zone()
+        search = await self._with_known_zones(actor, search)
+        if search.organizer.zone() != searched_in:
+            # The first look at Outlook gave the organizer's zone, and it is not the one Teams reported: the
+            # dates asked for are dates in Outlook's zone, the one every time will be shown in. Asked once.
+            moved = _window_in(search, search.organizer.zone())
+            if moved is not None and moved != search.window:
+                search = replace(search, window=moved)
+                slots, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
         record = SearchRecord(
             search_id=new_search_id(),
             tenant_id=actor.tenant_id,
@@ -350,14 +357,15 @@ class BookingDialog:
         )
         memory = await self._memory(turn_context)
         memory.remember(record, _now())
+        notes = [*self._zone_notice(memory, search.organizer), *notes]
         zones = [search.organizer.zone(), search.colleague.zone()]
-        warnings = [f"Heads up: {change.description}." for change in dst_changes(search.window.start,
-                                                                                 search.window.end, zones)]
+        changes = dst_changes(search.window.start, search.window.end, zones, actor.locale)
+        warnings = [f"Heads up: {change.description}." for change in changes]
         if not slots:
-            following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
+            following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             next_label = None
             if following is not None:
-                next_label = _dates_label(*following)
+                next_label = _dates_label(*following, actor.locale)
             if offset:
                 reason = reason or "There are no more times in this window."
             return ActionResult(card=no_slot_card(NoSlotView(
@@ -380,6 +388,12 @@ class BookingDialog:
             intro=intro,
         )))
 
+    async def _slots(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
+                     offset: int) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+        if tenant.mode == "delegated":
+            return await self._delegated_slots(turn_context, actor, search, offset)
+        return await self._domain_wide_slots(actor, search, offset)
+
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
                                  ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
         organizer, colleague = search.organizer, search.colleague
@@ -391,6 +405,7 @@ class BookingDialog:
             self._calendar().get_schedule(caller, emails, search.window.start, search.window.end),
             about=organizer,
         )
+        organizer, colleague = await self._learn_outlook_zones(actor, availability, [organizer, colleague])
         people = [
             _with_zone(availability[(organizer.email or "").lower()], organizer),
             _with_zone(availability[(colleague.email or "").lower()], colleague),
@@ -409,16 +424,16 @@ class BookingDialog:
         slots = []
         for suggestion in result.suggestions:
             unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
-            labels = tuple(
-                (organizer.name if index == 0 else colleague.name, local.label)
-                for index, local in enumerate(suggestion.local_times)
+            labels = (
+                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
+                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
             )
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
             note = f"{unverified}'s calendar could not be read" if unverified else None
             why = "; ".join(suggestion.reasons).capitalize() if suggestion.reasons else None
             slots.append((slot, SlotView(slot.slot_id, labels, note, why)))
-        return slots, result.no_slot_message(names), notes
+        return slots, result.no_slot_message(names, actor.locale), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
                                ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
@@ -428,10 +443,12 @@ class BookingDialog:
         person is tentative, busy or away is dropped, and one where Outlook could not read a calendar is
         offered only as unverified.
         """
-        organizer, colleague = search.organizer, search.colleague
-        caller = Caller.user(actor.tenant_id, organizer.oid)
+        caller = Caller.user(actor.tenant_id, search.organizer.oid)
         try:
             asked = await self._working_day_slots(actor, caller, search)
+            # The organizer's Outlook zone may have been learnt just now, from their working hours.
+            search = await self._with_known_zones(actor, search)
+            organizer, colleague = search.organizer, search.colleague
             if not asked:
                 return [], (f"Your working hours leave no room for a {duration_label(search.options.duration_minutes)}"
                             " meeting in this window."), []
@@ -458,8 +475,8 @@ class BookingDialog:
         slots = []
         for suggestion, standing in usable[offset:offset + PAGE_SIZE + 1]:
             labels = (
-                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone())),
-                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone())),
+                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
+                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
             )
             verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
@@ -483,9 +500,44 @@ class BookingDialog:
             actor, [organizer], "getSchedule", f"read {organizer.name}'s working hours to suggest times",
             self._calendar().get_schedule(caller, [organizer.email or ""], search.window.start, search.window.end),
             about=organizer)
+        await self._learn_outlook_zones(actor, availability, [organizer])
         mine = _with_zone(availability[(organizer.email or "").lower()], organizer)
         return working_day_slots(mine.effective_working_hours(), max(search.window.start, _now()),
                                  search.window.end, search.duration)
+
+    async def _learn_outlook_zones(self, actor: Actor, availability: dict[str, Availability], people: list[Person]
+                                   ) -> list[Person]:
+        """Each person's Outlook working-hours zone, as getSchedule just gave it, kept on their member row: from
+        now on their times are shown in it (dialogs/clock.py). A custom zone without an IANA name is not kept."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        learnt = []
+        for person in people:
+            found = availability.get((person.email or "").lower())
+            hours = found.working_hours if found is not None else None
+            zone = valid_time_zone(zone_name(hours.tz)) if hours is not None else None
+            if zone and zone != person.outlook_time_zone:
+                await members.set_outlook_time_zone(person.oid, zone)
+                person = replace(person, outlook_time_zone=zone)
+            learnt.append(person)
+        return learnt
+
+    async def _with_known_zones(self, actor: Actor, search: _Search) -> _Search:
+        """The search with both people's Outlook zones as stored now (a look at Outlook may just have learnt them)."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        people = []
+        for person in (search.organizer, search.colleague):
+            record = await members.get(person.oid)
+            known = record.outlook_time_zone if record is not None else None
+            people.append(replace(person, outlook_time_zone=known) if known else person)
+        return replace(search, organizer=people[0], colleague=people[1])
+
+    @staticmethod
+    def _zone_notice(memory: BookingMemory, person: Person) -> list[str]:
+        """Once per conversation: that Teams puts the person in another zone than the one their times are in."""
+        notice = zone_notice(person.outlook_time_zone, person.time_zone, _now())
+        if notice is None or not memory.first_zone_notice(notice_key(person.outlook_time_zone, person.time_zone)):
+            return []
+        return [notice]
 
     # ----------------------------------------------------------------- booking
     async def book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -596,7 +648,7 @@ class BookingDialog:
         if current.status == "confirmed":
             return ActionResult(card=self._confirmation(current, organizer, colleague))
         if current.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague)))
+            return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague, organizer)))
         return ActionResult(text=failure_message(current, organizer, colleague)
                             or "Booking this time failed a moment ago. Press **Book this time** again to retry.")
 
@@ -608,7 +660,8 @@ class BookingDialog:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             booking, organizer, colleague = await self._participants_booking(actor, data)
             if booking.status == "cancelled":
-                return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, colleague)))
+                reader = organizer if actor.aad_object_id == organizer.oid else colleague
+                return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, colleague, reader)))
             return ActionResult(card=self._confirmation(booking, organizer, colleague,
                                                         for_attendee=actor.aad_object_id != organizer.oid))
 
@@ -661,13 +714,15 @@ class BookingDialog:
                 booking_id=booking.id,
                 subject=booking.subject,
                 with_name=(attendee if organizes else organizer).name,
-                times=meeting_times(booking, organizer, attendee),
+                times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
                 response=response,
                 join_url=booking.join_url,
                 is_organizer=organizes,
                 can_respond=can_respond,
             ))
-        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), total=len(confirmed))))
+        notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
+        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes),
+                                                                 total=len(confirmed))))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:
@@ -728,7 +783,8 @@ class BookingDialog:
         tenant = await self._require_tenant(actor)
         booking, organizer, attendee = await self._participants_booking(actor, data)
         if booking.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+            reader = organizer if actor.aad_object_id == organizer.oid else attendee
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, reader)))
         if booking.status != "confirmed" or not booking.event_id:
             return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
         if actor.aad_object_id != organizer.oid:
@@ -739,8 +795,10 @@ class BookingDialog:
                           f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
-        view = _cancelled_view(cancelled, organizer, attendee, cancelled_by=actor.name)
-        await notify_member(self.services, actor.tenant_id, attendee.oid, card=cancelled_card(view))
+        view = _cancelled_view(cancelled, organizer, attendee, organizer, cancelled_by=actor.name)
+        await notify_member(self.services, actor.tenant_id, attendee.oid,
+                            card=cancelled_card(_cancelled_view(cancelled, organizer, attendee, attendee,
+                                                                cancelled_by=actor.name)))
         return ActionResult(card=cancelled_card(view))
 
     async def _decline(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, booking: BookingRecord,
@@ -769,9 +827,10 @@ class BookingDialog:
         if invitation.is_cancelled:
             return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook.")
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
-                            times=meeting_times(booking, organizer, attendee))
+                            times=meeting_times(booking, organizer, attendee, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
-                            card=declined_card(replace(view, for_organizer=True)))
+                            card=declined_card(replace(view, for_organizer=True,
+                                                       times=meeting_times(booking, organizer, attendee, organizer))))
         log.info("booking %s: the attendee declined their copy", booking.id)
         return ActionResult(card=declined_card(view))
 
@@ -917,6 +976,8 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
         conversation_type=(conversation.conversation_type if conversation else None) or "personal",
         email=member.email or member.user_principal_name,
         time_zone=member.time_zone,
+        outlook_time_zone=member.outlook_time_zone,
+        locale=member.locale,
     )
     dialog = BookingDialog(services)
     resumed = False
@@ -978,13 +1039,14 @@ def _with_zone(availability: Availability, person: Person) -> Availability:
 
 
 def _zone_name(person: Person) -> str:
-    return person.time_zone if person.time_zone and zone_or_utc(person.time_zone) is not UTC else "UTC"
+    """The zone the event is written in: the organizer's shown zone, so Outlook shows the times the cards show."""
+    return person.shown_time_zone or "UTC"
 
 
-def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person,
+def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person, reader: Person,
                     cancelled_by: str | None = None) -> CancelledView:
     return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=meeting_times(booking, organizer, attendee), cancelled_by=cancelled_by)
+                         times=meeting_times(booking, organizer, attendee, reader), cancelled_by=cancelled_by)
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:
@@ -1027,7 +1089,7 @@ def _window_values(window: TimeWindow, zone: Any) -> dict[str, str]:
             "toDate": last.isoformat()}
 
 
-def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
+def _window_from(data: dict[str, Any], zone: Any, now: datetime, locale: str | None = None) -> TimeWindow:
     kind = data.get("window")
     if kind == "this_week":
         return this_week(now, zone)
@@ -1041,8 +1103,17 @@ def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
             first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
         except ValueError:
             raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from None
-        return between(first, last, zone, now=now)
+        return between(first, last, zone, now=now, locale=locale)
     raise WindowError("Please pick when: this week, next week, or between two dates.")
+
+
+def _window_in(search: _Search, zone: Any) -> TimeWindow | None:
+    """The search's window read again in another zone (its options keep how it was asked); None if it can't be."""
+    try:
+        window = _window_from(_option_values(search.options), zone, _now(), search.organizer.locale)
+    except WindowError:
+        return None
+    return TimeWindow(max(window.start, _now()), window.end, window.description)
 
 
 def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[date, date] | None:
@@ -1056,8 +1127,10 @@ def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[dat
     return first, min(last, latest)
 
 
-def _dates_label(first: date, last: date) -> str:
-    return day_label(first) if first == last else f"{day_label(first)} – {day_label(last)}"
+def _dates_label(first: date, last: date, locale: str | None) -> str:
+    if first == last:
+        return day_label(first, locale)
+    return f"{day_label(first, locale)} – {day_label(last, locale)}"
 
 
 def _capitalized(value: str) -> str:

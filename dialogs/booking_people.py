@@ -5,12 +5,11 @@ table, the only people Rendezvous may ever book), with their zones and how to ad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
 from cards.base import plain
+from dialogs.clock import shown_time_zone, zone_or_utc
 from dialogs.context import Actor
-from dialogs.text_input import valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 
 INVITE_HINT = "ask them to open Rendezvous in Teams once"
@@ -23,27 +22,29 @@ class Person:
     name: str
     email: str | None
     teams_user_id: str | None
-    time_zone: str | None
+    time_zone: str | None  # as Teams reported it
+    outlook_time_zone: str | None = None  # as Outlook's working hours gave it; wins (dialogs/clock.py)
+    locale: str | None = None  # how this person reads dates, for what is sent to them
 
     @property
     def first_name(self) -> str:
         return self.name.split(" ")[0] if self.name else "your colleague"
 
+    @property
+    def shown_time_zone(self) -> str | None:
+        return shown_time_zone(self.outlook_time_zone, self.time_zone)
+
     def zone(self) -> tzinfo:
-        return zone_or_utc(self.time_zone)
-
-
-def zone_or_utc(name: str | None) -> tzinfo:
-    """The person's zone; UTC when none is known or a stored one is unusable (rows from before issue 9 may
-    hold whatever a client sent, e.g. "America", a directory that ZoneInfo fails on with IsADirectoryError)."""
-    zone = valid_time_zone(name)
-    return ZoneInfo(zone) if zone else UTC
+        """The zone this person's times are shown in, to them and to anyone else."""
+        return zone_or_utc(self.shown_time_zone)
 
 
 def organizer_of(actor: Actor, record: MemberRecord | None = None) -> Person:
     email = actor.email or (record.email or record.user_principal_name if record else None)
     return Person(actor.aad_object_id, actor.name or (record.name if record and record.name else "You"),
-                  email, actor.teams_user_id, actor.time_zone or (record.time_zone if record else None))
+                  email, actor.teams_user_id, actor.time_zone or (record.time_zone if record else None),
+                  outlook_time_zone=actor.outlook_time_zone or (record.outlook_time_zone if record else None),
+                  locale=actor.locale or (record.locale if record else None))
 
 
 def person_of(record: MemberRecord) -> Person:
@@ -53,6 +54,8 @@ def person_of(record: MemberRecord) -> Person:
         email=record.email or record.user_principal_name,
         teams_user_id=record.teams_user_id,
         time_zone=record.time_zone,
+        outlook_time_zone=record.outlook_time_zone,
+        locale=record.locale,
     )
 
 

@@ -209,7 +209,7 @@ def failure_message(booking: BookingRecord, organizer: Person, colleague: Person
 
 
 def _when(booking: BookingRecord, person: Person) -> str:
-    return local_label(booking.start_utc, booking.end_utc, person.zone())
+    return local_label(booking.start_utc, booking.end_utc, person.zone(), person.locale)
 
 
 def _unknown(oid: str) -> Person:

@@ -59,10 +59,14 @@ async def served(stack: Stack, method: str, path_end: str) -> list[dict[str, Any
 
 
 def start_time(shown: str) -> timedelta:
-    """The start of a time range as shown on a card ("Mon 30 Nov, 10:00–10:30 PST"), as time of day."""
-    match = re.search(r"(\d{1,2}):(\d{2})\s*[–-]", shown)
+    """The start of a time range as shown on a card, as time of day: the Playground's locale is en-US, so
+    "Mon, Nov 30, 10:00 AM–10:30 AM PST" (CLDR puts a narrow no-break space before AM); "10:00–10:30" also reads."""
+    match = re.search(r"(\d{1,2}):(\d{2})(?:\s*([AP]M))?\s*[–-]", shown)
     assert match, f"no time range in {shown!r}"
-    return timedelta(hours=int(match.group(1)), minutes=int(match.group(2)))
+    hour = int(match.group(1))
+    if match.group(3):  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        hour = hour % 12 + (12 if match.group(3) == "PM" else 0)
+    return timedelta(hours=hour, minutes=int(match.group(2)))
 
 
 def with_link(events: list[dict[str, Any]], join_url: str) -> list[dict[str, Any]]:
