@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from scheduling.display import day_label
 from scheduling.durations import DurationError, parse_duration, request_words, usable_length
-from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between
+from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, next_week, this_week
 from scheduling.zones import first_instant_at_or_after
 
 # What the recognizer is handed at once; generous for "between 8 and 10 December at 3pm" and the rest
@@ -36,6 +36,7 @@ _JOINING = frozenset({"on", "at", "in", "for", "during", "around", "sometime", "
 _PEOPLE_JOINERS = frozenset({"and", "&", "+"})
 # Recognizers' day ranges written as two explicit days ("between 8 and 10 December") end on the day
 # *before* their end value; people mean both days included.
+_NAMED_WEEKS = {"this week": this_week, "next week": next_week}
 T = TypeVar("T")
 _EXPLICIT_DAY_RANGE = re.compile(r"^\(.+,P\d+D\)$")
 
@@ -148,16 +149,19 @@ def read_request(text: str, now: datetime, tz: tzinfo, reader: Reader) -> Reques
         tail = words[at_with + 1:]
         rest = _Words.of(tail[1:])
         lengths = _lengths_after_for(rest)
-        found = (_read_bounded(rest, reader, local_now, unread) or []) if tail[1:] else []
-        found = lengths + [reading for reading in found if not _overlaps(reading, lengths)]
-        first_part = min((reading.start for reading in found), default=len(rest.text) + 1)
+        recognized = _read_bounded(rest, reader, local_now, unread) if tail[1:] else []
+        found = lengths + [reading for reading in recognized or [] if not _overlaps(reading, lengths)]
+        # Too long to read: the first word is the name, the rest is already named as not understood.
+        first_part = 0 if recognized is None else min((reading.start for reading in found),
+                                                      default=len(rest.text) + 1)
         name_words = [tail[0]] + [rest.text[start:end] for start, end in rest.offsets if end <= first_part]
         while len(name_words) > 1 and name_words[-1].lower() in _JOINING - _PEOPLE_JOINERS:
             name_words.pop()
         person, others = _people(name_words)
         after_name = sum(1 for _, end in rest.offsets if end <= first_part)
         readings.extend(found)
-        unread.extend(Unread(part) for part in rest.uncovered(found, after_name))
+        if recognized is not None:
+            unread.extend(Unread(part) for part in rest.uncovered(found, after_name))
 
     lengths_read = [reading for reading in readings if reading.kind == "duration"]
     duration = _one_duration(lengths_read, problems)
@@ -256,7 +260,9 @@ def _window_of(whens: list[Reading], now: datetime, tz: tzinfo, unread: list[Unr
             first = Reading("datetime", first.start, others[0].end, f"{first.text} {others[0].text}", (joined,))
             others = others[1:]
     for extra in others:
-        unread.append(Unread(extra.text, "I can only look in one window at a time"))
+        why = ("give one day for a time, like Monday at 3pm" if extra.kind == "time"
+               else "I can only look in one window at a time")
+        unread.append(Unread(extra.text, why))
     try:
         window, requested = _resolve(first, now, tz)
     except WindowError as exc:
@@ -275,6 +281,8 @@ def _resolve(reading: Reading, now: datetime, tz: tzinfo) -> tuple[TimeWindow, d
     if kind == "date":
         day = _first([value.start.date() for value in values if value.start], lambda d: d >= today)
         return between(day, day, tz, now=now), None
+    if kind == "daterange" and reading.text.lower() in _NAMED_WEEKS:  # named as the form names them
+        return _NAMED_WEEKS[reading.text.lower()](now, tz), None
     if kind == "daterange":
         ranges = [(value.start.date(), _last_day(value)) for value in values if value.start and value.end]
         first_day, last_day = _first(ranges, lambda pair: pair[1] >= today)

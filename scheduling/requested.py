@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from scheduling.model import Availability
-from scheduling.slots import SlotRequest, SlotSearchResult, find_slots
+from scheduling.slots import SlotRequest, SlotSearchResult, Suggestion, find_slots
 from scheduling.zones import as_utc, working_days
 
 # Every slot of a window (8 weeks of 15-minute steps at most) is ranked before the nearest are picked.
@@ -32,7 +32,7 @@ def nearest_first(request: SlotRequest, people: list[Availability], wanted: date
     in the reason ("you" for the organizer)."""
     wanted = as_utc("wanted", wanted)
     everything = find_slots(replace(request, max_results=_ALL), people)
-    ordered = sorted(everything.suggestions, key=lambda slot: (abs(slot.start - wanted), slot.start))
+    ordered = _apart(sorted(everything.suggestions, key=lambda slot: (abs(slot.start - wanted), slot.start)))
     page = ordered[offset:offset + request.max_results]
     next_offset = offset + len(page) if offset + len(page) < len(ordered) else None
     result = SlotSearchResult(page, everything.no_slot_reason, next_offset, everything.no_slot_person,
@@ -40,6 +40,17 @@ def nearest_first(request: SlotRequest, people: list[Availability], wanted: date
     if ordered and ordered[0].start == wanted:
         return NearestTimes(result, None)
     return NearestTimes(result, why_not(request, people, wanted, names))
+
+
+def _apart(by_distance: list[Suggestion]) -> list[Suggestion]:
+    """Nearest first, but a slot overlapping one already listed waits until every separate one is listed:
+    "11:30, 10:00, 12:00" rather than "11:30, 11:45, 12:00"."""
+    separate: list[Suggestion] = []
+    overlapping: list[Suggestion] = []
+    for slot in by_distance:
+        clash = any(slot.start < other.end and other.start < slot.end for other in separate)
+        (overlapping if clash else separate).append(slot)
+    return separate + overlapping
 
 
 def why_not(request: SlotRequest, people: list[Availability], wanted: datetime, names: Sequence[str]) -> str:
