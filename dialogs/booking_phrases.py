@@ -53,7 +53,7 @@ def _value(raw: dict[str, Any]) -> ReadingValue | None:
             return ReadingValue(timex, start=_moment(raw["value"]))
         if "start" in raw and "end" in raw:
             return ReadingValue(timex, start=_moment(raw["start"]), end=_moment(raw["end"]))
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError):  # a value the recognizer could not resolve to a number or date
         return None
     return None  # open ranges ("after Friday") are not used
 

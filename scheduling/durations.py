@@ -16,6 +16,10 @@ class DurationError(ValueError):
     """A meeting length that cannot be used; the message is meant for the user."""
 
 
+class UnreadableDuration(DurationError):
+    """The text is not a meeting length at all (rather than one too short or too long)."""
+
+
 _ISO = re.compile(r"^pt(?=\d)(?:(\d+)h)?(?:(\d+)m)?$")
 _HOURS_MINUTES = re.compile(r"^(\d{1,2}):(\d{2})$")
 _HOUR_WORDS = r"h|hr|hrs|hour|hours"
@@ -34,12 +38,12 @@ def parse_duration(text: str) -> timedelta:
     """A meeting length between 5 minutes and 8 hours; a bare number means minutes."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
-        raise DurationError(f"Please give a meeting length. {_EXAMPLES}")
+        raise UnreadableDuration(f"Please give a meeting length. {_EXAMPLES}")
     if _too_many_digits(cleaned):
         raise DurationError(_TOO_LONG)
     length = _read_length(cleaned)
     if length is None:
-        raise DurationError(f'I could not read "{text.strip()}" as a meeting length. {_EXAMPLES}')
+        raise UnreadableDuration(f'I could not read "{text.strip()}" as a meeting length. {_EXAMPLES}')
     return usable_length(length)
 
 
@@ -118,7 +122,7 @@ def _after_book(words: list[str]) -> list[str] | None:
     return rest
 
 
-def request_words(text: str, *, max_length: int | None = MAX_SHORTCUT_LENGTH) -> list[str] | None:
+def request_words(text: str, max_length: int | None = MAX_SHORTCUT_LENGTH) -> list[str] | None:
     """The words of "book ..." after "book" (and "a meeting"), or None when the text is not a booking request.
 
     Runs in time linear in the text: it is split into words once (any run of whitespace is one separator).
