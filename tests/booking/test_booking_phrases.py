@@ -119,7 +119,8 @@ async def test_each_phrase_searches_the_window_it_names(world: BookingWorld, phr
 
 
 BAD_PHRASES = [
-    ("30 min with Ben yesterday", "I understood *Ben Walters* and *30 min*, but not *yesterday*: I can only look ahead."),
+    ("30 min with Ben yesterday",
+     "I understood *Ben Walters* and *30 min*, but not *yesterday*: I can only look ahead."),
     ("30 min with Ben last Monday", "but not *last Monday*: I can only look ahead."),
     ("30 min with Ben blorp", "I understood *Ben Walters* and *30 min*, but not *blorp*."),
     ("30 min with Ben tomorrow blorp", "I understood *Ben Walters*, *30 min* and *tomorrow*, but not *blorp*."),
