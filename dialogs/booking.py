@@ -174,6 +174,20 @@ class BookingDialog:
     async def start_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return await self._guarded(self._form, turn_context, actor, data)
 
+    async def example_colleague(self, actor: Actor) -> str | None:
+        """The colleague help examples name: the one this person booked most recently, else another member of
+        their organization who uses Rendezvous; None when there is nobody yet (examples show a placeholder)."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        booked = [booking for booking in await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
+            actor.aad_object_id, upcoming_only=False) if booking.organizer_oid == actor.aad_object_id]
+        if booked:
+            latest = await members.get(max(booked, key=lambda booking: booking.created_at).attendee_oid)
+            if latest is not None and latest.name:
+                return latest.name
+        others = [member.name for member in await members.search("", limit=5)
+                  if member.name and member.aad_object_id != actor.aad_object_id]
+        return others[0] if others else None
+
     async def search_colleagues(self, turn_context: TurnContext, actor: Actor, query: str) -> list[dict[str, str]]:
         colleagues = Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
         return [{"title": name, "value": oid} for name, oid in await colleagues.choices(query)]

@@ -15,9 +15,13 @@ from typing import Any
 import pytest
 
 import dialogs.booking
+from cards.common import welcome_card
+from storage.repositories import BookingRepository
 from tests.booking.conftest import (
     ADELE,
     BEN,
+    CHLOE,
+    CONTOSO,
     PACIFIC,
     BookingWorld,
     at,
@@ -25,6 +29,7 @@ from tests.booking.conftest import (
     card_text,
     slot_facts,
 )
+from tests.harness import TeamsUser
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=PACIFIC)  # a Wednesday
 TODAY = NOW.date()
@@ -188,3 +193,30 @@ async def test_a_time_outside_working_hours_says_whose(world: BookingWorld) -> N
     assert ("Thu 3 Dec, 15:00–15:30 PST doesn't work: it is outside Ben Walters's working hours. "
             "Here are the nearest times.") in card_text(card)
     assert slot_facts(card)[0][0] == (ADELE.name, "Thu 3 Dec, 14:00–14:30 PST")  # the end of Ben's day
+
+
+def help_text(world: BookingWorld, user: TeamsUser = ADELE) -> str:
+    return card_text(world.connector.messages(user.conversation_id)[-1].cards[0])
+
+
+async def test_help_examples_name_a_colleague_the_reader_has(world: BookingWorld) -> None:
+    await world.set_up_tenant()
+    await world.bot.say(ADELE, "help")  # nobody else uses Rendezvous yet
+    assert "book 30 min with \\\\<colleague\\\\> tomorrow at 3pm" in help_text(world)
+    assert "Alice" not in help_text(world)
+
+    await world.meet(BEN)
+    await world.bot.say(ADELE, "help")
+    assert "book 30 min with Ben Walters tomorrow at 3pm" in help_text(world)
+
+    await world.meet(CHLOE)
+    await BookingRepository(world.db, CONTOSO).reserve(ADELE.aad_object_id, CHLOE.aad_object_id,
+                                                       at(day(1), 9, 0, PACIFIC), at(day(1), 9, 30, PACIFIC),
+                                                       "Catch-up", "phrases-help-example")
+    await world.bot.say(ADELE, "help")
+    assert "book 30 min with Chloe Martin tomorrow at 3pm" in help_text(world)  # the one booked most recently
+
+
+def test_the_welcome_example_is_a_placeholder() -> None:
+    # Sent on install, before Rendezvous knows whom the reader works with.
+    assert "Try typing: book 30 min with \\\\<colleague\\\\> tomorrow at 3pm" in card_text(welcome_card("Adele Vance"))
