@@ -95,7 +95,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
-_DEFAULT_DURATION = "30"  # what the form preselects, and what a typed request without a length means
+DEFAULT_DURATION = timedelta(minutes=30)  # what the form preselects, and what a typed request without one means
 DEFAULT_DAYS = 7  # a typed request without a day looks at the next seven days
 MAX_NAME_WORDS = 4  # "Jean-Claude van der Berg": the longest beginning of a typed name tried on its own
 MAX_SUBJECT = 200  # within Exchange's 255-character subject limit
@@ -243,7 +243,7 @@ class BookingDialog:
         understood = ([colleague.name] if colleague else []) + list(request.understood)
         if unread:
             problems.append(_not_understood(understood, unread))
-        duration = request.duration or timedelta(minutes=int(_DEFAULT_DURATION))
+        duration = request.duration or DEFAULT_DURATION
         window = request.window or _next_days(now, zone)
         values: dict[str, Any] = {**_duration_values(duration), **_window_values(window, zone)}
         if colleague is not None:
