@@ -18,6 +18,7 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelData
 
+from cards.base import Card
 from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
 from dialogs.admin import AdminDialogs
@@ -106,6 +107,7 @@ class RendezvousBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
         booking = BookingDialog(services)
+        self._example_colleague = booking.example_colleague
         admin = AdminDialogs(services)
         connection = ConnectDialogs(services)
         privacy = PrivacyDialogs(services)
@@ -363,7 +365,11 @@ class RendezvousBot(TeamsActivityHandler):
 
     # ----------------------------------------------------------------- help
     async def _help(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        await turn_context.send_activity(card_message(help_card()))
+        await turn_context.send_activity(card_message(await self._help_card(actor)))
 
     async def _help_action(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        return ActionResult(card=help_card())
+        return ActionResult(card=await self._help_card(actor))
+
+    async def _help_card(self, actor: Actor) -> Card:
+        # The example names a colleague of the reader's only where the reader alone sees it.
+        return help_card(await self._example_colleague(actor) if actor.is_personal_chat else None)

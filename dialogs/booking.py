@@ -46,11 +46,13 @@ from dialogs.access import ensure_allowed, explain_graph_failure
 from dialogs.booking_people import (
     ColleagueRefused,
     Colleagues,
+    NoSuchColleague,
     Person,
     organizer_of,
     person_of,
     require_own_mailbox,
 )
+from dialogs.booking_phrases import recognize
 from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
@@ -73,9 +75,11 @@ from dialogs.text_input import clean_text, valid_time_zone
 from graph.calendar import AttendeeResponse, Caller, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
-from scheduling.durations import DurationError, ShortcutTooLong, parse_booking_shortcut, parse_duration
+from scheduling.durations import DurationError, ShortcutTooLong, parse_duration
 from scheduling.meeting_times import Standing, standing_of, working_day_slots
 from scheduling.model import Availability, FreeBusyStatus
+from scheduling.phrasing import Request, Unread, read_request
+from scheduling.requested import nearest_first
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
 from scheduling.zones import zone_name
@@ -92,6 +96,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
+DEFAULT_DURATION = timedelta(minutes=30)  # what the form preselects, and what a typed request without one means
+DEFAULT_DAYS = 7  # a typed request without a day looks at the next seven days
+MAX_NAME_WORDS = 4  # "Jean-Claude van der Berg": the longest beginning of a typed name tried on its own
 MAX_SUBJECT = 200  # within Exchange's 255-character subject limit
 MAX_NOTE = 1000
 # How long a second click waits for the first click's booking to finish before answering "in progress".
@@ -168,6 +175,20 @@ class BookingDialog:
     async def start_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return await self._guarded(self._form, turn_context, actor, data)
 
+    async def example_colleague(self, actor: Actor) -> str | None:
+        """The colleague help examples name: the one this person booked most recently, else another member of
+        their organization who uses Rendezvous; None when there is nobody yet (examples show a placeholder)."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        booked = [booking for booking in await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
+            actor.aad_object_id, upcoming_only=False) if booking.organizer_oid == actor.aad_object_id]
+        if booked:
+            latest = await members.get(max(booked, key=lambda booking: booking.created_at).attendee_oid)
+            if latest is not None and latest.name:
+                return latest.name
+        others = [member.name for member in await members.search("", limit=5)
+                  if member.name and member.aad_object_id != actor.aad_object_id]
+        return others[0] if others else None
+
     async def search_colleagues(self, turn_context: TurnContext, actor: Actor, query: str) -> list[dict[str, str]]:
         colleagues = Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
         return [{"title": name, "value": oid} for name, oid in await colleagues.choices(query)]
@@ -199,39 +220,62 @@ class BookingDialog:
         ))
 
     async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
+        """A typed request ("30 min with Ben tomorrow at 3pm"): straight to suggestions when it names a colleague
+        and everything in it was understood, else the form, prefilled, naming exactly what was not."""
         tenant = await self._require_tenant(actor)
         now = _now()
-        zone = zone_or_utc(actor.shown_time_zone)
+        organizer = organizer_of(actor)
+        zone = organizer.zone()
         try:
-            parts = parse_booking_shortcut(f"book {argument}", now, zone)
+            # The recognizer is pure CPU (tens of milliseconds): a worker thread keeps other turns going.
+            request = await asyncio.to_thread(read_request, f"book {argument}", now, zone, recognize)
         except ShortcutTooLong as too_long:
             return ActionResult(text=str(too_long))
-        problems = list(parts.problems)
-        values: dict[str, Any] = {}
-        if parts.duration is not None:
-            minutes = int(parts.duration.total_seconds() // 60)
-            if str(minutes) in FIXED_DURATIONS:
-                values["duration"] = str(minutes)
-            else:
-                values["duration"], values["customDuration"] = "custom", duration_label(minutes)
-        if parts.window is not None:
-            values.update(_window_values(parts.window, zone))
+        request = request or Request()
+        problems = list(request.problems)
         colleague: Person | None = None
-        if parts.person_query:
+        unread = list(request.unread)
+        if request.person:
             try:
-                colleague = await self._colleagues(actor).by_name(parts.person_query)
-                values["colleague"] = colleague.oid
+                colleague, rest_of_name = await self._colleague_named(actor, request.person)
+                unread[:0] = [Unread(rest_of_name)] if rest_of_name else []
             except ColleagueRefused as refused:
                 problems.append(str(refused))
-        if colleague is None or parts.duration is None or parts.window is None or problems:
+        understood = ([colleague.name] if colleague else []) + list(request.understood)
+        if unread:
+            problems.append(_not_understood(understood, unread))
+        duration = request.duration or DEFAULT_DURATION
+        window = request.window or _next_days(now, zone)
+        values: dict[str, Any] = {**_duration_values(duration), **_window_values(window, zone)}
+        if colleague is not None:
+            values["colleague"] = colleague.oid
+        if request.other_people:
+            problems.append(_one_colleague_only(request.other_people))
+        if colleague is None or problems:
             intro = None if problems else "Tell me the rest and I'll find times that suit you both."
             card = await self._form_card(actor, problems=problems, values=values, intro=intro,
-                                         choices_query=parts.person_query or "")
+                                         choices_query=request.person or "")
             return ActionResult(card=card)
-        minutes = int(parts.duration.total_seconds() // 60)
-        options = _options_from_values({**values, "colleague": colleague.oid}, minutes)
-        search = _Search(organizer_of(actor), colleague, parts.window, options)
-        return await self._suggest(turn_context, actor, tenant, search)
+        minutes = int(duration.total_seconds() // 60)
+        options = _options_from_values(values, minutes)
+        if request.requested_start is not None:
+            options.requested_start = request.requested_start.isoformat()
+        return await self._suggest(turn_context, actor, tenant, _Search(organizer, colleague, window, options))
+
+    async def _colleague_named(self, actor: Actor, typed: str) -> tuple[Person, str | None]:
+        """The colleague a typed name means, and the words after the name when only its first words match
+        ("Ben blorp": Ben, "blorp"). ColleagueRefused names the whole text when no beginning of it matches."""
+        colleagues = self._colleagues(actor)
+        words = typed.split()
+        try:
+            return await colleagues.by_name(typed), None
+        except NoSuchColleague:
+            for count in range(min(len(words), MAX_NAME_WORDS + 1) - 1, 0, -1):
+                try:
+                    return await colleagues.by_name(" ".join(words[:count])), " ".join(words[count:])
+                except NoSuchColleague:
+                    continue
+            raise
 
     async def find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return await self._guarded(self._find_times, turn_context, actor, data)
@@ -303,8 +347,9 @@ class BookingDialog:
             if following is None:
                 return ActionResult(text="I can only look 8 weeks ahead, and there is no later window to try.")
             first, last = following
+            # The time first asked for lies before this window: the later one is ranked as usual.
             options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
-                              to_date=last.isoformat())
+                              to_date=last.isoformat(), requested_start=None)
             window = between(first, last, zone_or_utc(actor.shown_time_zone), now=_now(), locale=actor.locale)
             return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
 
@@ -412,7 +457,6 @@ class BookingDialog:
         ]
         request = SlotRequest(duration=search.duration, window_start=search.window.start,
                               window_end=search.window.end, now=_now(), max_results=PAGE_SIZE + 1)
-        result = find_slots(request, people, offset=offset)
         # As shown in messages (Markdown): the colleague's name, or an address, as text.
         names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
         names.update({person.email: plain(person.email) for person in people if person.email not in names})
@@ -421,6 +465,15 @@ class BookingDialog:
             "times marked unverified only fit their working hours."
             for person in people if not person.known
         ]
+        if search.options.requested_start:
+            wanted = datetime.fromisoformat(search.options.requested_start)
+            nearest = nearest_first(request, people, wanted, ["you", plain(colleague.name)], offset)
+            result = nearest.result
+            if nearest.why_not and not offset:
+                asked = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
+                notes.insert(0, f"{asked} doesn't work: {nearest.why_not}. Here are the nearest times.")
+        else:
+            result = find_slots(request, people, offset=offset)
         slots = []
         for suggestion in result.suggestions:
             unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
@@ -467,7 +520,12 @@ class BookingDialog:
                 raise BookingStopped(ActionResult(card=card)) from None
             raise
         usable = []
-        for suggestion in sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start)):
+        wanted = datetime.fromisoformat(search.options.requested_start) if search.options.requested_start else None
+        if wanted is None:
+            ordered = sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start))
+        else:  # the time asked for first, then the nearest Outlook suggested
+            ordered = sorted(found.slots, key=lambda slot: (abs(slot.start - wanted), slot.start))
+        for suggestion in ordered:
             standing = standing_of([suggestion.organizer_availability,
                                     suggestion.availability_of(colleague.email or "")])
             if standing is not Standing.BLOCKED:
@@ -490,7 +548,11 @@ class BookingDialog:
         if found.slots and not usable:
             return slots, (f"Outlook only suggested times when you or {plain(colleague.name)} are tentative, busy "
                            "or away, and I don't offer those."), []
-        return slots, None, []
+        notes = []
+        if wanted is not None and not offset and (not usable or usable[0][0].start != wanted):
+            label = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
+            notes.append(f"Outlook doesn't suggest {label} for you both. Here are the nearest times it does.")
+        return slots, None, notes
 
     async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
                                  ) -> list[tuple[datetime, datetime]]:
@@ -1135,3 +1197,33 @@ def _dates_label(first: date, last: date, locale: str | None) -> str:
 
 def _capitalized(value: str) -> str:
     return value[:1].upper() + value[1:]
+
+
+def _duration_values(duration: timedelta) -> dict[str, str]:
+    minutes = int(duration.total_seconds() // 60)
+    if str(minutes) in FIXED_DURATIONS:
+        return {"duration": str(minutes)}
+    return {"duration": "custom", "customDuration": duration_label(minutes)}
+
+
+def _next_days(now: datetime, zone: Any) -> TimeWindow:
+    today = now.astimezone(zone).date()
+    return between(today, today + timedelta(days=DEFAULT_DAYS - 1), zone, now=now)
+
+
+def _not_understood(understood: list[str], unread: list[Unread]) -> str:
+    """ "I understood *Ben* and *30 min*, but not *yesterday*: I can only look ahead." """
+    parts = [f"*{plain(part)}*" for part in understood]
+    known = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    missing = [f"*{plain(item.part)}*" + (f" ({item.why})" if item.why else "") for item in unread[1:]]
+    first = unread[0]
+    reason = f": {first.why}" if first.why else ""
+    more = "".join(f", nor {item}" for item in missing)
+    opening = f"I understood {known}, but not" if known else "I didn't understand"
+    return f"{opening} *{plain(first.part)}*{reason}{more}."
+
+
+def _one_colleague_only(others: tuple[str, ...]) -> str:
+    names = " and ".join(plain(name) for name in others)
+    return (f"I can book one colleague at a time for now, so I left out {names}: booking with several colleagues "
+            "is coming. Book them one by one, or find a time for the first below.")

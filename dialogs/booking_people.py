@@ -63,6 +63,13 @@ class ColleagueRefused(Exception):
     """The picked or typed colleague cannot be booked; the message says why and what to do."""
 
 
+class NoSuchColleague(ColleagueRefused):
+    """Nobody who uses Rendezvous goes by the typed name."""
+
+
+YOURSELF = "You can't book a meeting with yourself. Tell me which colleague you want to meet."
+
+
 def bookable(record: MemberRecord) -> Person:
     """The colleague as a Person, refused when Teams never told us their work address (no mailbox to ask)."""
     person = person_of(record)
@@ -112,7 +119,7 @@ class Colleagues:
         if "@" in wanted:
             return await self.by_name(wanted)
         if wanted == self._actor.aad_object_id:
-            raise ColleagueRefused("That's you! Pick the colleague you want to meet.")
+            raise ColleagueRefused(YOURSELF)
         record = await self._members.get(wanted)
         if record is None:
             raise ColleagueRefused(
@@ -125,10 +132,10 @@ class Colleagues:
         """The one colleague a typed name or address means; refuses none, several, or the asker."""
         needle = query.strip()
         lowered = needle.lower()
-        if lowered in ("me", "myself") or lowered in {
+        if lowered in ("me", "myself", "yourself") or lowered in {
             (self._actor.email or "").lower(), (self._actor.name or "").lower()
         }:
-            raise ColleagueRefused("That's you! Tell me which colleague you want to meet.")
+            raise ColleagueRefused(YOURSELF)
         found = [m for m in await self._members.search(needle, limit=_SEARCH_LIMIT)
                  if m.aad_object_id != self._actor.aad_object_id]
         exact = [m for m in found if lowered in {(m.email or "").lower(), (m.user_principal_name or "").lower(),
@@ -140,13 +147,15 @@ class Colleagues:
         if len(found) > 1:
             names = ", ".join(plain(m.name or m.email or "?") for m in found[:5])
             raise ColleagueRefused(f'Several colleagues match "{plain(needle)}" ({names}). Pick the right one below.')
+        if not found and lowered == (self._actor.name or "").split(" ")[0].lower():
+            raise ColleagueRefused(YOURSELF)  # their own first name, and no colleague has it
         their_domain, own_domain = _domain(needle), _domain(self._actor.email)
         if their_domain and own_domain and their_domain != own_domain:
             raise ColleagueRefused(
                 f"{plain(needle)} is not in your organization. Rendezvous only books colleagues of your own "
                 "organization."
             )
-        raise ColleagueRefused(
+        raise NoSuchColleague(
             f'I don\'t know anyone called "{plain(needle)}" among the colleagues who use Rendezvous. '
             f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
         )

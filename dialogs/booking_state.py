@@ -42,6 +42,8 @@ class BookingOptions:
     to_date: str | None
     subject: str | None
     note: str | None
+    # The one time the person asked for ("tomorrow at 3pm"), ISO-8601 UTC: checked first, nearest times next.
+    requested_start: str | None = None
 
 
 @dataclass
