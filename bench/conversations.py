@@ -31,6 +31,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -499,13 +500,24 @@ async def run(options: LoadOptions) -> dict[str, Any]:
                     log_errors = _error_lines(bot.log_file)
             finally:
                 await stub.close()
+                kept_log = _keep_bot_log(folder / "bot.log", options.output)
             duplicates = await duplicates_in(emu, database_url, pairs)
     report = _report(options, database_version, tally, duplicates, wall_s,
                      {"after start-up": started_kib, "before load": before_kib, "after load": after_kib},
                      log_errors)
     # The machine may be shared: its load average (1, 5, 15 min) says how much of it the run had.
     report["machine"]["load_average"] = {"before load": list(load_before), "after load": list(load_after)}
+    report["bot_log"] = str(kept_log)
     return report
+
+
+def _keep_bot_log(log_file: Path, output: Path) -> Path:
+    """The bot's log (INFO, no personal data) next to the JSON, to read what its ERROR lines were."""
+    kept = output.with_name(f"{output.stem}-bot.log")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if log_file.exists():
+        shutil.copyfile(log_file, kept)
+    return kept
 
 
 def _error_lines(log_file: Path) -> int:
@@ -567,7 +579,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"bot turn deadline {settings['turn_deadline']:g} s; Entra ID and Graph answer after "
         f"{settings['microsoft_latency']:g} s more than they take",
         f"errors: {report['errors']}    duplicates: {report['duplicates']}    "
-        f"ERROR lines in the bot's log: {report['bot_log_error_lines']}",
+        f"ERROR lines in the bot's log: {report['bot_log_error_lines']} (the log: {report['bot_log']})",
         f"turns answered 'still working', then late: {report['late_turns']}    clicks first answered after "
         f"Teams' {TEAMS_INVOKE_LIMIT_SECONDS:.0f} s: {report['invokes_over_teams_limit']}",
         "late clicks answered by: " + ", ".join(f"{way} {count}" for way, count
