@@ -77,6 +77,8 @@ TURN_TIMEOUT_S = 120.0  # a turn that takes longer is an error, and the run stil
 # After "still working", the real answer must reach the Bot Connector within this (from the click); else an error.
 LATE_ANSWER_TIMEOUT_S = 120.0
 STILL_BOOKING = "still booking this meeting"
+# The turn error handler's two answers (app.py): an unexpected error, and an outage (a timeout, a lost database).
+FAILED_TURN = ("something went wrong", "couldn't finish that")
 STILL_WORKING = "still working on it"  # the heading of the bot's "still working" card, and its note in a chat
 MESSAGE_ANSWER = "application/vnd.microsoft.activity.message"  # an invoke answered with a text, not a card
 
@@ -331,7 +333,7 @@ class Client:
         else:
             reply = replies[-1] if replies else None
         self.tally.timed(kind, first_s, time.perf_counter() - started, late=late, invoke=False)
-        if reply is None or "something went wrong" in reply.text.lower():
+        if reply is None or any(failed in reply.text.lower() for failed in FAILED_TURN):
             raise TurnFailed(f"no proper reply: {reply.text if reply else '(nothing)'}")
 
     async def click(self, kind: str, user: TeamsUser, verb: str, data: dict[str, Any],
