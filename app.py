@@ -24,7 +24,6 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from msrest.universal_http.requests import ClientRetryPolicy
-from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 
 from bot import TURN_OUTCOME, RendezvousBot
@@ -45,7 +44,7 @@ from http_guard import BodyRefused, add_security_headers, read_json_body
 from log_safety import configure_logging
 from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
-from storage.database import Database
+from storage.database import DATABASE_OUTAGES, Database
 from storage.repositories import ConsentRepository
 from storage.state_store import StateStore
 
@@ -65,10 +64,6 @@ BOT_KEY = web.AppKey("bot", RendezvousBot)
 DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
 MSAL_THREADS_KEY = web.AppKey("msal_threads", MsalThreads)
 GRAPH_CONNECT_TIMEOUT = 5.0
-# Failures that mean a service did not answer in time (asyncpg's statement timeout is a bare TimeoutError) or the
-# database could not be reached or stayed locked. The person can only try again, and their state is not at fault.
-OUTAGES = (TimeoutError, database_errors.OperationalError, database_errors.TimeoutError,
-           database_errors.InterfaceError)
 
 
 class BotAuthConfiguration:
@@ -193,7 +188,7 @@ def make_error_handler() -> Any:
         log.error("turn failed reference=%s", reference, exc_info=error)
         TURN_OUTCOME.set(f"error {reference}")
         try:
-            if isinstance(error, OUTAGES):
+            if isinstance(error, DATABASE_OUTAGES):
                 await turn_context.send_activity(
                     f"I couldn't finish that: a service I depend on didn't answer in time (reference **{reference}**). "
                     "Please try again in a minute; if you were booking, **my meetings** shows whether it went through."

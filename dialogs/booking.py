@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -72,7 +73,7 @@ from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from dialogs.text_input import clean_text, valid_time_zone
-from graph.calendar import AttendeeResponse, Caller, EmptySuggestionsReason, Invitation, NewEvent
+from graph.calendar import AttendeeResponse, Caller, CreatedEvent, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from scheduling.display import day_label, local_label
 from scheduling.durations import DurationError, ShortcutTooLong, parse_duration
@@ -83,6 +84,7 @@ from scheduling.requested import nearest_first
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
 from scheduling.zones import zone_name
+from storage.database import DATABASE_OUTAGES
 from storage.repositories import (
     BookingRecord,
     BookingRepository,
@@ -667,7 +669,7 @@ class BookingDialog:
         except BookingStopped:
             await bookings.mark_failed(booking.id, "creating the event failed")
             raise
-        confirmed = await bookings.confirm(booking.id, created.id, created.join_url, created.web_link)
+        confirmed = await _confirm_created(bookings, booking.id, created)
         card = self._confirmation(confirmed, organizer, colleague)
         delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,
                                         card=self._confirmation(confirmed, organizer, colleague, for_attendee=True))
@@ -1056,6 +1058,22 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
 
 
 # --------------------------------------------------------------------- helpers
+CONFIRM_ATTEMPTS = 4  # waits of 1, 2 and 4 s: a busy pool or a brief outage passes; recovery covers the rest
+
+
+async def _confirm_created(bookings: BookingRepository, booking_id: str, created: CreatedEvent) -> BookingRecord:
+    """Records the event Outlook just created. The meeting exists now, so a database that does not answer is
+    tried again for a few seconds rather than leaving the booking `reserved` until recovery takes it over."""
+    def confirm() -> Awaitable[BookingRecord]:
+        return bookings.confirm(booking_id, created.id, created.join_url, created.web_link)
+
+    for attempt in range(CONFIRM_ATTEMPTS - 1):
+        try:
+            return await confirm()
+        except DATABASE_OUTAGES:
+            log.warning("booking %s: recording the created event failed (database); trying again", booking_id)
+            await asyncio.sleep(2 ** attempt)
+    return await confirm()
 def _empty_suggestions_text(reason: EmptySuggestionsReason, colleague: Person) -> str:
     """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague."""
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE:

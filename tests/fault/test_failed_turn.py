@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dialogs.booking import BookingDialog
+from storage.repositories import BookingRepository
 from tests.booking.conftest import ADELE, BEN, all_actions, book_buttons, card_of, card_text, day_form, meeting_day
 from tests.fault.checks import APOLOGY, assert_nothing_half_written, bot_event_count
 from tests.fault.conftest import FaultWorld, fault_world
@@ -68,6 +70,38 @@ async def test_a_search_saved_before_another_search_of_the_chat_failed_still_boo
     confirmation = card_of(await world.bot.execute(ADELE, "book", offered[0]))
 
     assert any(action.get("verb") == "cancelBooking" for action in all_actions(confirmation)), card_text(confirmation)
+    assert [booking.status for booking in await world.bookings()] == ["confirmed"]
+    assert bot_event_count(world) == 1
+    await assert_nothing_half_written(world)
+
+
+async def test_a_booking_whose_event_was_created_survives_a_database_hiccup_while_recording_it(
+    one_second_deadline: FaultWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outlook created the meeting; recording it in the bookings table then hits a database that does not
+    answer (the pool was exhausted in the 200-conversation load test). The bot tries again and the booking is
+    confirmed, instead of staying `reserved` until recovery takes it over minutes later. The outage is played
+    by making `BookingRepository.confirm` raise sqlalchemy's pool TimeoutError twice, for this test only."""
+    world = one_second_deadline
+    suggestions = await world.find_times(ADELE, day_form(BEN, meeting_day()))
+    offered = book_buttons(suggestions)
+    assert offered, card_text(suggestions)
+    confirm = BookingRepository.confirm
+    failures = [PoolTimeout("QueuePool limit reached"), PoolTimeout("QueuePool limit reached")]
+    recorded = asyncio.Event()
+
+    async def confirm_after_an_outage(repository: BookingRepository, *args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        result = await confirm(repository, *args)
+        recorded.set()
+        return result
+
+    monkeypatch.setattr(BookingRepository, "confirm", confirm_after_an_outage)
+    await world.bot.execute(ADELE, "book", offered[0])  # answered in time, or "still working" and finished later
+    await asyncio.wait_for(recorded.wait(), timeout=60)
+
+    assert failures == []
     assert [booking.status for booking in await world.bookings()] == ["confirmed"]
     assert bot_event_count(world) == 1
     await assert_nothing_half_written(world)
