@@ -14,7 +14,8 @@ TURNS = _meter.create_counter("rendezvous.turns", unit="{turn}", description="Tu
 TURN_DURATION = _meter.create_histogram(
     "rendezvous.turn.duration", unit="s", description="Time to answer a turn over HTTP, by kind and outcome")
 BOOKINGS = _meter.create_counter(
-    "rendezvous.bookings", unit="{booking}", description="Bookings by action: created, cancelled (moved, once bookings can be moved)")
+    "rendezvous.bookings", unit="{booking}",
+    description="Bookings by action: created, cancelled (moved, once bookings can be moved)")
 
 
 def outcome_label(outcome: str) -> str:
