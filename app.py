@@ -176,6 +176,7 @@ async def messages(request: web.Request) -> web.Response:
         else:
             # Nothing from an unauthenticated body reaches the log: anyone can write one.
             log.info("turn outcome=unauthorized status=401 remote=%s duration_ms=%.1f", request.remote, duration_ms)
+            record_turn(TURN_KIND.get(), "unauthorized", None, duration_ms / 1000)
         TURN_OUTCOME.reset(outcome_token)
         TURN_KIND.reset(kind_token)
     if invoke_response is not None and invoke_response.body is None:

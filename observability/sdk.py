@@ -124,8 +124,9 @@ async def _name_graph_operation(span: Any, request: Any) -> None:
 class Telemetry:
     """The process's tracer and meter providers and its instrumentations."""
 
-    def __init__(self, exporters: Sequence[tuple[SpanExporter, MetricExporter]]) -> None:
-        resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME") or SERVICE_NAME})
+    def __init__(self, exporters: Sequence[tuple[SpanExporter, MetricExporter]],
+                 service_name: str = SERVICE_NAME) -> None:
+        resource = Resource.create({"service.name": service_name})
         self.tracer_provider = TracerProvider(resource=resource)
         readers: list[MetricReader] = []
         for span_exporter, metric_exporter in exporters:
@@ -147,16 +148,16 @@ class Telemetry:
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Telemetry:
-        exporters = []
+        exporters, destinations = [], []
         if any(environ.get(name, "").strip() for name in OTLP_ENDPOINTS):
             exporters.append(_otlp_exporters(environ))
+            destinations.append("OTLP")
         connection_string = environ.get(AZURE_MONITOR, "").strip()
         if connection_string:
             exporters.append(_azure_monitor_exporters(connection_string))
-        telemetry = cls(exporters)
-        log.info("OpenTelemetry export on: %s", ", ".join(
-            name for name, on in (("OTLP", any(environ.get(n, "").strip() for n in OTLP_ENDPOINTS)),
-                                  ("Azure Monitor", bool(connection_string))) if on))
+            destinations.append("Azure Monitor")
+        telemetry = cls(exporters, environ.get("OTEL_SERVICE_NAME", "").strip() or SERVICE_NAME)
+        log.info("OpenTelemetry traces and metrics go to %s", " and ".join(destinations))
         return telemetry
 
     def instrument_database(self, engine: Engine) -> None:

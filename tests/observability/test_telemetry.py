@@ -84,18 +84,20 @@ class CollectorStub:
             await self._arrived.wait_for(condition)
         return condition()
 
-    def data_points(self, name: str) -> list[dict[str, str]]:
-        """The attributes of every data point of the metric called `name`, across all exports."""
-        found: list[dict[str, str]] = []
+    def points(self, name: str) -> list[Any]:
+        """Every data point of the metric called `name`, across all exports."""
+        found: list[Any] = []
         for export in self.metrics:
             for resource_metrics in export.resource_metrics:
                 for scope_metrics in resource_metrics.scope_metrics:
                     for metric in scope_metrics.metrics:
-                        if metric.name != name:
-                            continue
-                        points = getattr(metric, metric.WhichOneof("data")).data_points
-                        found.extend({kv.key: _text(kv.value) for kv in point.attributes} for point in points)
+                        if metric.name == name:
+                            found.extend(getattr(metric, metric.WhichOneof("data")).data_points)
         return found
+
+    def data_points(self, name: str) -> list[dict[str, str]]:
+        """The attributes of every data point of the metric called `name`."""
+        return [{kv.key: _text(kv.value) for kv in point.attributes} for point in self.points(name)]
 
 
 def _text(value: AnyValue) -> str:
@@ -168,6 +170,8 @@ async def test_a_booking_is_traced_through_server_graph_and_database_without_per
 ) -> None:
     await world.set_up_tenant()
     await world.meet(ADELE, BEN)
+    # Graph throttles the first free/busy read once: the retry waits the Retry-After, and the metrics say so.
+    world.emu.faults.throttle("/calendar/getSchedule", times=1, retry_after="0.2")
     card = await world.find_times(ADELE, day_form(BEN, meeting_day(), subject=SUBJECT))
     confirmation = card_of(await world.bot.execute(ADELE, "book", book_buttons(card)[0]))
     [event] = world.emu.created_events(ADELE.email)
@@ -204,7 +208,13 @@ async def test_a_booking_is_traced_through_server_graph_and_database_without_per
     assert {"action": "created", "tenant.id": ADELE.tenant_id} in collector.data_points("rendezvous.bookings")
     assert {"kind": "action:book", "outcome": "ok", "tenant.id": ADELE.tenant_id} \
         in collector.data_points("rendezvous.turns")
-    assert {"operation": "POST /users/{id}/events", "status": "201"} in collector.data_points("rendezvous.graph.calls")
+    schedule = "POST /users/{id}/calendar/getSchedule"
+    counted = collector.data_points("rendezvous.graph.calls")
+    assert {"operation": "POST /users/{id}/events", "status": "201"} in counted
+    assert {"operation": schedule, "status": "429"} in counted and {"operation": schedule, "status": "200"} in counted
+    assert {"operation": schedule} in collector.data_points("rendezvous.graph.throttled")
+    assert max(point.sum for point in collector.points("rendezvous.graph.throttle_wait")) >= 0.2
+    assert any(point["kind"] == "action:book" for point in collector.data_points("rendezvous.turn.duration"))
 
     assert any(s.name == "GET /auth/signin" for s in collector.spans)
     secrets = {ADELE.email, BEN.email, ADELE.name, BEN.name, SUBJECT, event.id, event.immutable_id, SIGN_IN_CODE}
