@@ -156,7 +156,9 @@ async def messages(request: web.Request) -> web.Response:
 
     auth_header = request.headers.get("Authorization", "")
     outcome_token = TURN_OUTCOME.set("ok")
-    kind_token = TURN_KIND.set(body["type"] if body["type"] in ACTIVITY_KINDS else "other")
+    activity_type = body["type"]
+    kind_token = TURN_KIND.set(activity_type if isinstance(activity_type, str) and activity_type in ACTIVITY_KINDS
+                               else "other")
     authenticated = True
     try:
         turn = request.app[DEADLINES_KEY].guard(bot.on_turn)
@@ -260,6 +262,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     telemetry = configure_telemetry()  # before web.Application: its server instrumentation wraps the class
     db = Database(settings.database_url, timeout=settings.database_timeout_seconds)
     if telemetry is not None:
+        # After Database(): its error handler strips row values from an error before the span records it.
         telemetry.instrument_database(db.engine.sync_engine)
     key, created = load_or_create_key(settings.token_encryption_key, settings.data_dir)
     if created:
