@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # How the current turn ended, for app.py's one log line per turn ("ok", "refused", "error <ref>" ...).
 TURN_OUTCOME: ContextVar[str] = ContextVar("turn_outcome", default="ok")
+# What the turn was, for the turn metrics: "command:<command>", "action:<verb>", "search", or the activity type
+# app.py starts with. Only routing-table keys: never text a person typed.
+TURN_KIND: ContextVar[str] = ContextVar("turn_kind", default="other")
 UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
 UNREADABLE_ACTION = "I didn't understand that button. Type **help** to start again."
 UNREADABLE_ACTIVITY = "I couldn't read that message: it didn't come in the shape Teams uses. Please try again."
@@ -267,6 +270,7 @@ class RendezvousBot(TeamsActivityHandler):
             await self._apply_submit_result(turn_context, result)
             return
         command, argument = self.match_command(_text_without_bot_mention(activity))
+        TURN_KIND.set(f"command:{command or 'unknown'}")
         if command is None:
             await turn_context.send_activity(UNKNOWN_COMMAND)
             return
@@ -318,6 +322,7 @@ class RendezvousBot(TeamsActivityHandler):
     async def _run_action(self, turn_context: TurnContext, data: dict[str, Any]) -> ActionResult:
         verb = str(data.get("verb") or "")
         handler = self.actions.get(verb)
+        TURN_KIND.set(f"action:{verb if handler is not None else 'unknown'}")
         if handler is None:
             return ActionResult(text="That button is no longer supported. Type **help** to start again.")
         actor = self.actor(turn_context)
@@ -352,6 +357,7 @@ class RendezvousBot(TeamsActivityHandler):
         dataset = raw_dataset if isinstance(raw_dataset, str) else ""
         query = raw_query if isinstance(raw_query, str) else ""
         search = self.searches.get(dataset)
+        TURN_KIND.set("search")
         if search is None:
             body = {"statusCode": 404, "type": "application/vnd.microsoft.error",
                     "value": {"code": "NotFound", "message": f"Unknown dataset “{dataset}”"}}

@@ -75,6 +75,7 @@ from dialogs.signin import IntegrationNotConfigured, notify_member
 from dialogs.text_input import clean_text, valid_time_zone
 from graph.calendar import AttendeeResponse, Caller, CreatedEvent, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
+from observability.metrics import count_booking
 from scheduling.display import day_label, local_label
 from scheduling.durations import DurationError, ShortcutTooLong, parse_duration
 from scheduling.meeting_times import Standing, standing_of, working_day_slots
@@ -670,6 +671,7 @@ class BookingDialog:
             await bookings.mark_failed(booking.id, "creating the event failed")
             raise
         confirmed = await _confirm_created(bookings, booking.id, created)
+        count_booking("created", actor.tenant_id)
         card = self._confirmation(confirmed, organizer, colleague)
         delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,
                                         card=self._confirmation(confirmed, organizer, colleague, for_attendee=True))
@@ -859,6 +861,7 @@ class BookingDialog:
                           f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
+        count_booking("cancelled", actor.tenant_id)
         view = _cancelled_view(cancelled, organizer, attendee, organizer, cancelled_by=actor.name)
         await notify_member(self.services, actor.tenant_id, attendee.oid,
                             card=cancelled_card(_cancelled_view(cancelled, organizer, attendee, attendee,
