@@ -157,6 +157,10 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
+    def timeout(self) -> float:
+        return self._timeout
+
+    @property
     def dialect_name(self) -> str:
         return self.engine.dialect.name
 
