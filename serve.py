@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, with_process_id=True)
     if not settings.authentication_enabled:
         log.warning("MicrosoftAppId is empty: requests to /api/messages are NOT authenticated (local mode)")
     asyncio.run(migrate_once(settings))
