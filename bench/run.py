@@ -1,12 +1,12 @@
-"""Benchmarks Rendezvous against an echo-bot floor, in one process, on loopback only.
+"""Benchmarks Rendezvous against an echo-bot floor, in one process beside the emulator's, on loopback only.
 
     .venv/bin/python -m bench.run [--turns N] [--concurrency C] [--database sqlite|postgres]
 
-Starts the Entra ID + Graph emulator (Contoso demo org, generated calendars), the real bot (app.create_app)
-on a scratch database, the echo bot of bench/echo_bot.py and one recording Bot Connector stub; connects
-Contoso domain-wide through storage; lets every person say hello once; then measures each row at
-concurrency 1 and C. Every row stops after N turns or --row-seconds, whichever comes first. Prints one
-table and writes the same figures to data/bench/latest.json. See bench/README.md for how to read them.
+Starts the Entra ID + Graph emulator in a process of its own (Contoso demo org, generated calendars), the
+real bot (app.create_app) on a scratch database, the echo bot of bench/echo_bot.py and one recording Bot
+Connector stub; connects Contoso domain-wide through storage; lets every person say hello once; then
+measures each row at concurrency 1 and C. Every row stops after N turns or --row-seconds, whichever comes
+first. Prints one table and writes the same figures to data/bench/latest.json. See bench/README.md for how to read them.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 
 from bench.echo_bot import create_echo_app
+from bench.emulator_process import emulator_in_own_process
 from bench.load import LoadResult, Workload, run_load
 from bench.report import (
     ECHO,
@@ -56,7 +57,7 @@ from bench.scenarios import (
 )
 from config import PROJECT_ROOT
 from dialogs.context import Services
-from emulator.testing import running_emulator
+from emulator.org import DEFAULT_ORG_FILE
 from graph.calendar import CalendarClient, Caller
 from storage.repositories import TenantRepository
 from tests.harness import ConnectorStub, TeamsUser, running_bot, settings_for
@@ -141,39 +142,40 @@ async def bench_world(options: Options) -> AsyncIterator[World]:
     """Emulator, scratch database, Rendezvous and the echo bot behind one connector stub, all on loopback."""
     with tempfile.TemporaryDirectory(prefix="rendezvous-bench-") as scratch:
         folder = Path(scratch)
-        async with scratch_database(options, folder) as (database_url, database_version), \
-                running_emulator() as emu:
-            tenant = emu.tenant(DEMO_TENANT)
-            people = people_of(tenant, emu.client_id)
-            connector = ConnectorStub()
-            for person in people:
-                connector.members[person.teams_user_id] = person.member_info()
-            echo_server = TestServer(create_echo_app(), host="127.0.0.1")
-            async with running_bot(
-                settings_for(database_url, folder, emu, token_encryption_key=Fernet.generate_key().decode()),
-                connector=connector,
-            ) as running:
-                await echo_server.start_server()
-                try:
-                    world = World(BotEndpoint(running.url, connector, running.session),
-                                  BotEndpoint(str(echo_server.make_url("")).rstrip("/"), connector, running.session),
-                                  people, running.services, tenant.id, database_version)
-                    # The admin's set-up, through storage: domain-wide, no security group.
-                    admins = {person.id for person in tenant.people if person.is_admin}
-                    admin = next(p for p in people if p.aad_object_id in admins)
-                    tenants = TenantRepository(world.services.db, tenant.id)
-                    await tenants.save_setup("domain_wide", None, admin.aad_object_id)
-                    await tenants.enable(admin.aad_object_id, admin.name)
-                    # Everyone opens Rendezvous once (members, conversation references); one echo and one
-                    # search warm up the echo path, the app-only token and Graph's connection pool.
-                    for person in people:
-                        await world.bot.say(person, "help")
-                    await world.echo.say(people[0], "warm-up")
-                    await FindTimesTurns(world.bot, people).turn(0, meeting_for(people, 0, 0))
-                    connector.clear()
-                    yield world
-                finally:
-                    await echo_server.close()
+        with emulator_in_own_process(DEFAULT_ORG_FILE, folder) as emu:
+            async with scratch_database(options, folder) as (database_url, database_version):
+                tenant = emu.tenant(DEMO_TENANT)
+                people = people_of(tenant, emu.client_id)
+                connector = ConnectorStub()
+                for person in people:
+                    connector.members[person.teams_user_id] = person.member_info()
+                echo_server = TestServer(create_echo_app(), host="127.0.0.1")
+                async with running_bot(
+                    settings_for(database_url, folder, emu, token_encryption_key=Fernet.generate_key().decode()),
+                    connector=connector,
+                ) as running:
+                    await echo_server.start_server()
+                    try:
+                        echo_url = str(echo_server.make_url("")).rstrip("/")
+                        world = World(BotEndpoint(running.url, connector, running.session),
+                                      BotEndpoint(echo_url, connector, running.session),
+                                      people, running.services, tenant.id, database_version)
+                        # The admin's set-up, through storage: domain-wide, no security group.
+                        admins = {person.id for person in tenant.people if person.is_admin}
+                        admin = next(p for p in people if p.aad_object_id in admins)
+                        tenants = TenantRepository(world.services.db, tenant.id)
+                        await tenants.save_setup("domain_wide", None, admin.aad_object_id)
+                        await tenants.enable(admin.aad_object_id, admin.name)
+                        # Everyone opens Rendezvous once (members, conversation references); one echo and one
+                        # search warm up the echo path, the app-only token and Graph's connection pool.
+                        for person in people:
+                            await world.bot.say(person, "help")
+                        await world.echo.say(people[0], "warm-up")
+                        await FindTimesTurns(world.bot, people).turn(0, meeting_for(people, 0, 0))
+                        connector.clear()
+                        yield world
+                    finally:
+                        await echo_server.close()
 
 
 async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str]:
