@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from bench.workers import main
-from tests.conftest import POSTGRES_ADMIN_URL, postgres_problem
+from tests.conftest import require_postgres
 
 
 def test_a_tiny_workers_run_reports_every_row_and_keeps_outlooks_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    problem = postgres_problem()
-    if problem:
-        message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {problem}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_postgres()
     output = tmp_path / "workers.json"
 
     exit_code = main(["--conversations", "2", "--seconds", "2", "--distinct", "4", "--output", str(output)])
