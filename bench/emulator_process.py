@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,9 +80,11 @@ class EmulatorProcess:
         await self._control(session, "PUT", "faults", faults)
 
 
-@contextmanager
-def emulator_in_own_process(org: dict[str, Any] | Path, folder: Path) -> Iterator[EmulatorProcess]:
-    """`python -m emulator` serving `org` (a directory JSON file, or its parsed content) on a free port."""
+@asynccontextmanager
+async def emulator_in_own_process(org: dict[str, Any] | Path, folder: Path) -> AsyncIterator[EmulatorProcess]:
+    """`python -m emulator` serving `org` (a directory JSON file, or its parsed content) on a free port.
+
+    Its start-up (a second or two) blocks this event loop, before anything is measured."""
     if isinstance(org, dict):
         org_file = folder / "org.json"
         org_file.write_text(json.dumps(org), encoding="utf-8")

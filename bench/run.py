@@ -143,40 +143,39 @@ async def bench_world(options: Options) -> AsyncIterator[World]:
     """Emulator, scratch database, Rendezvous and the echo bot behind one connector stub, all on loopback."""
     with tempfile.TemporaryDirectory(prefix="rendezvous-bench-") as scratch:
         folder = Path(scratch)
-        with emulator_in_own_process(DEFAULT_ORG_FILE, folder) as emu:
-            async with scratch_database(options, folder) as (database_url, database_version):
-                tenant = emu.tenant(DEMO_TENANT)
-                people = people_of(tenant, emu.client_id)
-                connector = ConnectorStub()
-                for person in people:
-                    connector.members[person.teams_user_id] = person.member_info()
-                echo_server = TestServer(create_echo_app(), host="127.0.0.1")
-                async with running_bot(
-                    settings_for(database_url, folder, emu, token_encryption_key=Fernet.generate_key().decode()),
-                    connector=connector,
-                ) as running:
-                    await echo_server.start_server()
-                    try:
-                        echo_url = str(echo_server.make_url("")).rstrip("/")
-                        world = World(BotEndpoint(running.url, connector, running.session),
-                                      BotEndpoint(echo_url, connector, running.session),
-                                      people, running.services, tenant.id, database_version)
-                        # The admin's set-up, through storage: domain-wide, no security group.
-                        admins = {person.id for person in tenant.people if person.is_admin}
-                        admin = next(p for p in people if p.aad_object_id in admins)
-                        tenants = TenantRepository(world.services.db, tenant.id)
-                        await tenants.save_setup("domain_wide", None, admin.aad_object_id)
-                        await tenants.enable(admin.aad_object_id, admin.name)
-                        # Everyone opens Rendezvous once (members, conversation references); one echo and one
-                        # search warm up the echo path, the app-only token and Graph's connection pool.
-                        for person in people:
-                            await world.bot.say(person, "help")
-                        await world.echo.say(people[0], "warm-up")
-                        await FindTimesTurns(world.bot, people).turn(0, meeting_for(people, 0, 0))
-                        connector.clear()
-                        yield world
-                    finally:
-                        await echo_server.close()
+        async with scratch_database(options, folder) as (database_url, database_version), \
+                emulator_in_own_process(DEFAULT_ORG_FILE, folder) as emu:
+            tenant = emu.tenant(DEMO_TENANT)
+            people = people_of(tenant, emu.client_id)
+            connector = ConnectorStub()
+            for person in people:
+                connector.members[person.teams_user_id] = person.member_info()
+            echo_server = TestServer(create_echo_app(), host="127.0.0.1")
+            async with running_bot(
+                settings_for(database_url, folder, emu, token_encryption_key=Fernet.generate_key().decode()),
+                connector=connector,
+            ) as running:
+                await echo_server.start_server()
+                try:
+                    world = World(BotEndpoint(running.url, connector, running.session),
+                                  BotEndpoint(str(echo_server.make_url("")).rstrip("/"), connector, running.session),
+                                  people, running.services, tenant.id, database_version)
+                    # The admin's set-up, through storage: domain-wide, no security group.
+                    admins = {person.id for person in tenant.people if person.is_admin}
+                    admin = next(p for p in people if p.aad_object_id in admins)
+                    tenants = TenantRepository(world.services.db, tenant.id)
+                    await tenants.save_setup("domain_wide", None, admin.aad_object_id)
+                    await tenants.enable(admin.aad_object_id, admin.name)
+                    # Everyone opens Rendezvous once (members, conversation references); one echo and one
+                    # search warm up the echo path, the app-only token and Graph's connection pool.
+                    for person in people:
+                        await world.bot.say(person, "help")
+                    await world.echo.say(people[0], "warm-up")
+                    await FindTimesTurns(world.bot, people).turn(0, meeting_for(people, 0, 0))
+                    connector.clear()
+                    yield world
+                finally:
+                    await echo_server.close()
 
 
 async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str]:

@@ -258,7 +258,7 @@ async def run(options: WorkerOptions) -> dict[str, Any]:
     people_needed = max(options.distinct, 2 * options.conversations + BOOKINGS_COUNTED)
     with tempfile.TemporaryDirectory(prefix="rendezvous-workers-") as scratch:
         folder = Path(scratch)
-        with emulator_in_own_process(load_org_file(people_needed), folder) as emu:
+        async with emulator_in_own_process(load_org_file(people_needed), folder) as emu:
             pairs = pairs_of(emu)
             connector = ConnectorStub()
             for pair in pairs:
