@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -133,6 +134,34 @@ class Shared:
             yield bot, database_url
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(pid: int) -> list[int]:
+    """The process and its descendants (serve.py's master and its workers), from /proc (Linux)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text(encoding="ascii").split()
+        for child in children:
+            found.extend(_process_tree(int(child)))
+    return found
+
+
+def _cpu_ticks(pids: list[int]) -> int:
+    """User and system CPU ticks the processes used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(idle, all) CPU ticks of the whole machine so far."""
+    values = [int(value) for value in Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
 async def _say_hello(client: Client, people: list[TeamsUser]) -> None:
     for person in people:
         await client.say("hello", person, "help")
@@ -146,15 +175,22 @@ async def throughput(shared: Shared, workers: int, pairs: list[tuple[TeamsUser, 
         await shared.emu.clear_calls(shared.session)
         tally = Tally()
         client.tally = tally
+        bot_processes = _process_tree(bot.process.pid)
+        bot_before, machine_before = _cpu_ticks(bot_processes), _machine_ticks()
         began = time.monotonic()
         await asyncio.gather(*(converse(client, organizer, colleague, began + shared.options.seconds, 0)
                                for organizer, colleague in pairs))
         wall = time.monotonic() - began
+        bot_ticks, (idle_after, all_after) = _cpu_ticks(bot_processes) - bot_before, _machine_ticks()
         turns = sum(len(samples) for samples in tally.latencies_ms.values())
         result: dict[str, Any] = {
             "workers": workers, "turns": turns, "bookings": tally.bookings, "errors": sum(tally.errors.values()),
             "error_examples": tally.examples, "wall_seconds": wall, "turns_per_second": turns / wall,
             "peak_per_mailbox": max((await shared.emu.peak_concurrency(shared.session)).values(), default=0),
+            # How many cores the bot's processes kept busy, and how idle the whole machine was meanwhile: a second
+            # worker can only add throughput where a core is free.
+            "bot_cores_busy": bot_ticks / CLOCK_TICKS / wall,
+            "machine_idle_share": (idle_after - machine_before[0]) / max(1, all_after - machine_before[1]),
         }
         if workers > 1:
             result["one_mailbox"] = await one_mailbox(shared, bot, pairs[0])
@@ -305,6 +341,10 @@ def format_report(report: dict[str, Any]) -> str:
         f"{'2 workers: turns per second':<44} {two['turns_per_second']:>12.1f}",
         f"{'2 workers / 1 worker (throughput)':<44} {report['throughput_ratio_2_to_1']:>11.2f}x",
         f"{'errors (1 worker, 2 workers)':<44} {one['errors']:>6} {two['errors']:>5}",
+        f"{'cores the bot kept busy (1 worker, 2 workers)':<44} {one['bot_cores_busy']:>6.2f} "
+        f"{two['bot_cores_busy']:>5.2f}",
+        f"{'machine idle share (1 worker, 2 workers)':<44} {one['machine_idle_share']:>6.0%} "
+        f"{two['machine_idle_share']:>5.0%}",
         f"{'peak in flight per mailbox, 2-worker load':<44} {two['peak_per_mailbox']:>12}",
         f"{'peak in flight, one mailbox, 12 at once':<44} {burst['peak_in_flight']:>12}",
         f"{'  of which answered 429 / failed searches':<44} {burst['answered_429']:>6} {burst['failed']:>5}",
