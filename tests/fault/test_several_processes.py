@@ -26,7 +26,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import text
 
-from config import PROJECT_ROOT
+from config import PROJECT_ROOT, ConfigError, load_settings
 from emulator.testing import EmulatorHandle, running_emulator
 from storage.database import Database
 from tests.booking.conftest import (
@@ -231,3 +231,10 @@ async def test_a_429_one_process_got_delays_the_other_process_until_retry_after_
     later = [c for c in reads if c is not throttled]
     assert len(later) == 2  # the first process's retry and the second process's search
     assert all(c.received_at is not None and c.received_at >= pause_end for c in later), (pause_end, later)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "65", "-1"])
+def test_a_worker_count_that_is_not_1_to_64_stops_start_up_with_one_line(value: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"WEB_CONCURRENCY": value}, env_file=tmp_path / "absent.env")
+    assert str(refused.value) == f"WEB_CONCURRENCY must be a number of processes from 1 to 64, got {value!r}"
