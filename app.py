@@ -40,6 +40,7 @@ from dialogs.signin import RepositoryTokenCacheStore
 from dialogs.state_pruning import IdleConversationPruner
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp
+from graph.mailbox_slots import LocalMailboxSlots, MailboxSlots
 from graph.msal_threads import MsalThreads
 from graph.tokens import AppTokenProvider, DelegatedAuth
 from http_guard import BodyRefused, add_security_headers, read_json_body
@@ -49,6 +50,7 @@ from observability.metrics import record_turn
 from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.database import DATABASE_OUTAGES, Database
+from storage.mailbox_slots import PostgresMailboxSlots
 from storage.repositories import ConsentRepository
 from storage.state_store import StateStore
 
@@ -227,6 +229,14 @@ def make_error_handler() -> Any:
     return on_turn_error
 
 
+def mailbox_slots(db: Database) -> MailboxSlots:
+    """Outlook's 4 requests per mailbox and its 429 pauses: on PostgreSQL shared by every process that uses the
+    database (several workers, several hosts); on SQLite, which serves one process, kept in this process."""
+    if db.dialect_name == "postgresql":
+        return PostgresMailboxSlots(db.url, timeout=db.timeout)
+    return LocalMailboxSlots()
+
+
 def connect_graph(services: Services, msal_threads: MsalThreads) -> GraphHttp | None:
     """Creates the Entra ID token clients and the Graph client, when the Graph app is configured.
 
@@ -248,13 +258,17 @@ def connect_graph(services: Services, msal_threads: MsalThreads) -> GraphHttp | 
     )
     graph_timeout = settings.graph_timeout_seconds
     graph_http = GraphHttp(settings.graph_base_url, ca_bundle=ca_bundle,
-                           timeout=httpx.Timeout(graph_timeout, connect=min(GRAPH_CONNECT_TIMEOUT, graph_timeout)))
+                           timeout=httpx.Timeout(graph_timeout, connect=min(GRAPH_CONNECT_TIMEOUT, graph_timeout)),
+                           slots=mailbox_slots(services.db))
     services.calendar = CalendarClient(graph_http, services.app_tokens, services.delegated_auth)
     return graph_http
 
 
-def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None) -> web.Application:
-    """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown."""
+def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None, *,
+               migrate: bool = True) -> web.Application:
+    """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown.
+
+    `migrate=False` when the database was migrated already (serve.py does it once, before starting workers)."""
     telemetry = configure_telemetry()  # before web.Application: its server instrumentation wraps the class
     db = Database(settings.database_url, timeout=settings.database_timeout_seconds)
     if telemetry is not None:
@@ -303,7 +317,8 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     add_security_headers(app)
 
     async def open_resources(_: web.Application) -> None:
-        await db.migrate()
+        if migrate:
+            await db.migrate()
         expired = await ConsentRepository(db).delete_expired()
         if expired:
             log.info("removed %d expired sign-in/consent links", expired)

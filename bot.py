@@ -17,6 +17,7 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelData
+from msrest.serialization import Deserializer
 
 from cards.base import Card
 from cards.booking import COLLEAGUE_DATASET
@@ -26,6 +27,7 @@ from dialogs.booking import BookingDialog
 from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
 from dialogs.privacy import PrivacyDialogs
+from dialogs.recent_members import RecentMembers, recent_members_for
 from dialogs.replies import ADAPTIVE_CARD, card_message
 from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_locale, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
@@ -93,6 +95,11 @@ def _text_without_bot_mention(activity: Activity) -> str:
     return text
 
 
+# One deserializer for every turn: TeamsChannelData().deserialize() builds a new one, with the map of every Teams
+# model class, on each call (a few milliseconds, a large share of a help turn).
+_TEAMS_CHANNEL_DATA = Deserializer(TeamsChannelData._infer_class_models())
+
+
 def _readable_channel_data(activity: Activity) -> bool:
     """True when channelData is absent or has the shape Teams sends (what TeamsActivityHandler can read)."""
     if activity.channel_data is None:
@@ -100,7 +107,7 @@ def _readable_channel_data(activity: Activity) -> bool:
     if not isinstance(activity.channel_data, dict):
         return False
     try:
-        TeamsChannelData().deserialize(activity.channel_data)
+        _TEAMS_CHANNEL_DATA(TeamsChannelData.__name__, activity.channel_data)
     except Exception:  # msrest raises several types for a malformed shape
         return False
     return True
@@ -109,8 +116,10 @@ def _readable_channel_data(activity: Activity) -> bool:
 class RendezvousBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.recent_members = recent_members_for(services.db)
         booking = BookingDialog(services)
         self._example_colleague = booking.example_colleague
+        self._new_member_seen = booking.forget_examples
         admin = AdminDialogs(services)
         connection = ConnectDialogs(services)
         privacy = PrivacyDialogs(services)
@@ -198,7 +207,10 @@ class RendezvousBot(TeamsActivityHandler):
         sender: ChannelAccount = activity.from_property
         oid = str(sender.aad_object_id).lower()
         members = MemberRepository(self.services.db, tenant_id)
-        known = await members.get(oid)
+        recent = self.recent_members.get(tenant_id, oid)
+        known = recent or await members.get(oid)
+        if known is None:
+            self._new_member_seen(tenant_id)
         email = known.email if known else None
         upn = known.user_principal_name if known else None
         name = sender.name or (known.name if known else "")
@@ -221,20 +233,20 @@ class RendezvousBot(TeamsActivityHandler):
             TurnContext.get_conversation_reference(activity).serialize() if conversation_type == "personal" else None
         )
         now = datetime.now(UTC)
-        await members.upsert(
-            MemberRecord(
-                tenant_id=tenant_id,
-                aad_object_id=oid,
-                teams_user_id=sender.id,
-                name=name,
-                email=email,
-                user_principal_name=upn,
-                time_zone=time_zone,
-                conversation_reference=reference,
-                last_seen_at=now,
-                locale=locale,
-            )
+        member = MemberRecord(
+            tenant_id=tenant_id,
+            aad_object_id=oid,
+            teams_user_id=sender.id,
+            name=name,
+            email=email,
+            user_principal_name=upn,
+            time_zone=time_zone,
+            conversation_reference=reference,
+            last_seen_at=now,
+            locale=locale,
         )
+        if recent is None or not RecentMembers.unchanged(recent, member):
+            self.recent_members.remember(await members.upsert(member))
         return Actor(
             tenant_id=tenant_id,
             aad_object_id=oid,

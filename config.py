@@ -32,6 +32,7 @@ LONGEST_BOOKING_ATTEMPT_SECONDS = 600.0
 TEAMS_INVOKE_LIMIT_SECONDS = 15.0
 MAX_OUTBOUND_TIMEOUT_SECONDS = 300.0
 MAX_INTERVAL_SECONDS = 10_000_000.0  # about four months: anything longer is a typo
+MAX_WORKERS = 64  # more processes than this on one host is a typo (each holds its own database pool)
 
 
 class ConfigError(ValueError):
@@ -67,6 +68,8 @@ class Settings:
     graph_timeout_seconds: float = 20.0
     bot_connector_timeout_seconds: float = 10.0
     database_timeout_seconds: float = 10.0
+    # Worker processes of the production entry (serve.py); `python app.py` is always one.
+    web_concurrency: int = 1
 
     @property
     def authentication_enabled(self) -> bool:
@@ -91,6 +94,12 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
 def _port(value: str) -> int:
     if not re.fullmatch(r"\d{1,5}", value.strip()) or not 1 <= int(value) <= 65535:
         raise ConfigError(f"PORT must be an integer between 1 and 65535, got {value!r}")
+    return int(value)
+
+
+def _workers(value: str) -> int:
+    if not re.fullmatch(r"\d{1,3}", value.strip()) or not 1 <= int(value) <= MAX_WORKERS:
+        raise ConfigError(f"WEB_CONCURRENCY must be a number of processes from 1 to {MAX_WORKERS}, got {value!r}")
     return int(value)
 
 
@@ -184,4 +193,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         graph_timeout_seconds=timeout("GRAPH_TIMEOUT_SECONDS", Settings.graph_timeout_seconds),
         bot_connector_timeout_seconds=timeout("BOT_CONNECTOR_TIMEOUT_SECONDS", Settings.bot_connector_timeout_seconds),
         database_timeout_seconds=timeout("DATABASE_TIMEOUT_SECONDS", Settings.database_timeout_seconds),
+        web_concurrency=_workers(get("WEB_CONCURRENCY", "1") or "1"),
     )

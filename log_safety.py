@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# With several worker processes (serve.py) each line says which one wrote it.
+FORMAT_WITH_PROCESS = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 FIELD_LIMIT = 256
 LINE_LIMIT = 2048
 TRACEBACK_LIMIT = 16_000
@@ -103,7 +105,8 @@ class SafeFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+def configure_logging(level: str = "INFO", stream: TextIO | None = None, *,
+                      with_process_id: bool = False) -> logging.Handler:
     """The bot's logging: one safe line per record (stderr unless told), libraries' URLs only at DEBUG.
 
     Returns the handler, so a test can capture exactly what `python app.py` would write and remove it after.
@@ -112,7 +115,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> logg
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(SafeFormatter(FORMAT))
+    handler.setFormatter(SafeFormatter(FORMAT_WITH_PROCESS if with_process_id else FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(numeric)

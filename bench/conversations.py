@@ -33,7 +33,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -51,6 +50,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 
+from bench.emulator_process import EmulatorProcess
 from bench.load import TurnFailed, percentile
 from bench.report import machine_facts
 from bench.run import POSTGRES_ADMIN_URL, Options, scratch_database
@@ -63,7 +63,8 @@ from emulator.server import Emulator
 from emulator.testing import running_emulator
 from storage.database import Database
 from storage.repositories import BookingRepository, TenantRepository
-from tests.harness import ConnectorStub, SentActivity, TeamsUser
+from tests.harness import ConnectorStub, EmulatorEndpoints, SentActivity, TeamsUser
+from tests.processes import free_port
 
 log = logging.getLogger("bench.conversations")
 
@@ -125,6 +126,11 @@ def parse_options(argv: list[str] | None = None) -> LoadOptions:
 # ----------------------------------------------------------------------------------------- the organization
 def load_org(conversations: int) -> Org:
     """The demo org plus one generated tenant: an organizer and a colleague for each conversation."""
+    return Org.from_dict(load_org_file(conversations))
+
+
+def load_org_file(conversations: int) -> dict[str, Any]:
+    """load_org's directory as the JSON `python -m emulator --org` reads."""
     raw = json.loads((PROJECT_ROOT / "emulator" / "demo_org.json").read_text(encoding="utf-8"))
     app_id = raw["apps"][0]["client_id"]
     hours = {"days": ["monday", "tuesday", "wednesday", "thursday", "friday"], "start": "08:00", "end": "17:00"}
@@ -136,10 +142,10 @@ def load_org(conversations: int) -> Org:
     ]
     raw["tenants"].append({"id": LOAD_TENANT, "display_name": "Load test", "domains": [LOAD_DOMAIN],
                            "allow_user_consent": False, "admin_consented_apps": [app_id], "people": people})
-    return Org.from_dict(raw)
+    return raw
 
 
-def pairs_of(emu: Emulator) -> list[tuple[TeamsUser, TeamsUser]]:
+def pairs_of(emu: Emulator | EmulatorProcess) -> list[tuple[TeamsUser, TeamsUser]]:
     tenant = emu.org.tenant(LOAD_TENANT)
     assert tenant is not None
     users = [TeamsUser(LOAD_TENANT, p.id, p.display_name, p.mail, time_zone="UTC") for p in tenant.people]
@@ -147,12 +153,6 @@ def pairs_of(emu: Emulator) -> list[tuple[TeamsUser, TeamsUser]]:
 
 
 # ----------------------------------------------------------------------------------------- the bot process
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def resident_kib(pid: int) -> dict[str, int]:
     """VmRSS (now) and VmHWM (peak) of a process, in KiB, from /proc (Linux)."""
     figures: dict[str, int] = {}
@@ -174,9 +174,10 @@ class BotProcess:
 
 
 @asynccontextmanager
-async def bot_process(database_url: str, emu: Emulator, folder: Path,
-                      turn_deadline: float) -> AsyncIterator[BotProcess]:
-    """`python app.py` on a free loopback port, configured for the emulator and the scratch database."""
+async def bot_process(database_url: str, emu: EmulatorEndpoints, folder: Path, *, entry: str = "app.py",
+                      **settings: str) -> AsyncIterator[BotProcess]:
+    """`python app.py` (or `entry`, e.g. serve.py) on a free loopback port, configured for the emulator and the
+    scratch database; `settings` are more environment variables (WEB_CONCURRENCY=...)."""
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "PORT": str(port),
@@ -184,12 +185,11 @@ async def bot_process(database_url: str, emu: Emulator, folder: Path,
         "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode(), "LOG_LEVEL": "INFO",
         "GRAPH_CLIENT_ID": emu.client_id, "GRAPH_CLIENT_SECRET": emu.client_secret,
         "GRAPH_BASE_URL": emu.graph_base_url, "AUTHORITY_HOST": emu.authority_host,
-        "AUTHORITY_CA_BUNDLE": str(emu.ca_file), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "TURN_DEADLINE_SECONDS": str(turn_deadline),
+        "AUTHORITY_CA_BUNDLE": str(emu.ca_file), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **settings,
     }
-    log_file = folder / "bot.log"
+    log_file = folder / f"bot-{port}.log"
     with log_file.open("w", encoding="utf-8") as sink:
-        process = await asyncio.create_subprocess_exec(sys.executable, "app.py", cwd=PROJECT_ROOT, env=env,
+        process = await asyncio.create_subprocess_exec(sys.executable, entry, cwd=PROJECT_ROOT, env=env,
                                                        stdout=sink, stderr=sink)
     bot = BotProcess(f"http://127.0.0.1:{port}", process, log_file)
     try:
@@ -470,7 +470,9 @@ async def run(options: LoadOptions) -> dict[str, Any]:
             await stub.start_server()
             connector.url = str(stub.make_url("")).rstrip("/")
             try:
-                async with bot_process(database_url, emu, folder, options.turn_deadline) as bot, aiohttp.ClientSession(
+                deadline = str(options.turn_deadline)
+                async with bot_process(database_url, emu, folder, TURN_DEADLINE_SECONDS=deadline) as bot, \
+                        aiohttp.ClientSession(
                     connector=aiohttp.TCPConnector(limit=0),
                     timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_S),
                 ) as session:

@@ -75,6 +75,14 @@ class LoadResult:
         """Successful turns per second of wall time (preparation time included in the wall time)."""
         return self.turns / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
+    def absorb(self, part: LoadResult) -> None:
+        """Adds another measurement of the same row (the same workload at the same concurrency)."""
+        self.latencies_ms.extend(part.latencies_ms)
+        self.failures += part.failures
+        self.wall_seconds += part.wall_seconds
+        self.stopped_by_time_limit = self.stopped_by_time_limit or part.stopped_by_time_limit
+        self.failure_examples.extend(part.failure_examples[:3 - len(self.failure_examples)])
+
     def record_failure(self, reason: str) -> None:
         self.failures += 1
         if len(self.failure_examples) < 3:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, replace
@@ -70,6 +71,7 @@ from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.clock import notice_key, zone_notice, zone_or_utc
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.recent_members import recent_members_for
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from dialogs.text_input import clean_text, valid_time_zone
@@ -154,6 +156,10 @@ def _clean(value: object, limit: int, *, multiline: bool = False) -> str | None:
     return clean_text(value, limit, multiline=multiline).strip() or None
 
 
+EXAMPLE_REMEMBERED_SECONDS = 300.0
+EXAMPLES_REMEMBERED = 10_000
+
+
 class BookingDialog:
     """The booking conversation. bot.py routes the commands, verbs and the colleague dataset here."""
 
@@ -161,6 +167,9 @@ class BookingDialog:
         self.services = services
         self._state = services.conversation_state.create_property(STATE_PROPERTY)
         self._recovery = BookingRecovery(services)
+        # help's example colleague per person, briefly: a help turn then costs no database read (issue 12's
+        # per-turn budget); a name a few minutes old is still a good example.
+        self._examples: dict[tuple[str, str], tuple[float, str | None]] = {}
 
     # ----------------------------------------------------------------- routing tables
     # ----------------------------------------------------------------- state
@@ -181,6 +190,22 @@ class BookingDialog:
     async def example_colleague(self, actor: Actor) -> str | None:
         """The colleague help examples name: the one this person booked most recently, else another member of
         their organization who uses Rendezvous; None when there is nobody yet (examples show a placeholder)."""
+        key = (actor.tenant_id, actor.aad_object_id)
+        remembered = self._examples.get(key)
+        if remembered is not None and time.monotonic() - remembered[0] < EXAMPLE_REMEMBERED_SECONDS:
+            return remembered[1]
+        if len(self._examples) >= EXAMPLES_REMEMBERED:
+            self._examples.clear()
+        name = await self._find_example_colleague(actor)
+        self._examples[key] = (time.monotonic(), name)
+        return name
+
+    def forget_examples(self, tenant_id: str) -> None:
+        """Someone new in this organization uses Rendezvous: "nobody yet" may no longer be true."""
+        for key in [key for key, (_, name) in self._examples.items() if key[0] == tenant_id and name is None]:
+            del self._examples[key]
+
+    async def _find_example_colleague(self, actor: Actor) -> str | None:
         members = MemberRepository(self.services.db, actor.tenant_id)
         booked = [booking for booking in await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
             actor.aad_object_id, upcoming_only=False) if booking.organizer_oid == actor.aad_object_id]
@@ -582,6 +607,7 @@ class BookingDialog:
             zone = valid_time_zone(zone_name(hours.tz)) if hours is not None else None
             if zone and zone != person.outlook_time_zone:
                 await members.set_outlook_time_zone(person.oid, zone)
+                recent_members_for(self.services.db).forget(actor.tenant_id, person.oid)
                 person = replace(person, outlook_time_zone=zone)
             learnt.append(person)
         return learnt
@@ -671,6 +697,7 @@ class BookingDialog:
             await bookings.mark_failed(booking.id, "creating the event failed")
             raise
         confirmed = await _confirm_created(bookings, booking.id, created)
+        self._examples.pop((actor.tenant_id, actor.aad_object_id), None)  # help's example: now this colleague
         count_booking("created", actor.tenant_id)
         card = self._confirmation(confirmed, organizer, colleague)
         delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,

@@ -4,7 +4,8 @@ Everything under /_emulator/ bypasses faults and the call log. There is no authe
 emulator is a local development tool and listens on 127.0.0.1 only.
 
     GET    /_emulator/calls                 the call log as JSON (token_subject: whose token each call carried)
-    DELETE /_emulator/calls                 clear it
+    DELETE /_emulator/calls                 clear it (and the concurrency peaks)
+    GET    /_emulator/concurrency           {mailbox: the most requests of one app in flight at once}
     PUT    /_emulator/faults                replace the fault configuration (same JSON as --faults)
     GET    /_emulator/holds                 how many requests each hold rule is holding: [{path, hold, held}]
     POST   /_emulator/release-holds         {"perform": true}: held requests go on (false: abandon unperformed)
@@ -51,8 +52,13 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
         return web.json_response({"ok": True, **extra})
 
     async def list_calls(request: web.Request) -> web.Response:
-        return web.json_response([{**asdict(c), "at": c.at.isoformat(), "token_subject": c.token_subject}
+        return web.json_response([{**asdict(c), "at": c.at.isoformat(),
+                                   "received_at": c.received_at.isoformat() if c.received_at else None,
+                                   "token_subject": c.token_subject}
                                   for c in emulator.calls])
+
+    async def concurrency(request: web.Request) -> web.Response:
+        return web.json_response(emulator.peak_mailbox_concurrency())
 
     async def clear_calls(request: web.Request) -> web.Response:
         emulator.clear_calls()
@@ -152,6 +158,7 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
 
     app.router.add_get(CONTROL_PREFIX + "calls", list_calls)
     app.router.add_delete(CONTROL_PREFIX + "calls", clear_calls)
+    app.router.add_get(CONTROL_PREFIX + "concurrency", concurrency)
     app.router.add_put(CONTROL_PREFIX + "faults", put_faults)
     app.router.add_get(CONTROL_PREFIX + "holds", list_holds)
     app.router.add_post(CONTROL_PREFIX + "release-holds", release_holds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -19,6 +20,7 @@ class RequestNotes:
     mailbox: str | None = None
     body: Any = None
     fault_delay: float = 0.0
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 NOTES = web.RequestKey("emulator_notes", RequestNotes)

@@ -43,6 +43,7 @@ class CallRecord:
     query: dict[str, str]
     at: datetime
     body: Any = field(default=None, compare=False)  # the parsed JSON body of Graph calls, for assertions
+    received_at: datetime | None = None  # when the request arrived (`at` is when it was answered)
 
     @property
     def token_subject(self) -> str | None:
@@ -149,6 +150,11 @@ class Emulator:
 
     def clear_calls(self) -> None:
         self.calls.clear()
+        self.graph.peak_in_flight.clear()
+
+    def peak_mailbox_concurrency(self) -> dict[str, int]:
+        """Per mailbox address, the most Outlook requests of one app in flight at once since the log was cleared."""
+        return dict(self.graph.peak_in_flight)
 
     def calls_to(self, path_fragment: str) -> list[CallRecord]:
         return [c for c in self.calls if path_fragment.lower() in c.path.lower()]
@@ -230,7 +236,7 @@ class Emulator:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)  # the test's own levers: no faults, not in the call log
-        note = notes(request)
+        note = notes(request)  # created now: its received_at is the request's arrival
         note.client_request_id = request.headers.get("client-request-id", note.request_id)
         is_graph = request.path.startswith("/v1.0/")
         rule = self.faults.take(request.method, request.path)
@@ -302,6 +308,7 @@ class Emulator:
             method=request.method, path=request.path, tenant_id=note.tenant_id, app_id=note.app_id,
             mailbox=note.mailbox or self._mailbox_from_path(request.path), user_oid=note.user_id,
             status=status, query=dict(request.query), at=datetime.now(UTC), body=note.body,
+            received_at=note.received_at,
         ))
 
     def _identify_for_log(self, request: web.Request) -> None:

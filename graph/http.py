@@ -3,7 +3,9 @@
 What it adds over a bare `httpx.AsyncClient`:
 
 * at most `per_mailbox` (4) requests in flight per mailbox key, because Outlook counts concurrency
-  per app and mailbox and answers the fifth with 429 MailboxConcurrency;
+  per app and mailbox and answers the fifth with 429 MailboxConcurrency; and after a 429 with
+  `Retry-After`, no request to that mailbox until the wait is over. Both are held by a `MailboxSlots`
+  (graph/mailbox_slots.py): in this process by default, or shared by every process through the database;
 * retries for 429 (waiting the whole `Retry-After`, fractional seconds or an HTTP-date), 5xx,
   timeouts and dropped connections, with bounded exponential backoff and jitter when the service
   gives no hint. A retry re-sends the very same body, which is what makes POST /events safe: its
@@ -19,7 +21,6 @@ message (which can quote an address) appear at DEBUG only.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import ssl
@@ -48,6 +49,7 @@ from graph.errors import (
     Throttled,
     Unauthorized,
 )
+from graph.mailbox_slots import LocalMailboxSlots, MailboxSlots
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +104,13 @@ class GraphHttp:
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
         limits: httpx.Limits | None = None,
+        slots: MailboxSlots | None = None,
     ) -> None:
+        """`slots` shares the per-mailbox limit and 429 pauses with other processes; without it they are this
+        process's own (`per_mailbox` then sets the limit)."""
         self.base_url = base_url.rstrip("/")
         self._retry = retry or RetryPolicy()
-        self._per_mailbox = per_mailbox
-        self._mailbox_slots: dict[str, asyncio.Semaphore] = {}
+        self._slots = slots or LocalMailboxSlots(per_mailbox)
         self._client = httpx.AsyncClient(
             timeout=timeout or httpx.Timeout(20.0, connect=5.0),
             limits=limits or httpx.Limits(max_connections=64, max_keepalive_connections=16),
@@ -117,19 +121,13 @@ class GraphHttp:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self._slots.aclose()
 
     async def __aenter__(self) -> GraphHttp:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    def _slots(self, mailbox_key: str) -> asyncio.Semaphore:
-        key = mailbox_key.lower()
-        slots = self._mailbox_slots.get(key)
-        if slots is None:
-            slots = self._mailbox_slots[key] = asyncio.Semaphore(self._per_mailbox)
-        return slots
 
     async def request(
         self,
@@ -162,7 +160,12 @@ class GraphHttp:
                 response = await self._send(*sent, access_token=await token(True))
             if response.is_success:
                 return response
-            raise _error_for(response, method, path, client_request_id)
+            error = _error_for(response, method, path, client_request_id)
+            if isinstance(error, Throttled) and error.retry_after:
+                # Outlook said when this mailbox may be asked again: every request to it waits that long,
+                # in every process, not only this request's retry.
+                await self._slots.pause(mailbox_key, error.retry_after)
+            raise error
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._retry.attempts if retry_safe else 1),
@@ -187,7 +190,7 @@ class GraphHttp:
         url = f"{self.base_url}{path}"
         # The slot is held for the exchange only, never across a retry's sleep.
         operation = f"{method} {path_for_log(path)}"
-        async with self._slots(mailbox_key):
+        async with self._slots.slot(mailbox_key):
             started = time.monotonic()
             try:
                 response = await self._client.request(

@@ -45,6 +45,7 @@ _ASYNC_DRIVERS = {
 # free connection from the pool, and for another writer's lock (SQLite's busy timeout).
 DEFAULT_TIMEOUT = 10.0
 _PING_TIMEOUT = 5.0
+_MIGRATION_LOCK = 0x52656E64  # "Rend": the advisory lock (one bigint key) held while migrating PostgreSQL
 
 
 def validate_database_url(url: str) -> str:
@@ -170,6 +171,10 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
+    def timeout(self) -> float:
+        return self._timeout
+
+    @property
     def dialect_name(self) -> str:
         return self.engine.dialect.name
 
@@ -217,6 +222,9 @@ class Database:
     async def migrate(self, revision: str = "head") -> None:
         """Alembic upgrade to `revision` (default: the latest)."""
         async with self._migration_connection() as connection:
+            if self.dialect_name == "postgresql":
+                # Several hosts may start at once: one migrates, the others wait here, then find nothing to do.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             await connection.run_sync(_upgrade, revision)
         logger.info("database %s upgraded to %s", self.safe_url, revision)
 

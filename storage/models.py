@@ -212,3 +212,13 @@ class GraphCall(Base):
     kind: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class MailboxPause(Base):
+    """A 429's Retry-After for one mailbox, shared by every process (storage/mailbox_slots.py). Keyed by a digest
+    of the tenant and mailbox, so no address is stored; rows are read only while their pause lasts."""
+
+    __tablename__ = "mailbox_pauses"
+
+    mailbox_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_until: Mapped[datetime]

@@ -68,18 +68,23 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"PostgreSQL: reachable at {POSTGRES_ADMIN_URL}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database (no tables yet) on each backend, as an SQLAlchemy async URL."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'rendezvous.db'}"
-        return
+def require_postgres() -> None:
+    """Fails the test under CI=true, and skips it with the reason otherwise, when PostgreSQL cannot be reached."""
     problem = postgres_problem()
     if problem:
         message = f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable: {problem}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database (no tables yet) on each backend, as an SQLAlchemy async URL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'rendezvous.db'}"
+        return
+    require_postgres()
     name = f"rendezvous_test_{uuid.uuid4().hex[:12]}"
     await _postgres_admin(f'CREATE DATABASE "{name}"')
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)

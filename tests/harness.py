@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
@@ -21,12 +21,26 @@ from aiohttp import web
 from app import SERVICES_KEY, create_app
 from config import Settings
 from dialogs.context import Services
-from emulator.testing import EmulatorHandle
 
 BOT_ID = "28:rendezvous-bot"
 
 
-def settings_for(database_url: str, tmp_path: Path, emu: EmulatorHandle | None = None,
+class EmulatorEndpoints(Protocol):
+    """What a bot needs to know of an emulator: the in-loop handle, or one running as its own process."""
+
+    @property
+    def graph_base_url(self) -> str: ...
+    @property
+    def authority_host(self) -> str: ...
+    @property
+    def ca_file(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
+
+
+def settings_for(database_url: str, tmp_path: Path, emu: EmulatorEndpoints | None = None,
                  **overrides: Any) -> Settings:
     """Settings for a bot under test: its own data folder, and Graph/Entra pointed at the emulator if given."""
     values: dict[str, Any] = {"database_url": database_url, "data_dir": tmp_path / "data"}

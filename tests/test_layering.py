@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = ("app.py", "bot.py", "config.py", "public_pages.py", "http_guard.py", "log_safety.py", "cards", "deploy",
-              "dialogs", "emulator", "graph", "manifest", "observability", "scheduling", "storage")
+PRODUCTION = ("app.py", "serve.py", "bot.py", "config.py", "public_pages.py", "http_guard.py", "log_safety.py",
+              "cards", "deploy", "dialogs", "emulator", "graph", "manifest", "observability", "scheduling", "storage")
 BOTBUILDER_ALLOWED = ("app.py", "bot.py", "dialogs/")
 FORBIDDEN: dict[str, set[str]] = {
     "graph/": {"storage", "dialogs", "bot", "app", "cards", "emulator", "aiohttp", "sqlalchemy", "observability"},

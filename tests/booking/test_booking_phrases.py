@@ -16,17 +16,18 @@ import pytest
 
 import dialogs.booking
 from cards.common import welcome_card
-from storage.repositories import BookingRepository
 from tests.booking.conftest import (
     ADELE,
     BEN,
     CHLOE,
-    CONTOSO,
     PACIFIC,
     BookingWorld,
     at,
     book_buttons,
+    card_of,
     card_text,
+    day_form,
+    meeting_day,
     slot_facts,
 )
 from tests.harness import TeamsUser
@@ -210,9 +211,8 @@ async def test_help_examples_name_a_colleague_the_reader_has(world: BookingWorld
     assert "book 30 min with Ben Walters tomorrow at 3pm" in help_text(world)
 
     await world.meet(CHLOE)
-    await BookingRepository(world.db, CONTOSO).reserve(ADELE.aad_object_id, CHLOE.aad_object_id,
-                                                       at(day(1), 9, 0, PACIFIC), at(day(1), 9, 30, PACIFIC),
-                                                       "Catch-up", "phrases-help-example")
+    offered = book_buttons(await world.find_times(ADELE, day_form(CHLOE, meeting_day())))
+    card_of(await world.bot.execute(ADELE, "book", offered[0]))
     await world.bot.say(ADELE, "help")
     assert "book 30 min with Chloe Martin tomorrow at 3pm" in help_text(world)  # the one booked most recently
 

@@ -20,11 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
-import socket
-import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,10 +32,9 @@ import pytest
 from aiohttp import web
 from sqlalchemy import update
 
-from config import PROJECT_ROOT
 from dialogs.booking_recovery import NOTHING_CREATED
 from emulator.faults import FaultRule
-from emulator.testing import EmulatorHandle, running_emulator
+from emulator.testing import running_emulator
 from storage.database import Database
 from storage.models import Booking
 from storage.repositories import BookingRecord
@@ -56,55 +51,10 @@ from tests.booking.conftest import (
 )
 from tests.fault.checks import assert_nothing_half_written
 from tests.harness import ConnectorStub, RunningBot
+from tests.processes import BotProcess, bot_env, connector_server, free_port
 
 RESTARTED = {"BOOKING_STUCK_AFTER_SECONDS": "0.5", "BOOKING_RECOVERY_INTERVAL_SECONDS": "0.2"}
 SETTLE_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class BotProcess:
-    """`python app.py` on a fixed port, started, killed and started again as an operator's host would."""
-
-    env: dict[str, str]
-    url: str
-    logs: Path
-    process: asyncio.subprocess.Process | None = None
-    runs: int = 0
-
-    async def start(self, session: aiohttp.ClientSession, **settings: str) -> None:
-        self.runs += 1
-        with (self.logs / f"bot-{self.runs}.log").open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "app.py", cwd=PROJECT_ROOT, env={**self.env, **settings}, stdout=log,
-                stderr=asyncio.subprocess.STDOUT)
-        for _ in range(600):  # up to a minute for a cold start on a busy machine
-            if self.process.returncode is not None:
-                raise AssertionError(f"the bot exited with {self.process.returncode}; see {log.name}")
-            try:
-                async with session.get(f"{self.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError("the bot did not become healthy")
-
-    async def kill(self) -> None:
-        """SIGKILL: no shutdown handler, no finally block, nothing flushed."""
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
 
 
 @dataclass
@@ -112,39 +62,15 @@ class CrashWorld(BookingWorld):
     process: BotProcess
 
 
-@asynccontextmanager
-async def _connector(stub: ConnectorStub) -> AsyncIterator[None]:
-    runner = web.AppRunner(stub.app())
-    await runner.setup()
-    port = _free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    stub.url = f"http://127.0.0.1:{port}"
-    try:
-        yield
-    finally:
-        await runner.cleanup()
-
-
-def _bot_env(database_url: str, tmp_path: Path, emu: EmulatorHandle, port: int) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "PORT": str(port),
-        "MicrosoftAppId": "",  # local mode, whatever a developer's .env says
-        "DATABASE_URL": database_url, "RENDEZVOUS_DATA_DIR": str(tmp_path / "data"),
-        "GRAPH_BASE_URL": emu.graph_base_url, "AUTHORITY_HOST": emu.authority_host,
-        "AUTHORITY_CA_BUNDLE": emu.ca_file, "GRAPH_CLIENT_ID": emu.client_id,
-        "GRAPH_CLIENT_SECRET": emu.client_secret,
-    }
-
-
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[CrashWorld]:
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
-    port = _free_port()
-    async with running_emulator(generate_calendars=False) as emu, _connector(connector), \
+    port = free_port()
+    async with running_emulator(generate_calendars=False) as emu, connector_server(connector), \
             aiohttp.ClientSession() as session:
-        process = BotProcess(_bot_env(database_url, tmp_path, emu, port), f"http://127.0.0.1:{port}", tmp_path)
+        process = BotProcess(bot_env(database_url, tmp_path, emu, port), f"http://127.0.0.1:{port}", tmp_path)
         # The bot lives in another process: this handle only talks HTTP to it (no in-process app).
         bot = RunningBot(url=process.url, connector=connector, app=web.Application(), session=session)
         db = Database(database_url)

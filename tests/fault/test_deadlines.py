@@ -84,7 +84,7 @@ async def locked_out(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWo
 @asynccontextmanager
 async def members_table_locked(world: FaultWorld) -> AsyncIterator[None]:
     """Another client holds the members table (SQLite: the write lock), as a stuck migration or a lost
-    connection holding a lock would. Every turn reads or writes that table first."""
+    connection holding a lock would. A person's first turn in a bot process reads and writes that table first."""
     url = make_url(world.database_url)
     if url.get_backend_name() == "sqlite":
         holder = sqlite3.connect(str(url.database), isolation_level=None)
@@ -284,10 +284,10 @@ async def test_a_locked_database_gets_still_working_then_a_clear_message_and_the
     world = locked_out
 
     def said() -> list[str]:
-        return [sent.text for sent in world.connector.messages(ADELE.conversation_id)]
+        return [sent.text for sent in world.connector.messages(CHLOE.conversation_id)]
 
     async with members_table_locked(world):
-        response = await world.bot.say(ADELE, "help")
+        response = await world.bot.say(CHLOE, "help")  # her first turn: the bot must record her
         assert response.status in (200, 201)
         assert any(STILL_WORKING in text for text in said())
         await eventually(lambda: any("didn't answer in time" in text for text in said()),

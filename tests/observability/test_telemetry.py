@@ -36,8 +36,9 @@ from config import PROJECT_ROOT
 from emulator.testing import running_emulator
 from storage.database import Database
 from tests.booking.conftest import ADELE, BEN, EVERYONE, all_actions, book_buttons, card_of, day_form, meeting_day
-from tests.fault.test_crash_recovery import BotProcess, CrashWorld, _bot_env, _connector, _free_port
+from tests.fault.test_crash_recovery import CrashWorld
 from tests.harness import ConnectorStub, RunningBot
+from tests.processes import BotProcess, bot_env, connector_server, free_port
 
 SUBJECT = "Quarterly budget with the auditors"
 SIGN_IN_CODE = "M.C507-sign-in-code-0451"
@@ -133,7 +134,7 @@ async def collector() -> AsyncIterator[CollectorStub]:
     stub = CollectorStub()
     runner = web.AppRunner(stub.app())
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     stub.url = f"http://127.0.0.1:{port}"
     try:
@@ -147,10 +148,10 @@ async def world(database_url: str, tmp_path: Path, collector: CollectorStub) -> 
     connector = ConnectorStub()
     for user in EVERYONE:
         connector.members[user.teams_user_id] = user.member_info()
-    port = _free_port()
-    async with running_emulator(generate_calendars=False) as emu, _connector(connector), \
+    port = free_port()
+    async with running_emulator(generate_calendars=False) as emu, connector_server(connector), \
             aiohttp.ClientSession() as session:
-        env = {**_bot_env(database_url, tmp_path, emu, port), "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        env = {**bot_env(database_url, tmp_path, emu, port), "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
                # Export soon after each span and metric, so the test waits on the collector, not on a 60 s timer.
                "OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_METRIC_EXPORT_INTERVAL": "300"}
