@@ -125,7 +125,8 @@ class SlotView:
     slot_id: str
     labels: tuple[tuple[str, str], ...]  # (person name, "Tue 25 Nov, 09:00–09:30 PST")
     unverified_note: str | None = None
-    why: str | None = None  # why it ranks where it does, e.g. "Inside both working days; earliest"
+    why: str | None = None  # why it is a good time, in a few words, e.g. "Early in Ben's day"
+    day: str | None = None  # the day heading it is listed under (the organizer's day), e.g. "Tue 25 Nov"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,11 @@ def suggestions_card(view: SuggestionsView) -> Card:
     if view.intro:
         body.append(text(view.intro, weight="Bolder"))
     body.extend(text(warning, color="Warning") for warning in view.warnings)
-    for slot in view.slots:
+    day = None
+    for slot in view.slots:  # in time order: a day's heading, then that day's times
+        if slot.day and slot.day != day:
+            day = slot.day
+            body.append({**text(plain(day), weight="Bolder"), "separator": True, "spacing": "Large"})
         items: list[dict[str, Any]] = [facts(plain_facts(slot.labels))]
         if slot.why:
             items.append(text(slot.why, subtle=True, size="Small"))

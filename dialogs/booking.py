@@ -333,9 +333,9 @@ class BookingDialog:
             return ActionResult(text="That window has already passed. Pick a later one.")
         await _typing(turn_context)
         if tenant.mode == "delegated":
-            slots, reason, notes = await self._delegated_slots(turn_context, actor, search, offset)
+            slots, has_more, reason, notes = await self._delegated_slots(turn_context, actor, search, offset)
         else:
-            slots, reason, notes = await self._domain_wide_slots(actor, search, offset)
+            slots, has_more, reason, notes = await self._domain_wide_slots(actor, search, offset)
         record = SearchRecord(
             search_id=new_search_id(),
             tenant_id=actor.tenant_id,
@@ -346,7 +346,7 @@ class BookingDialog:
             window_end=search.window.end.isoformat(),
             window_label=search.window.description,
             offset=offset,
-            slots=[slot for slot, _ in slots[:PAGE_SIZE]],
+            slots=[slot for slot, _ in slots],
         )
         memory = await self._memory(turn_context)
         memory.remember(record, _now())
@@ -368,7 +368,8 @@ class BookingDialog:
                 next_window_label=next_label,
                 notes=tuple(notes + warnings),
             )))
-        views = tuple(view for _, view in slots[:PAGE_SIZE])
+        # The ranking chose this page; it reads in time order, grouped by the organizer's days.
+        views = tuple(view for _, view in sorted(slots, key=lambda pair: pair[0].start_utc))
         return ActionResult(card=suggestions_card(SuggestionsView(
             search_id=record.search_id,
             colleague_name=search.colleague.name,
@@ -376,12 +377,12 @@ class BookingDialog:
             window_label=search.window.description,
             slots=views,
             warnings=tuple(notes + warnings),
-            has_more=len(slots) > PAGE_SIZE,
+            has_more=has_more,
             intro=intro,
         )))
 
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
-                                 ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+                                 ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         organizer, colleague = search.organizer, search.colleague
         caller = self._caller(actor.tenant_id, "domain_wide", organizer)
         emails = [organizer.email or "", colleague.email or ""]
@@ -396,11 +397,11 @@ class BookingDialog:
             _with_zone(availability[(colleague.email or "").lower()], colleague),
         ]
         request = SlotRequest(duration=search.duration, window_start=search.window.start,
-                              window_end=search.window.end, now=_now(), max_results=PAGE_SIZE + 1)
-        result = find_slots(request, people, offset=offset)
+                              window_end=search.window.end, now=_now(), max_results=PAGE_SIZE)
         # As shown in messages (Markdown): the colleague's name, or an address, as text.
         names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
         names.update({person.email: plain(person.email) for person in people if person.email not in names})
+        result = find_slots(request, people, offset=offset, names=names)
         notes = [
             f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
             "times marked unverified only fit their working hours."
@@ -416,12 +417,12 @@ class BookingDialog:
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
             note = f"{unverified}'s calendar could not be read" if unverified else None
-            why = "; ".join(suggestion.reasons).capitalize() if suggestion.reasons else None
-            slots.append((slot, SlotView(slot.slot_id, labels, note, why)))
-        return slots, result.no_slot_message(names), notes
+            why = _capitalized(", ".join(suggestion.reasons)) if suggestion.reasons else None
+            slots.append((slot, SlotView(slot.slot_id, labels, note, why, day=_day_of(suggestion.start, organizer))))
+        return slots, result.next_offset is not None, result.no_slot_message(names), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
-                               ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+                               ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         """Individual mode: Outlook suggests times inside the organizer's working days, one time slot per day.
 
         Each suggestion is then read with the getSchedule path's policy (standing_of): a time when either
@@ -433,8 +434,8 @@ class BookingDialog:
         try:
             asked = await self._working_day_slots(actor, caller, search)
             if not asked:
-                return [], (f"Your working hours leave no room for a {duration_label(search.options.duration_minutes)}"
-                            " meeting in this window."), []
+                length = duration_label(search.options.duration_minutes)
+                return [], False, f"Your working hours leave no room for a {length} meeting in this window.", []
             found = await self._graph(
                 actor, [organizer, colleague], "findMeetingTimes",
                 f"suggest times for {organizer.name} and {colleague.name}",
@@ -456,7 +457,7 @@ class BookingDialog:
             if standing is not Standing.BLOCKED:
                 usable.append((suggestion, standing))
         slots = []
-        for suggestion, standing in usable[offset:offset + PAGE_SIZE + 1]:
+        for suggestion, standing in usable[offset:offset + PAGE_SIZE]:
             labels = (
                 (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone())),
                 (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone())),
@@ -467,13 +468,15 @@ class BookingDialog:
             unread = ("your" if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN
                       else f"{plain(colleague.name)}'s")
             note = None if verified else f"Outlook could not confirm {unread} availability"
-            slots.append((slot, SlotView(slot.slot_id, labels, note, suggestion.reason)))
+            # Outlook's own suggestionReason is a long sentence; the day heading and the times say enough.
+            slots.append((slot, SlotView(slot.slot_id, labels, note, day=_day_of(suggestion.start, organizer))))
+        has_more = len(usable) > offset + PAGE_SIZE
         if found.empty_reason is not None:
-            return slots, _empty_suggestions_text(found.empty_reason, colleague), []
+            return slots, has_more, _empty_suggestions_text(found.empty_reason, colleague), []
         if found.slots and not usable:
-            return slots, (f"Outlook only suggested times when you or {plain(colleague.name)} are tentative, busy "
-                           "or away, and I don't offer those."), []
-        return slots, None, []
+            return slots, has_more, (f"Outlook only suggested times when you or {plain(colleague.name)} are "
+                                     "tentative, busy or away, and I don't offer those."), []
+        return slots, has_more, None, []
 
     async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
                                  ) -> list[tuple[datetime, datetime]]:
@@ -1058,6 +1061,11 @@ def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[dat
 
 def _dates_label(first: date, last: date) -> str:
     return day_label(first) if first == last else f"{day_label(first)} – {day_label(last)}"
+
+
+def _day_of(start: datetime, organizer: Person) -> str:
+    """The heading a suggested time is grouped under: its day on the organizer's clock."""
+    return day_label(start.astimezone(organizer.zone()).date())
 
 
 def _capitalized(value: str) -> str:
