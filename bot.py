@@ -122,6 +122,8 @@ class RendezvousBot(TeamsActivityHandler):
             "book": booking.book,
             "cancelBooking": booking.cancel_booking,
             "declineBooking": booking.decline_booking,
+            "confirmCancelBooking": booking.confirm_cancel_booking,
+            "keepBooking": booking.keep_booking,
             "refreshBooking": booking.refresh_booking,
             "myMeetings": booking.my_meetings_action,
             "disconnectMyCalendar": connection.disconnect_my_calendar,

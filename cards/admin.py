@@ -161,7 +161,7 @@ def audit_card(rows: list[AuditRow], total: int) -> Card:
             [
                 (
                     _when(row.booked_at),
-                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start)} ({row.status})",
+                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start)} ({plain(row.status)})",
                 )
                 for row in rows
             ]

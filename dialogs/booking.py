@@ -25,9 +25,11 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 
 from cards.base import Card, plain
 from cards.booking import (
+    IN_LIST,
     MAX_MEETINGS_SHOWN,
     BookingForm,
     CancelledView,
+    CancelQuestionView,
     DeclinedView,
     MeetingItem,
     MyMeetingsView,
@@ -35,6 +37,7 @@ from cards.booking import (
     SlotView,
     SuggestionsView,
     booking_form_card,
+    cancel_question_card,
     cancelled_card,
     declined_card,
     my_meetings_card,
@@ -610,10 +613,7 @@ class BookingDialog:
     async def refresh_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             booking, organizer, colleague = await self._participants_booking(actor, data)
-            if booking.status == "cancelled":
-                return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, colleague)))
-            return ActionResult(card=self._confirmation(booking, organizer, colleague,
-                                                        for_attendee=actor.aad_object_id != organizer.oid))
+            return await self._card_of_booking(actor, booking, organizer, colleague)
 
         return await self._guarded(show, turn_context, actor, data)
 
@@ -640,37 +640,49 @@ class BookingDialog:
         return await self._guarded(self._my_meetings, turn_context, actor, data)
 
     async def _my_meetings(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return ActionResult(card=await self._meetings_card(turn_context, actor))
+
+    async def _meetings_card(self, turn_context: TurnContext, actor: Actor, *, changed: BookingRecord | None = None,
+                             asking: bool = False) -> Card:
+        """The list of upcoming meetings. `changed` is the one a row button acted on: it keeps its row (shown
+        cancelled once it is), and with `asking` that row asks the question in place of its buttons."""
         tenant = await self._require_tenant(actor)
         bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(actor.aad_object_id)
         members = MemberRepository(self.services.db, actor.tenant_id)
         await _typing(turn_context)
         items: list[MeetingItem] = []
-        confirmed = [booking for booking in bookings if booking.status == "confirmed" and booking.event_id]
+        listed = [booking for booking in bookings if booking.status == "confirmed" and booking.event_id]
+        if changed is not None and changed.status == "cancelled" and changed.id not in {b.id for b in listed}:
+            listed = sorted([*listed, changed], key=lambda booking: booking.start_utc)
         # Only the meetings the card can show are read back from Outlook (one Graph call each).
-        for booking in confirmed[:MAX_MEETINGS_SHOWN]:
+        for booking in listed[:MAX_MEETINGS_SHOWN]:
             organizer_record = await members.get(booking.organizer_oid)
             attendee_record = await members.get(booking.attendee_oid)
             if organizer_record is None or attendee_record is None:
                 continue
             organizer, attendee = person_of(organizer_record), person_of(attendee_record)
             organizes = booking.organizer_oid == actor.aad_object_id
+            row = MeetingItem(
+                booking_id=booking.id,
+                subject=booking.subject,
+                with_name=(attendee if organizes else organizer).name,
+                times=meeting_times(booking, organizer, attendee),
+                response="",
+                join_url=booking.join_url,
+                is_organizer=organizes,
+            )
+            if booking.status == "cancelled":  # only its organizer cancels a meeting (Outlook's roles)
+                items.append(replace(row, can_respond=False, cancelled_by=organizer.name))
+                continue
             if organizes:
                 response, can_respond = await self._response_of(actor, tenant, booking, organizer, attendee), True
                 response = f"{attendee.name}: {response}"
             else:
                 response, can_respond = await self._own_response(actor, tenant, booking, organizer, attendee)
                 response = f"You: {response}"
-            items.append(MeetingItem(
-                booking_id=booking.id,
-                subject=booking.subject,
-                with_name=(attendee if organizes else organizer).name,
-                times=meeting_times(booking, organizer, attendee),
-                response=response,
-                join_url=booking.join_url,
-                is_organizer=organizes,
-                can_respond=can_respond,
-            ))
-        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), total=len(confirmed))))
+            items.append(replace(row, response=response, can_respond=can_respond,
+                                 asking=asking and changed is not None and booking.id == changed.id))
+        return my_meetings_card(MyMeetingsView(tuple(items), total=len(listed)))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:
@@ -717,23 +729,81 @@ class BookingDialog:
             about=attendee)
 
     async def cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        """The button on a meeting: the organizer cancels it for everyone, an attendee declines their own copy.
+        """The button on a meeting: it only asks first ("Cancel this meeting?", or "Decline…" for the attendee).
 
         The role comes from the booking, never from the button, so an older card or an altered payload cannot
         make an attendee cancel someone else's meeting.
         """
-        return await self._guarded(self._cancel_or_decline, turn_context, actor, data)
+        return await self._guarded(self._ask_before_cancelling, turn_context, actor, data)
 
     decline_booking = cancel_booking
 
+    async def confirm_cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                     ) -> ActionResult:
+        """"Yes, cancel" (or "Yes, decline"): the organizer cancels the meeting for everyone, an attendee declines
+        their own copy. A second click finds the meeting already cancelled and shows that, changing nothing."""
+        async def act(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            result, done = await self._cancel_or_decline_once(turn_context, actor, data)
+            if done and data.get("in") == IN_LIST:
+                booking, _, _ = await self._participants_booking(actor, data)
+                return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking))
+            return result
+
+        return await self._guarded(act, turn_context, actor, data)
+
+    async def keep_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        """"Keep it": the meeting's card (or the list) as it was before the question; nothing is changed."""
+        async def keep(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            booking, organizer, attendee = await self._participants_booking(actor, data)
+            if data.get("in") == IN_LIST:
+                return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking))
+            return await self._card_of_booking(actor, booking, organizer, attendee)
+
+        return await self._guarded(keep, turn_context, actor, data)
+
+    async def _ask_before_cancelling(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                     ) -> ActionResult:
+        await self._require_tenant(actor)
+        booking, organizer, attendee = await self._participants_booking(actor, data)
+        in_list = data.get("in") == IN_LIST
+        if booking.status == "cancelled" and not in_list:
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+        if booking.status not in ("confirmed", "cancelled") or not booking.event_id:
+            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+        if in_list:
+            return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking, asking=True))
+        organizes = actor.aad_object_id == organizer.oid
+        return ActionResult(card=cancel_question_card(CancelQuestionView(
+            booking_id=booking.id,
+            subject=booking.subject,
+            with_name=(attendee if organizes else organizer).name,
+            times=meeting_times(booking, organizer, attendee),
+            for_attendee=not organizes,
+        )))
+
+    async def _card_of_booking(self, actor: Actor, booking: BookingRecord, organizer: Person, attendee: Person
+                               ) -> ActionResult:
+        """The meeting's own card as it stands: Booked (the attendee's copy offers Decline) or Cancelled."""
+        if booking.status == "cancelled":
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+        return ActionResult(card=self._confirmation(booking, organizer, attendee,
+                                                    for_attendee=actor.aad_object_id != organizer.oid))
+
     async def _cancel_or_decline(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
                                  ) -> ActionResult:
+        result, _ = await self._cancel_or_decline_once(turn_context, actor, data)
+        return result
+
+    async def _cancel_or_decline_once(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                      ) -> tuple[ActionResult, bool]:
+        """Cancels (organizer) or declines (attendee); also says whether the meeting is now cancelled or declined,
+        rather than waiting for a sign-in or refused."""
         tenant = await self._require_tenant(actor)
         booking, organizer, attendee = await self._participants_booking(actor, data)
         if booking.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee))), True
         if booking.status != "confirmed" or not booking.event_id:
-            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel."), False
         if actor.aad_object_id != organizer.oid:
             return await self._decline(turn_context, actor, tenant, booking, organizer, attendee)
         await _typing(turn_context)
@@ -742,12 +812,12 @@ class BookingDialog:
                           f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
-        view = _cancelled_view(cancelled, organizer, attendee, cancelled_by=actor.name)
+        view = _cancelled_view(cancelled, organizer, attendee)
         await notify_member(self.services, actor.tenant_id, attendee.oid, card=cancelled_card(view))
-        return ActionResult(card=cancelled_card(view))
+        return ActionResult(card=cancelled_card(view)), True
 
     async def _decline(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, booking: BookingRecord,
-                       organizer: Person, attendee: Person) -> ActionResult:
+                       organizer: Person, attendee: Person) -> tuple[ActionResult, bool]:
         """The invited colleague declines their own copy, as Outlook offers them; the organizer is told.
 
         In individual mode this needs the colleague's own sign-in (they get the sign-in card first, and the
@@ -764,19 +834,19 @@ class BookingDialog:
         except BookingStopped as stopped:
             if tenant.mode == "delegated" and stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
                 card = await _sign_in_card(self.services, actor, {"decline": booking.id}, stopped.result.text)
-                return ActionResult(card=card)
+                return ActionResult(card=card), False
             raise
         if invitation is None:
             return ActionResult(text="That meeting is no longer in your Outlook calendar: you may have declined or "
-                                     "deleted it there already.")
+                                     "deleted it there already."), True
         if invitation.is_cancelled:
-            return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook.")
+            return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook."), True
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
                             times=meeting_times(booking, organizer, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
                             card=declined_card(replace(view, for_organizer=True)))
         log.info("booking %s: the attendee declined their copy", booking.id)
-        return ActionResult(card=declined_card(view))
+        return ActionResult(card=declined_card(view)), True
 
     # ----------------------------------------------------------------- individual mode: resume after sign-in
     async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
@@ -984,10 +1054,10 @@ def _zone_name(person: Person) -> str:
     return person.time_zone if person.time_zone and zone_or_utc(person.time_zone) is not UTC else "UTC"
 
 
-def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person,
-                    cancelled_by: str | None = None) -> CancelledView:
+def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person) -> CancelledView:
+    """Only its organizer can cancel a meeting (Outlook's roles; an attendee declines), so every card names them."""
     return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=meeting_times(booking, organizer, attendee), cancelled_by=cancelled_by)
+                         times=meeting_times(booking, organizer, attendee), cancelled_by=organizer.name)
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:
