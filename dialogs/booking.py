@@ -644,16 +644,19 @@ class BookingDialog:
 
     async def _meetings_card(self, turn_context: TurnContext, actor: Actor, *, changed: BookingRecord | None = None,
                              asking: bool = False) -> Card:
-        """The list of upcoming meetings. `changed` is the one a row button acted on: it keeps its row (shown
-        cancelled once it is), and with `asking` that row asks the question in place of its buttons."""
+        """The list of upcoming meetings. `changed` is the one a row button acted on; the list is then rebuilt
+        with the same rows: a meeting cancelled from it keeps its row (shown cancelled, without buttons), and
+        with `asking` that row asks the question in place of its buttons."""
         tenant = await self._require_tenant(actor)
-        bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(actor.aad_object_id)
+        now = _now()
+        bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
+            actor.aad_object_id, upcoming_only=changed is None, now=now)
         members = MemberRepository(self.services.db, actor.tenant_id)
         await _typing(turn_context)
         items: list[MeetingItem] = []
-        listed = [booking for booking in bookings if booking.status == "confirmed" and booking.event_id]
-        if changed is not None and changed.status == "cancelled" and changed.id not in {b.id for b in listed}:
-            listed = sorted([*listed, changed], key=lambda booking: booking.start_utc)
+        shown_statuses = ("confirmed",) if changed is None else ("confirmed", "cancelled")
+        listed = [booking for booking in bookings
+                  if booking.status in shown_statuses and booking.event_id and booking.end_utc > now]
         # Only the meetings the card can show are read back from Outlook (one Graph call each).
         for booking in listed[:MAX_MEETINGS_SHOWN]:
             organizer_record = await members.get(booking.organizer_oid)
