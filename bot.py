@@ -25,7 +25,7 @@ from dialogs.booking import BookingDialog
 from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
 from dialogs.privacy import PrivacyDialogs
-from dialogs.replies import ADAPTIVE_CARD, card_message
+from dialogs.replies import ADAPTIVE_CARD, MOBILE_PLATFORMS, card_message, use_submit_actions
 from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
@@ -53,6 +53,26 @@ def _client_time_zone(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
             return str(props["timezone"])
     return activity.local_timezone or None
+
+
+def _client_platform(activity: Activity) -> str | None:
+    """Which Teams client sent the activity ("android", "ios", "web", "desktop"), from the clientInfo entity."""
+    for entity in activity.entities or []:
+        props = entity.additional_properties if hasattr(entity, "additional_properties") else {}
+        if getattr(entity, "type", None) == "clientInfo" and isinstance(props.get("platform"), str):
+            return str(props["platform"]).lower()
+    return None
+
+
+async def _submit_actions_on_send(turn_context: TurnContext, activities: list[Activity], send: Any) -> Any:
+    for activity in activities:
+        use_submit_actions(activity)
+    return await send()
+
+
+async def _submit_actions_on_update(turn_context: TurnContext, activity: Activity, update: Any) -> Any:
+    use_submit_actions(activity)
+    return await update()
 
 
 def _text_without_bot_mention(activity: Activity) -> str:
@@ -151,6 +171,11 @@ class RendezvousBot(TeamsActivityHandler):
             TURN_OUTCOME.set("refused")
             return
         turn_context.turn_state["rendezvous.actor"] = await self._record_member(turn_context)
+        if _client_platform(activity) in MOBILE_PLATFORMS:
+            # Teams mobile cannot send Action.Execute: every card this turn sends or updates gets Action.Submit
+            # buttons, whose answers come back as messages and take the same route (on_message_activity).
+            turn_context.on_send_activities(_submit_actions_on_send)
+            turn_context.on_update_activity(_submit_actions_on_update)
         try:
             await super().on_turn(turn_context)
         finally:
