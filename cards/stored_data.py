@@ -1,0 +1,34 @@
+"""What Rendezvous stores, said once for the `privacy` card and the /privacy page alike.
+
+Each entry is one kind of stored data (storage/models.py: members, bookings, token_caches, graph_calls,
+bot_state, consent_requests, tenants) and how long it is kept. Change it together with the tables
+(tests/booking/test_privacy_statement.py maps every table to an entry).
+"""
+
+from __future__ import annotations
+
+STORED_DATA: tuple[tuple[str, str], ...] = (
+    ("About you",
+     "your Microsoft Entra and Teams ids, name, email address and user principal name, time zone, when you first "
+     "and last used Rendezvous, and a reference to your 1:1 chat with it so it can message you there."),
+    ("Meetings booked here",
+     "for each meeting booked through Rendezvous that you organize or are invited to: its subject, time, the "
+     "colleague it is with, its state (booked, cancelled, failed), Outlook's event id and Teams link, and which "
+     "chat message shows it. The note for your colleague is not kept with it: it goes into the invitation."),
+    ("Searches in progress",
+     "what you chose on the booking form (colleague, length, window, subject and note) and the times offered, "
+     "until you book one of them or for an hour at most; the times offered are forgotten after 12 hours."),
+    ("Calendar look-ups",
+     "each time Rendezvous read or changed a calendar about you: when, what it did and why."),
+    ("Your sign-in",
+     "in individual mode only: your sign-in tokens, encrypted, until you type disconnect. While a sign-in link "
+     "is open (10 minutes at most) it also keeps who asked and what to continue afterwards, such as the "
+     "booking you were making."),
+    ("If you set Rendezvous up",
+     "your organization's settings record who set it up and who granted consent (id and name)."),
+)
+
+NEVER_STORED = (
+    "Of the rest of your calendar Rendezvous reads only when you are busy: never the subject, body, location "
+    "or attendees of meetings it did not book, and it stores none of them."
+)
