@@ -20,12 +20,14 @@ from botbuilder.schema.teams import TeamsChannelData
 
 from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
+from cards.group_chat import bot_chat_link, group_welcome_card, personal_chat_card
 from dialogs.admin import AdminDialogs
 from dialogs.booking import BookingDialog
 from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
+from dialogs.personal_chat import run_in_personal_chat, send_submit_actions
 from dialogs.privacy import PrivacyDialogs
-from dialogs.replies import ADAPTIVE_CARD, MOBILE_PLATFORMS, card_message, use_submit_actions
+from dialogs.replies import ADAPTIVE_CARD, MOBILE_PLATFORMS, card_message
 from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
@@ -41,6 +43,7 @@ ONE_TO_ONE_ONLY = (
     "Let's do that in our 1:1 chat, so your calendar and your data stay between us. "
     "Open Rendezvous from the Teams app bar (or message me directly) and try there."
 )
+ANSWERED_IN_PERSONAL_CHAT = "I've answered you in our 1:1 chat, so your calendar and your data stay between us."
 UNKNOWN_CONVERSATION_TYPE = "unknown"
 # What may run where others read along (group chats, channels): nothing that shows a person's data.
 SHARED_CHAT_COMMANDS = frozenset({"help"})
@@ -62,17 +65,6 @@ def _client_platform(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo" and isinstance(props.get("platform"), str):
             return str(props["platform"]).lower()
     return None
-
-
-async def _submit_actions_on_send(turn_context: TurnContext, activities: list[Activity], send: Any) -> Any:
-    for activity in activities:
-        use_submit_actions(activity)
-    return await send()
-
-
-async def _submit_actions_on_update(turn_context: TurnContext, activity: Activity, update: Any) -> Any:
-    use_submit_actions(activity)
-    return await update()
 
 
 def _text_without_bot_mention(activity: Activity) -> str:
@@ -174,8 +166,7 @@ class RendezvousBot(TeamsActivityHandler):
         if _client_platform(activity) in MOBILE_PLATFORMS:
             # Teams mobile cannot send Action.Execute: every card this turn sends or updates gets Action.Submit
             # buttons, whose answers come back as messages and take the same route (on_message_activity).
-            turn_context.on_send_activities(_submit_actions_on_send)
-            turn_context.on_update_activity(_submit_actions_on_update)
+            send_submit_actions(turn_context)
         try:
             await super().on_turn(turn_context)
         finally:
@@ -265,7 +256,11 @@ class RendezvousBot(TeamsActivityHandler):
         # installationUpdate that Teams sends alongside is not answered, or the welcome would come twice.
         bot_id = turn_context.activity.recipient.id
         if any(member.id == bot_id for member in members_added):
-            await turn_context.send_activity(card_message(welcome_card(self.actor(turn_context).name)))
+            actor = self.actor(turn_context)
+            # In a group chat or channel the welcome is for everyone there, not for whoever added the app.
+            welcome = (welcome_card(actor.name) if actor.is_personal_chat
+                       else group_welcome_card(bot_chat_link(bot_id)))
+            await turn_context.send_activity(card_message(welcome))
 
     # ----------------------------------------------------------------- messages and commands
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -281,9 +276,26 @@ class RendezvousBot(TeamsActivityHandler):
             return
         actor = self.actor(turn_context)
         if command not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
-            await turn_context.send_activity(ONE_TO_ONE_ONLY)
+            await self._continue_in_personal_chat(turn_context, actor, command, argument)
             return
         await self.commands[command](turn_context, actor, argument)
+
+    async def _continue_in_personal_chat(self, turn_context: TurnContext, actor: Actor, command: str,
+                                         argument: str) -> None:
+        """A personal command typed where others read along: answered in the person's 1:1 chat when the bot
+        has one with them, else a link that opens that chat. Nothing of theirs is said where they typed it."""
+        handler = self.commands[command]
+
+        async def answer(personal_context: TurnContext, personal_actor: Actor) -> None:
+            await handler(personal_context, personal_actor, argument)
+
+        mobile = _client_platform(turn_context.activity) in MOBILE_PLATFORMS
+        if await run_in_personal_chat(self.services, actor.tenant_id, actor.aad_object_id, answer,
+                                      submit_actions=mobile):
+            await turn_context.send_activity(ANSWERED_IN_PERSONAL_CHAT)
+            return
+        await turn_context.send_activity(card_message(personal_chat_card(bot_chat_link(
+            turn_context.activity.recipient.id))))
 
     def match_command(self, text: str) -> tuple[str | None, str]:
         """Longest command that starts the text, case-insensitive; the rest is the argument."""

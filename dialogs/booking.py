@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes
 
 from cards.base import Card, plain
 from cards.booking import (
@@ -70,6 +70,7 @@ from dialogs.booking_state import (
 from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.personal_chat import run_in_personal_chat
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from dialogs.text_input import clean_text
@@ -978,33 +979,15 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
     state's pending booking wins when there is one (it is the newest). The suggestions (or the reason
     there are none) go to the organizer's chat as a proactive message. Returns False when nothing waited.
     """
-    member = await MemberRepository(services.db, tenant_id).get(oid.lower())
-    if member is None or not member.conversation_reference:
-        log.warning("cannot resume a booking in tenant %s: no conversation with the organizer", tenant_id)
-        return False
-    reference = ConversationReference().deserialize(member.conversation_reference)
-    conversation = reference.conversation
-    actor = Actor(
-        tenant_id=tenant_id.lower(),
-        aad_object_id=member.aad_object_id,
-        teams_user_id=member.teams_user_id or "",
-        name=member.name or "",
-        conversation_id=conversation.id if conversation else "",
-        conversation_type=(conversation.conversation_type if conversation else None) or "personal",
-        email=member.email or member.user_principal_name,
-        time_zone=member.time_zone,
-    )
     dialog = BookingDialog(services)
     resumed = False
 
-    async def logic(turn_context: TurnContext) -> None:
+    async def logic(turn_context: TurnContext, actor: Actor) -> None:
         nonlocal resumed
-        # A continuation activity carries no channelData, and the state key needs the tenant.
-        turn_context.activity.channel_data = {"tenant": {"id": actor.tenant_id}}
         resumed = await dialog.resume(turn_context, actor, resume)
-        await services.conversation_state.save_changes(turn_context)
 
-    await services.adapter.continue_conversation(reference, logic, services.settings.app_id or None)
+    if not await run_in_personal_chat(services, tenant_id, oid, logic):
+        log.warning("cannot resume a booking in tenant %s: no conversation with the organizer", tenant_id)
     return resumed
 
 
