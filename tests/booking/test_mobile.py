@@ -103,3 +103,17 @@ async def test_a_desktop_client_keeps_universal_actions(world: BookingWorld) -> 
     await world.bot.say(ADELE, "book")
     [form] = [sent for sent in world.connector.sent if sent.cards]
     assert [a["type"] for a in form.cards[0]["actions"]] == ["Action.Execute"]
+
+
+async def test_a_card_button_answered_by_invoke_on_android_still_gets_submit_buttons(world: BookingWorld) -> None:
+    # Should a mobile client send an Action.Execute after all, the card in the invoke answer is Submit-only too.
+    await world.set_up_tenant()
+    await world.meet(ADELE)
+    click = _on_android(ADELE, ADELE.activity(
+        world.connector.url, "invoke", name="adaptiveCard/action",
+        value={"action": {"type": "Action.Execute", "verb": "startBooking", "data": {"verb": "startBooking"}}}))
+    async with world.bot.session.post(f"{world.bot.url}/api/messages", json=click) as response:
+        answer = await response.json()
+    actions = all_actions(answer["value"])
+    assert [a["type"] for a in actions] == ["Action.Submit"]
+    assert actions[0]["data"]["verb"] == "findTimes"
