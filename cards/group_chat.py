@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from cards.base import Card, card, execute, heading, open_url, text
 
 # Teams' deep link to a chat with a bot: the bot's id ("28:" and its Microsoft App ID) as the one user.
@@ -14,8 +12,9 @@ BOT_ID_PREFIX = "28:"
 
 def bot_chat_link(bot_id: str) -> str:
     """The link that opens the reader's own 1:1 chat with the bot (Teams creates it if it does not exist)."""
+    # A bot's id is "28:" and a GUID: nothing in it needs escaping in a query string.
     user = bot_id if bot_id.startswith(BOT_ID_PREFIX) else BOT_ID_PREFIX + bot_id
-    return _CHAT_LINK.format(user=quote(user, safe=":"))
+    return _CHAT_LINK.format(user=user)
 
 
 def group_welcome_card(chat_link: str) -> Card:
