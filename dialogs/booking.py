@@ -70,6 +70,7 @@ from dialogs.booking_state import (
 from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.link_cards import remember_link_card
 from dialogs.personal_chat import run_in_personal_chat
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
@@ -451,7 +452,8 @@ class BookingDialog:
             if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
                 memory = await self._memory(turn_context)
                 memory.set_pending(search.options)
-                card = await _sign_in_card(self.services, actor, _option_values(search.options), stopped.result.text)
+                card = await _sign_in_card(self.services, turn_context, actor, _option_values(search.options),
+                                           stopped.result.text)
                 raise BookingStopped(ActionResult(card=card)) from None
             raise
         usable = []
@@ -837,7 +839,8 @@ class BookingDialog:
                                   self._calendar().decline_event(caller, invitation.id), about=attendee)
         except BookingStopped as stopped:
             if tenant.mode == "delegated" and stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
-                card = await _sign_in_card(self.services, actor, {"decline": booking.id}, stopped.result.text)
+                card = await _sign_in_card(self.services, turn_context, actor, {"decline": booking.id},
+                                           stopped.result.text)
                 return ActionResult(card=card), False
             raise
         if invitation is None:
@@ -964,10 +967,12 @@ class BookingDialog:
         except (PayloadRefused, ColleagueRefused, WindowError) as refused:
             return ActionResult(text=str(refused))
 
-    @staticmethod
-    async def _send(turn_context: TurnContext, result: ActionResult) -> None:
+    async def _send(self, turn_context: TurnContext, result: ActionResult) -> None:
         if result.card is not None:
-            await turn_context.send_activity(card_message(result.card))
+            sent = await turn_context.send_activity(card_message(result.card))
+            # A sign-in card sent as a new message: its link's callback replaces it with what happened.
+            await remember_link_card(self.services, result.card, sent.id if sent else None,
+                                     turn_context.activity.conversation.id)
         if result.text:
             await turn_context.send_activity(result.text)
 
@@ -1018,13 +1023,22 @@ def _needs_sign_in(exc: BaseException) -> bool:
     return isinstance(exc, AuthProblem) and exc.kind is AuthFailure.RECONNECT_NEEDED
 
 
-async def _sign_in_card(services: Services, actor: Actor, resume: dict[str, Any], message: str | None) -> Card:
-    """The connect flow's sign-in card, carrying what to resume after sign-in (a booking's options, a decline)."""
+async def _sign_in_card(services: Services, turn_context: TurnContext, actor: Actor, resume: dict[str, Any],
+                        message: str | None) -> Card:
+    """The connect flow's sign-in card, carrying what to resume after sign-in (a booking's options, a decline).
+
+    Answering a card button, it replaces the clicked card (`replyToId`), so that message is the one the link's
+    callback replaces with what happened; a typed command's card is remembered once sent (`_send`).
+    """
     try:
-        return await sign_in_card_for(services, actor, resume=resume)
+        card = await sign_in_card_for(services, actor, resume=resume)
     except (IntegrationNotConfigured, AuthProblem) as exc:
         log.warning("could not build a sign-in link for tenant %s: %s", actor.tenant_id, type(exc).__name__)
         return sign_in_needed_card(message or "I need your permission to use your Outlook calendar.")
+    activity = turn_context.activity
+    if activity.reply_to_id and (activity.type == ActivityTypes.invoke or isinstance(activity.value, dict)):
+        await remember_link_card(services, card, activity.reply_to_id, actor.conversation_id)
+    return card
 
 
 async def _booking_by_key(bookings: BookingRepository, organizer_oid: str, key: str) -> BookingRecord | None:

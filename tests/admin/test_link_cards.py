@@ -31,3 +31,24 @@ async def test_a_link_used_by_someone_else_leaves_the_card_alone(stack: Stack) -
 
     assert page.status_code == 403
     assert [sent for sent in stack.connector.sent if sent.method == "PUT"] == []
+
+
+async def test_the_sign_in_card_a_booking_asked_for_becomes_signed_in_and_the_booking_goes_on(stack: Stack) -> None:
+    await complete_setup(stack, FIONA, mode="delegated")
+    await stack.say(KENJI, "help")
+    stack.connector.clear()
+    form = {"colleague": FIONA.aad_object_id, "duration": "30", "window": "next_week"}
+
+    answer = await stack.bot.execute(KENJI, "findTimes", {"verb": "findTimes", **form}, reply_to="activity-form")
+
+    sign_in = answer["value"]
+    assert "Connect your Outlook calendar" in card_text(sign_in)
+    page = await stack.open(open_url_of(sign_in))
+
+    assert page.status_code == 200, page.text
+    [update] = [sent for sent in stack.connector.sent if sent.method == "PUT"]
+    assert (update.conversation_id, update.activity_id) == (KENJI.conversation_id, "activity-form")
+    assert update.cards[0]["body"][0]["text"] == "Signed in ✓"
+    later = [card_text(sent.cards[0]) for sent in stack.connector.messages(KENJI.conversation_id)
+             if sent.method == "POST" and sent.cards]
+    assert any("Times for you and Fiona Gallagher" in text or "No time found" in text for text in later), later
