@@ -38,6 +38,7 @@ from cards.booking import (
     SuggestionsView,
     booking_form_card,
     cancel_question_card,
+    cancelled_by_words,
     cancelled_card,
     declined_card,
     my_meetings_card,
@@ -722,7 +723,7 @@ class BookingDialog:
         if invitation is None:
             return "not in your Outlook calendar any more (declined or removed)", False
         if invitation.is_cancelled:
-            return f"cancelled by {organizer.name}", False
+            return cancelled_by_words(organizer.name), False
         return _RESPONSE_WORDS.get(invitation.response, "none yet"), True
 
     async def _invitation(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from bot import ANSWERED_IN_PERSONAL_CHAT
 from tests.booking.conftest import (
     ADELE,
@@ -71,10 +75,14 @@ async def test_without_a_one_to_one_chat_a_link_opens_it(world: BookingWorld) ->
     assert world.connector.messages(CHLOE.conversation_id) == []
 
 
-async def test_the_install_welcome_in_a_group_chat_addresses_everyone(world: BookingWorld) -> None:
-    installer = BEN.in_group_chat(TEAM_CHAT)
-    update = installer.activity(world.connector.url, "conversationUpdate",
-                                membersAdded=[{"id": BOT_ID}, {"id": ADELE.teams_user_id}])
+@pytest.mark.parametrize("kind", ["groupChat", "channel"])
+async def test_the_install_welcome_in_a_group_chat_or_channel_addresses_everyone(world: BookingWorld,
+                                                                                 kind: str) -> None:
+    installer = replace(BEN.in_group_chat(TEAM_CHAT), conversation_type=kind)
+    update = installer.activity(world.connector.url, "conversationUpdate", membersAdded=[{"id": BOT_ID}])
+    if kind == "channel":
+        update["channelData"].update(eventType="teamMemberAdded", team={"id": TEAM_CHAT},
+                                     channel={"id": TEAM_CHAT})
 
     await world.bot.post(update)
 
