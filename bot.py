@@ -25,7 +25,7 @@ from dialogs.admin import AdminDialogs
 from dialogs.booking import BookingDialog
 from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
-from dialogs.personal_chat import run_in_personal_chat, send_submit_actions
+from dialogs.personal_chat import remember_client, run_in_personal_chat, send_submit_actions
 from dialogs.privacy import PrivacyDialogs
 from dialogs.replies import ADAPTIVE_CARD, MOBILE_PLATFORMS, card_message
 from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_time_zone
@@ -163,11 +163,14 @@ class RendezvousBot(TeamsActivityHandler):
             TURN_OUTCOME.set("refused")
             return
         turn_context.turn_state["rendezvous.actor"] = await self._record_member(turn_context)
-        if _client_platform(activity) in MOBILE_PLATFORMS:
+        mobile = _client_platform(activity) in MOBILE_PLATFORMS
+        if mobile:
             # Teams mobile cannot send Action.Execute: every card this turn sends or updates gets Action.Submit
             # buttons, whose answers come back as messages and take the same route (on_message_activity).
             send_submit_actions(turn_context)
         try:
+            if activity.conversation.conversation_type == "personal":
+                await remember_client(self.services, turn_context, mobile)
             await super().on_turn(turn_context)
         finally:
             try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 STORED_DATA: tuple[tuple[str, str], ...] = (
     ("About you",
      "your Microsoft Entra and Teams ids, name, email address and user principal name, time zone, when you first "
-     "and last used Rendezvous, and a reference to your 1:1 chat with it so it can message you there."),
+     "and last used Rendezvous, a reference to your 1:1 chat with it so it can message you there, and, once you "
+     "have used it from Teams on a phone, whether you last did, so its buttons work there."),
     ("Meetings booked here",
      "for each meeting booked through Rendezvous that you organize or are invited to: its subject, time, the "
      "colleague it is with, its state (booked, cancelled, failed), Outlook's event id and Teams link, and which "

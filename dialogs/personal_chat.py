@@ -20,6 +20,9 @@ from storage.repositories import MemberRecord, MemberRepository
 log = logging.getLogger(__name__)
 
 PersonalTurn = Callable[[TurnContext, Actor], Awaitable[None]]
+# In the 1:1 chat's conversation state: whether the person last wrote from Teams mobile, so cards the bot
+# sends them later on its own (a colleague's booking, a sign-in result) have buttons their phone can use.
+CLIENT_PROPERTY = "client"
 
 
 def _actor_of(member: MemberRecord, reference: ConversationReference) -> Actor:
@@ -50,7 +53,7 @@ async def run_in_personal_chat(services: Services, tenant_id: str, oid: str, tur
     async def logic(turn_context: TurnContext) -> None:
         # A continuation activity carries no channelData, and the state key needs the tenant.
         turn_context.activity.channel_data = {"tenant": {"id": actor.tenant_id}}
-        if submit_actions:
+        if submit_actions or await last_seen_on_mobile(services, turn_context):
             send_submit_actions(turn_context)
         await turn(turn_context, actor)
         await services.conversation_state.save_changes(turn_context)
@@ -78,3 +81,19 @@ def send_submit_actions(turn_context: TurnContext) -> None:
     """From now on this turn's cards (sent, updated, or an invoke's answer) carry Action.Submit buttons."""
     turn_context.on_send_activities(_submit_actions_on_send)
     turn_context.on_update_activity(_submit_actions_on_update)
+
+
+async def remember_client(services: Services, turn_context: TurnContext, mobile: bool) -> None:
+    """Notes, in this 1:1 chat's state, whether the person writes from Teams mobile (saved with the turn).
+
+    Nothing is written for a chat that has only ever been used from a computer."""
+    accessor = services.conversation_state.create_property(CLIENT_PROPERTY)
+    known = await accessor.get(turn_context)
+    if mobile or (isinstance(known, dict) and known.get("mobile") is True):
+        await accessor.set(turn_context, {"mobile": mobile})
+
+
+async def last_seen_on_mobile(services: Services, turn_context: TurnContext) -> bool:
+    """For a turn the bot starts in a 1:1 chat: did the person last write there from Teams mobile?"""
+    client = await services.conversation_state.create_property(CLIENT_PROPERTY).get(turn_context)
+    return isinstance(client, dict) and client.get("mobile") is True

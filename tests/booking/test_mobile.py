@@ -117,3 +117,21 @@ async def test_a_card_button_answered_by_invoke_on_android_still_gets_submit_but
     actions = all_actions(answer["value"])
     assert [a["type"] for a in actions] == ["Action.Submit"]
     assert actions[0]["data"]["verb"] == "findTimes"
+
+
+async def test_the_colleague_last_seen_on_a_phone_gets_submit_buttons_on_the_booked_card(world: BookingWorld) -> None:
+    await world.set_up_tenant()
+    await world.meet(ADELE)
+    await _say(world, BEN, "help")  # Ben writes to Rendezvous from his phone
+    world.connector.clear()
+
+    form = await _say(world, ADELE, "book")
+    suggestions = await _tap(world, ADELE, form, "findTimes", day_form(BEN, meeting_day(), subject="Phone call"))
+    first_time = next(element for element in suggestions.cards[0]["body"] if element.get("type") == "ActionSet")
+    await _tap(world, ADELE, suggestions, "book", button_of=first_time)
+
+    [told] = world.proactive_to(BEN)
+    assert "Booked: Phone call" in card_text(told.cards[0])
+    _assert_submit_only(told)
+    assert [a["data"]["verb"] for a in all_actions(told.cards[0]) if a["type"] == "Action.Submit"] == \
+        ["declineBooking"]
