@@ -94,6 +94,12 @@ async def remember_client(services: Services, turn_context: TurnContext, mobile:
 
 
 async def last_seen_on_mobile(services: Services, turn_context: TurnContext) -> bool:
-    """For a turn the bot starts in a 1:1 chat: did the person last write there from Teams mobile?"""
-    client = await services.conversation_state.create_property(CLIENT_PROPERTY).get(turn_context)
+    """For a turn the bot starts in a 1:1 chat: did the person last write there from Teams mobile?
+
+    A state that cannot be read counts as "no": the message still goes, with the usual buttons."""
+    try:
+        client = await services.conversation_state.create_property(CLIENT_PROPERTY).get(turn_context)
+    except Exception as exc:
+        log.warning("could not read which Teams client a member last used: %s", type(exc).__name__)
+        return False
     return isinstance(client, dict) and client.get("mobile") is True
