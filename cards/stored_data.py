@@ -22,9 +22,9 @@ STORED_DATA: tuple[tuple[str, str], ...] = (
     ("Calendar look-ups",
      "each time Rendezvous read or changed a calendar about you: when, what it did and why."),
     ("Your sign-in",
-     "in individual mode only: your sign-in tokens, encrypted, until you type disconnect. While a sign-in link "
-     "is open (10 minutes at most) it also keeps who asked and what to continue afterwards, such as the "
-     "booking you were making."),
+     "in individual mode only: your sign-in tokens, encrypted, until you type disconnect. For each sign-in link "
+     "it also keeps who asked and what to continue afterwards, such as the booking you were making; the link "
+     "works for 10 minutes and that record is deleted within 10 minutes after."),
     ("If you set Rendezvous up",
      "your organization's settings record who set it up and who granted consent (id and name)."),
 )

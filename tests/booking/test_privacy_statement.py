@@ -3,13 +3,27 @@ colleague included, and no claim that a booking's subject is never stored."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
 from cards.stored_data import NEVER_STORED, STORED_DATA
-from storage.models import Base
-from tests.booking.conftest import ADELE, BEN, BookingWorld, book_buttons, card_of, day_form, meeting_day
+from dialogs.state_pruning import IdleConversationPruner
+from storage.models import Base, ConsentRequest
+from storage.repositories import ConsentRepository
+from storage.state_store import StateStore
+from tests.booking.conftest import (
+    ADELE,
+    BEN,
+    CONTOSO,
+    BookingWorld,
+    book_buttons,
+    card_of,
+    day_form,
+    meeting_day,
+)
 
 # Which entry of the statement tells of each table. A new table fails this test until the statement says
 # what it keeps.
@@ -52,3 +66,28 @@ async def test_the_privacy_card_and_page_say_the_same(world: BookingWorld) -> No
         assert what in page and kept.replace("'", "&#x27;") in page
     assert NEVER_STORED in shown and NEVER_STORED in page
     assert "never stores the subject" not in shown.lower() + page.lower()
+
+
+async def test_a_sign_in_request_is_deleted_once_its_link_has_expired(world: BookingWorld) -> None:
+    # The statement says a sign-in link's request (who asked, what to continue) is kept while the link is open.
+    consents = ConsentRepository(world.db)
+    past = datetime.now(UTC) - timedelta(minutes=11)
+    expired = await consents.create(CONTOSO, ADELE.teams_user_id, ADELE.aad_object_id, "member_signin",
+                                    {"resume": {"subject": "Quarterly plan"}}, now=past)
+    still_open = await consents.create(CONTOSO, ADELE.teams_user_id, ADELE.aad_object_id, "member_signin", {})
+    pruner = IdleConversationPruner(StateStore(world.db), interval=timedelta(milliseconds=20), consents=consents)
+
+    await pruner.start()
+    try:
+        async with asyncio.timeout(10):
+            while await _exists(world, expired):  # noqa: ASYNC110 - a database row the sweep deletes, polled
+                await asyncio.sleep(0.02)
+    finally:
+        await pruner.stop()
+
+    assert await _exists(world, still_open)
+
+
+async def _exists(world: BookingWorld, state: str) -> bool:
+    async with world.db.session() as session:
+        return await session.get(ConsentRequest, state) is not None
