@@ -24,7 +24,7 @@ STORED_DATA: tuple[tuple[str, str], ...] = (
     ("Your sign-in",
      "in individual mode only: your sign-in tokens, encrypted, until you type disconnect. For each sign-in link "
      "it also keeps who asked and what to continue afterwards, such as the booking you were making; the link "
-     "works for 10 minutes and that record is deleted within 10 minutes after."),
+     "works for 10 minutes and that record is deleted a day later."),
     ("If you set Rendezvous up",
      "your organization's settings record who set it up and who granted consent (id and name)."),
 )

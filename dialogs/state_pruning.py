@@ -22,6 +22,8 @@ from storage.state_store import ETagConflict, StateStore
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = timedelta(minutes=10)
+# A used or expired sign-in link still answers "expired" or "already used" (rather than "unknown") for a day.
+CONSENT_KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
 async def prune_idle_conversations(store: StateStore, now: datetime) -> int:
@@ -46,7 +48,7 @@ class IdleConversationPruner:
     def __init__(self, store: StateStore, interval: timedelta = SWEEP_INTERVAL,
                  consents: ConsentRepository | None = None) -> None:
         self._store = store
-        # Sign-in and consent requests past their 10 minutes: who asked, and what to continue (a booking's
+        # Sign-in and consent requests a day past their 10 minutes: who asked, and what to continue (a booking's
         # subject and note), go with them, as the privacy statement says.
         self._consents = consents
         self._interval = interval
@@ -69,7 +71,7 @@ class IdleConversationPruner:
                 if pruned:
                     log.info("pruned subjects and notes from %d idle conversations", pruned)
                 if self._consents is not None:
-                    await self._consents.delete_expired(now)
+                    await self._consents.delete_expired(now - CONSENT_KEPT_AFTER_EXPIRY)
             except Exception as exc:  # a database outage must not end the sweeping for good
                 log.warning("pruning idle conversations failed: %s", type(exc).__name__)
             await asyncio.sleep(self._interval.total_seconds())

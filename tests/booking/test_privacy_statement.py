@@ -68,13 +68,15 @@ async def test_the_privacy_card_and_page_say_the_same(world: BookingWorld) -> No
     assert "never stores the subject" not in shown.lower() + page.lower()
 
 
-async def test_a_sign_in_request_is_deleted_once_its_link_has_expired(world: BookingWorld) -> None:
-    # The statement says a sign-in link's request (who asked, what to continue) is kept while the link is open.
+async def test_a_sign_in_request_is_deleted_a_day_after_its_link_expired(world: BookingWorld) -> None:
+    # The statement says a sign-in link's request (who asked, what to continue) is deleted a day after it expired.
     consents = ConsentRepository(world.db)
-    past = datetime.now(UTC) - timedelta(minutes=11)
+    past = datetime.now(UTC) - timedelta(days=1, minutes=11)
     expired = await consents.create(CONTOSO, ADELE.teams_user_id, ADELE.aad_object_id, "member_signin",
                                     {"resume": {"subject": "Quarterly plan"}}, now=past)
-    still_open = await consents.create(CONTOSO, ADELE.teams_user_id, ADELE.aad_object_id, "member_signin", {})
+    # Expired an hour ago: kept, so its link still says "expired" rather than "unknown".
+    recent = await consents.create(CONTOSO, ADELE.teams_user_id, ADELE.aad_object_id, "member_signin", {},
+                                   now=datetime.now(UTC) - timedelta(hours=1))
     pruner = IdleConversationPruner(StateStore(world.db), interval=timedelta(milliseconds=20), consents=consents)
 
     await pruner.start()
@@ -85,7 +87,7 @@ async def test_a_sign_in_request_is_deleted_once_its_link_has_expired(world: Boo
     finally:
         await pruner.stop()
 
-    assert await _exists(world, still_open)
+    assert await _exists(world, recent)
 
 
 async def _exists(world: BookingWorld, state: str) -> bool:
