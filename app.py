@@ -3,7 +3,9 @@
 settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
   POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set), each
                        turn answered within TURN_DEADLINE_SECONDS (dialogs/deadlines.py)
-  GET  /healthz        200 only when the database answers; also counts organizations Entra ID is not answering for
+  GET  /healthz        liveness: 200 while the process serves (no database call); also counts organizations Entra ID
+                       is not answering for
+  GET  /readyz         readiness: 200 only when the database answers, 503 otherwise
 and one background task: booking recovery (dialogs/booking_recovery.py), from start-up until shutdown.
 """
 
@@ -20,14 +22,13 @@ from typing import Any
 import httpx
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
-from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes
 from msrest.universal_http.requests import ClientRetryPolicy
-from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 
-from bot import TURN_OUTCOME, RendezvousBot
+from bot import TURN_KIND, TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
 from dialogs.auth_routes import add_auth_routes
 from dialogs.booking_recovery import BookingRecovery
@@ -43,9 +44,11 @@ from graph.msal_threads import MsalThreads
 from graph.tokens import AppTokenProvider, DelegatedAuth
 from http_guard import BodyRefused, add_security_headers, read_json_body
 from log_safety import configure_logging
+from observability import configure_telemetry
+from observability.metrics import record_turn
 from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
-from storage.database import Database
+from storage.database import DATABASE_OUTAGES, Database
 from storage.repositories import ConsentRepository
 from storage.state_store import StateStore
 
@@ -65,10 +68,8 @@ BOT_KEY = web.AppKey("bot", RendezvousBot)
 DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
 MSAL_THREADS_KEY = web.AppKey("msal_threads", MsalThreads)
 GRAPH_CONNECT_TIMEOUT = 5.0
-# Failures that mean a service did not answer in time (asyncpg's statement timeout is a bare TimeoutError) or the
-# database could not be reached or stayed locked. The person can only try again, and their state is not at fault.
-OUTAGES = (TimeoutError, database_errors.OperationalError, database_errors.TimeoutError,
-           database_errors.InterfaceError)
+# Activity types a metric label may carry; anything else a client writes is "other".
+ACTIVITY_KINDS = frozenset(kind.value for kind in ActivityTypes)
 
 
 class BotAuthConfiguration:
@@ -150,6 +151,9 @@ async def messages(request: web.Request) -> web.Response:
 
     auth_header = request.headers.get("Authorization", "")
     outcome_token = TURN_OUTCOME.set("ok")
+    activity_type = body["type"]
+    kind_token = TURN_KIND.set(activity_type if isinstance(activity_type, str) and activity_type in ACTIVITY_KINDS
+                               else "other")
     authenticated = True
     try:
         turn = request.app[DEADLINES_KEY].guard(bot.on_turn)
@@ -165,10 +169,13 @@ async def messages(request: web.Request) -> web.Response:
                 tenant_of(activity) or "-", conversation.get("id", "-"), body.get("type"), body.get("name") or "-",
                 TURN_OUTCOME.get(), duration_ms,
             )
+            record_turn(TURN_KIND.get(), TURN_OUTCOME.get(), tenant_of(activity), duration_ms / 1000)
         else:
             # Nothing from an unauthenticated body reaches the log: anyone can write one.
             log.info("turn outcome=unauthorized status=401 remote=%s duration_ms=%.1f", request.remote, duration_ms)
+            record_turn(TURN_KIND.get(), "unauthorized", None, duration_ms / 1000)
         TURN_OUTCOME.reset(outcome_token)
+        TURN_KIND.reset(kind_token)
     if invoke_response is not None and invoke_response.body is None:
         return web.Response(status=invoke_response.status)  # e.g. 501 for an invoke the bot does not handle
     if invoke_response is not None:
@@ -176,24 +183,33 @@ async def messages(request: web.Request) -> web.Response:
     return web.Response(status=201)
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness: the database decides the status. Entra ID not answering for some organizations is reported in
-    the body but stays 200: restarting the bot would not help them, and would interrupt everyone else."""
-    services = request.app[SERVICES_KEY]
+def _entra_report(request: web.Request) -> dict[str, Any]:
     unanswered = request.app[MSAL_THREADS_KEY].unanswered_tenants()
-    entra = {"entra_unanswered_tenants": unanswered} if unanswered else {}
-    if await services.db.ping():
-        return web.json_response({"status": "ok", **entra})
-    return web.json_response({"status": "database unavailable", **entra}, status=503)
+    return {"entra_unanswered_tenants": unanswered} if unanswered else {}
 
 
-def make_error_handler(conversation_state: ConversationState) -> Any:
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness: 200 while the process serves requests, without touching the database, so a probe that
+    restarts unhealthy instances never restarts them all for a database outage that a restart cannot fix.
+    Entra ID not answering for some organizations is reported in the body but stays 200, for the same reason."""
+    return web.json_response({"status": "ok", **_entra_report(request)})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: 200 only when the database answers (every turn needs it), so a load balancer sends turns
+    elsewhere while it does not."""
+    if await request.app[SERVICES_KEY].db.ping():
+        return web.json_response({"status": "ready", **_entra_report(request)})
+    return web.json_response({"status": "database unavailable", **_entra_report(request)}, status=503)
+
+
+def make_error_handler() -> Any:
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8].upper()
         log.error("turn failed reference=%s", reference, exc_info=error)
         TURN_OUTCOME.set(f"error {reference}")
         try:
-            if isinstance(error, OUTAGES):
+            if isinstance(error, DATABASE_OUTAGES):
                 await turn_context.send_activity(
                     f"I couldn't finish that: a service I depend on didn't answer in time (reference **{reference}**). "
                     "Please try again in a minute; if you were booking, **my meetings** shows whether it went through."
@@ -203,7 +219,8 @@ def make_error_handler(conversation_state: ConversationState) -> Any:
                 f"Sorry, something went wrong on my side (reference **{reference}**). Please try again; "
                 "if it keeps happening, give this reference to your Teams admin."
             )
-            await conversation_state.delete(turn_context)
+            # The conversation state is kept: deleting it would also throw away what another turn of this chat
+            # (a second search, another device) saved meanwhile, and every value in it is checked when read.
         except Exception:  # the channel itself may be what failed; the log line above keeps the detail
             log.warning("could not tell the user about failure reference=%s", reference)
 
@@ -238,7 +255,11 @@ def connect_graph(services: Services, msal_threads: MsalThreads) -> GraphHttp | 
 
 def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = None) -> web.Application:
     """Builds the aiohttp application; database and Graph clients open on start-up and close on shutdown."""
+    telemetry = configure_telemetry()  # before web.Application: its server instrumentation wraps the class
     db = Database(settings.database_url, timeout=settings.database_timeout_seconds)
+    if telemetry is not None:
+        # After Database(): its error handler strips row values from an error before the span records it.
+        telemetry.instrument_database(db.engine.sync_engine)
     key, created = load_or_create_key(settings.token_encryption_key, settings.data_dir)
     if created:
         log.warning(
@@ -254,7 +275,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
             settings.bot_connector_timeout_seconds,
         )
     )
-    adapter.on_turn_error = make_error_handler(conversation_state)
+    adapter.on_turn_error = make_error_handler()
     cipher = TokenCipher(key)
     services = Services(
         settings=settings, db=db, cipher=cipher, conversation_state=conversation_state, adapter=adapter
@@ -276,6 +297,7 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app.on_shutdown.append(finish_background_turns)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
     add_auth_routes(app, services)
     add_public_pages(app)
     add_security_headers(app)
@@ -302,6 +324,8 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
                 token_client.close()
         msal_threads.close()
         await db.dispose()
+        if telemetry is not None:
+            telemetry.shutdown()  # exports what is still buffered
 
     background: list[asyncio.Task[None]] = []
     app.on_startup.append(open_resources)
@@ -323,8 +347,12 @@ def main() -> None:
     configure_logging(settings.log_level)
     if not settings.authentication_enabled:
         log.warning("MicrosoftAppId is empty: requests to /api/messages are NOT authenticated (local mode)")
-    web.run_app(create_app(settings), host="0.0.0.0", port=settings.port, print=None,
-                access_log_class=PathOnlyAccessLogger)
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:  # an OpenTelemetry setting the SDK cannot honour
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    web.run_app(app, host="0.0.0.0", port=settings.port, print=None, access_log_class=PathOnlyAccessLogger)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelData
 
+from cards.base import Card
 from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
 from cards.group_chat import bot_chat_link, group_welcome_card, personal_chat_card
@@ -28,7 +29,7 @@ from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, 
 from dialogs.personal_chat import remember_client, run_in_personal_chat, send_submit_actions
 from dialogs.privacy import PrivacyDialogs
 from dialogs.replies import ADAPTIVE_CARD, MOBILE_PLATFORMS, card_message
-from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_time_zone
+from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_locale, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
 
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # How the current turn ended, for app.py's one log line per turn ("ok", "refused", "error <ref>" ...).
 TURN_OUTCOME: ContextVar[str] = ContextVar("turn_outcome", default="ok")
+# What the turn was, for the turn metrics: "command:<command>", "action:<verb>", "search", or the activity type
+# app.py starts with. Only routing-table keys: never text a person typed.
+TURN_KIND: ContextVar[str] = ContextVar("turn_kind", default="other")
 UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
 UNREADABLE_ACTION = "I didn't understand that button. Type **help** to start again."
 UNREADABLE_ACTIVITY = "I couldn't read that message: it didn't come in the shape Teams uses. Please try again."
@@ -64,6 +68,17 @@ def _client_platform(activity: Activity) -> str | None:
         props = entity.additional_properties if hasattr(entity, "additional_properties") else {}
         if getattr(entity, "type", None) == "clientInfo" and isinstance(props.get("platform"), str):
             return str(props["platform"]).lower()
+    return None
+
+
+def _client_locale(activity: Activity) -> str | None:
+    """The user's locale: on the activity itself, and in the clientInfo entity (both checked on arrival)."""
+    if activity.locale:
+        return str(activity.locale)
+    for entity in activity.entities or []:
+        props = entity.additional_properties if hasattr(entity, "additional_properties") else {}
+        if getattr(entity, "type", None) == "clientInfo" and props.get("locale"):
+            return str(props["locale"])
     return None
 
 
@@ -107,6 +122,7 @@ class RendezvousBot(TeamsActivityHandler):
     def __init__(self, services: Services) -> None:
         self.services = services
         booking = BookingDialog(services)
+        self._example_colleague = booking.example_colleague
         admin = AdminDialogs(services)
         connection = ConnectDialogs(services)
         privacy = PrivacyDialogs(services)
@@ -141,6 +157,7 @@ class RendezvousBot(TeamsActivityHandler):
             "disconnectMyCalendar": connection.disconnect_my_calendar,
             "openSetup": admin.open_setup,
             "saveSetup": admin.save_setup,
+            "proveAdmin": admin.prove_admin,
             "confirmDisconnectOrganization": admin.confirm_disconnect_organization,
         }
         # Typeahead searches (Data.Query datasets) by dataset name: the colleague picker.
@@ -216,6 +233,7 @@ class RendezvousBot(TeamsActivityHandler):
                 log.warning("Teams member lookup failed for a member of tenant %s: %s", tenant_id, type(exc).__name__)
         name, email, upn = member_fields(name, email, upn)
         time_zone = _client_time_zone(activity) or valid_time_zone(known.time_zone if known else None)
+        locale = _client_locale(activity) or valid_locale(known.locale if known else None)
         # A chat whose type Teams did not say is treated as shared: only a known 1:1 chat sees personal data.
         conversation_type = activity.conversation.conversation_type or UNKNOWN_CONVERSATION_TYPE
         # Proactive messages (confirmations, sign-in results) go to the stored chat, so only a 1:1 chat
@@ -235,6 +253,7 @@ class RendezvousBot(TeamsActivityHandler):
                 time_zone=time_zone,
                 conversation_reference=reference,
                 last_seen_at=now,
+                locale=locale,
             )
         )
         return Actor(
@@ -246,6 +265,8 @@ class RendezvousBot(TeamsActivityHandler):
             conversation_type=conversation_type,
             email=email or upn,
             time_zone=time_zone,
+            outlook_time_zone=valid_time_zone(known.outlook_time_zone if known else None),
+            locale=locale,
         )
 
     @staticmethod
@@ -274,6 +295,7 @@ class RendezvousBot(TeamsActivityHandler):
             await self._apply_submit_result(turn_context, result)
             return
         command, argument = self.match_command(_text_without_bot_mention(activity))
+        TURN_KIND.set(f"command:{command or 'unknown'}")
         if command is None:
             await turn_context.send_activity(UNKNOWN_COMMAND)
             return
@@ -342,6 +364,7 @@ class RendezvousBot(TeamsActivityHandler):
     async def _run_action(self, turn_context: TurnContext, data: dict[str, Any]) -> ActionResult:
         verb = str(data.get("verb") or "")
         handler = self.actions.get(verb)
+        TURN_KIND.set(f"action:{verb if handler is not None else 'unknown'}")
         if handler is None:
             return ActionResult(text="That button is no longer supported. Type **help** to start again.")
         actor = self.actor(turn_context)
@@ -376,6 +399,7 @@ class RendezvousBot(TeamsActivityHandler):
         dataset = raw_dataset if isinstance(raw_dataset, str) else ""
         query = raw_query if isinstance(raw_query, str) else ""
         search = self.searches.get(dataset)
+        TURN_KIND.set("search")
         if search is None:
             body = {"statusCode": 404, "type": "application/vnd.microsoft.error",
                     "value": {"code": "NotFound", "message": f"Unknown dataset “{dataset}”"}}
@@ -389,7 +413,11 @@ class RendezvousBot(TeamsActivityHandler):
 
     # ----------------------------------------------------------------- help
     async def _help(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        await turn_context.send_activity(card_message(help_card()))
+        await turn_context.send_activity(card_message(await self._help_card(actor)))
 
     async def _help_action(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        return ActionResult(card=help_card())
+        return ActionResult(card=await self._help_card(actor))
+
+    async def _help_card(self, actor: Actor) -> Card:
+        # The example names a colleague of the reader's only where the reader alone sees it.
+        return help_card(await self._example_colleague(actor) if actor.is_personal_chat else None)

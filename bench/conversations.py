@@ -10,10 +10,18 @@ time is up: ask for times, book the first one offered (every `--retry-every`th c
 once, as Teams does when an answer is slow), and now and then ask for "my meetings". No cycle starts
 after `--seconds`; those under way finish. Then Outlook (the emulator) is compared with the bookings.
 
+The bot answers a turn that outlasts its deadline (`--turn-deadline`, TURN_DEADLINE_SECONDS) with "still
+working" and finishes it in the background: it then replaces the clicked card through the Bot Connector
+(or sends a new message). The client here does what a person in Teams sees: it takes "still working" as
+an answer, waits (at most LATE_ANSWER_TIMEOUT_S) for the late answer at the Bot Connector stub, and goes on
+with that card.
+
 Reports: turns, errors (any answer a person would not call success), duplicates (more than one Outlook
 event for one booking, an event without a confirmed booking or a confirmed booking without its event,
-two meetings of one organizer at the same time), p50/p95/p99 turn time, and the bot's resident memory
-before and after the load. Exits 1 on any error or duplicate. Timings are reported, never judged.
+two meetings of one organizer at the same time), the time to the first answer (what Teams waits for;
+clicks answered after Teams' 15 s are counted) and to the final answer, the turns that went late, and the
+bot's resident memory before and after the load. Exits 1 on any error or duplicate. Timings are reported,
+never judged.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -30,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.fernet import Fernet
 
@@ -45,13 +55,15 @@ from bench.load import TurnFailed, percentile
 from bench.report import machine_facts
 from bench.run import POSTGRES_ADMIN_URL, Options, scratch_database
 from bench.scenarios import Meeting, actions_with_verb, card_in, first_text
-from config import PROJECT_ROOT
+from config import PROJECT_ROOT, TEAMS_INVOKE_LIMIT_SECONDS, Settings
+from dialogs.replies import ADAPTIVE_CARD
+from emulator.faults import FaultConfig
 from emulator.org import Org
 from emulator.server import Emulator
 from emulator.testing import running_emulator
 from storage.database import Database
 from storage.repositories import BookingRepository, TenantRepository
-from tests.harness import ConnectorStub, TeamsUser
+from tests.harness import ConnectorStub, SentActivity, TeamsUser
 
 log = logging.getLogger("bench.conversations")
 
@@ -62,7 +74,13 @@ MY_MEETINGS_EVERY = 2  # cycles
 WINDOW_DAYS = 7
 HORIZON_WEEKS = 7  # inside the bot's 8-week horizon
 TURN_TIMEOUT_S = 120.0  # a turn that takes longer is an error, and the run still ends
+# After "still working", the real answer must reach the Bot Connector within this (from the click); else an error.
+LATE_ANSWER_TIMEOUT_S = 120.0
 STILL_BOOKING = "still booking this meeting"
+# The turn error handler's two answers (app.py): an unexpected error, and an outage (a timeout, a lost database).
+FAILED_TURN = ("something went wrong", "couldn't finish that")
+STILL_WORKING = "still working on it"  # the heading of the bot's "still working" card, and its note in a chat
+MESSAGE_ANSWER = "application/vnd.microsoft.activity.message"  # an invoke answered with a text, not a card
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,8 @@ class LoadOptions:
     retry_every: int = 10
     output: Path = DEFAULT_OUTPUT
     postgres_url: str = POSTGRES_ADMIN_URL
+    turn_deadline: float = Settings.turn_deadline_seconds
+    microsoft_latency: float = 0.0
 
 
 def parse_options(argv: list[str] | None = None) -> LoadOptions:
@@ -88,11 +108,18 @@ def parse_options(argv: list[str] | None = None) -> LoadOptions:
     parser.add_argument("--output", type=Path, default=defaults.output, help="JSON results (default %(default)s)")
     parser.add_argument("--postgres-url", default=defaults.postgres_url,
                         help="server where a throw-away database is created (default: POSTGRES_TEST_URL or local)")
+    parser.add_argument("--turn-deadline", type=float, default=defaults.turn_deadline,
+                        help="the bot's TURN_DEADLINE_SECONDS (default %(default)s)")
+    parser.add_argument("--microsoft-latency", type=float, default=defaults.microsoft_latency,
+                        help="seconds the emulator waits before every Entra ID and Graph answer (default %(default)s)")
     args = parser.parse_args(argv)
     if args.conversations < 1 or args.seconds <= 0 or args.retry_every < 0:
         parser.error("--conversations and --seconds must be positive, --retry-every at least 0")
+    if not 0 < args.turn_deadline < TEAMS_INVOKE_LIMIT_SECONDS or args.microsoft_latency < 0:
+        parser.error(f"--turn-deadline must be above 0 and below {TEAMS_INVOKE_LIMIT_SECONDS:.0f}, "
+                     "--microsoft-latency at least 0")
     return LoadOptions(args.conversations, args.seconds, args.database, args.retry_every, args.output,
-                       args.postgres_url)
+                       args.postgres_url, args.turn_deadline, args.microsoft_latency)
 
 
 # ----------------------------------------------------------------------------------------- the organization
@@ -147,7 +174,8 @@ class BotProcess:
 
 
 @asynccontextmanager
-async def bot_process(database_url: str, emu: Emulator, folder: Path) -> AsyncIterator[BotProcess]:
+async def bot_process(database_url: str, emu: Emulator, folder: Path,
+                      turn_deadline: float) -> AsyncIterator[BotProcess]:
     """`python app.py` on a free loopback port, configured for the emulator and the scratch database."""
     port = free_port()
     env = {
@@ -157,6 +185,7 @@ async def bot_process(database_url: str, emu: Emulator, folder: Path) -> AsyncIt
         "GRAPH_CLIENT_ID": emu.client_id, "GRAPH_CLIENT_SECRET": emu.client_secret,
         "GRAPH_BASE_URL": emu.graph_base_url, "AUTHORITY_HOST": emu.authority_host,
         "AUTHORITY_CA_BUNDLE": str(emu.ca_file), "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TURN_DEADLINE_SECONDS": str(turn_deadline),
     }
     log_file = folder / "bot.log"
     with log_file.open("w", encoding="utf-8") as sink:
@@ -192,17 +221,74 @@ async def _wait_until_healthy(bot: BotProcess, within_s: float = 60.0) -> None:
     raise TimeoutError(f"the bot did not become healthy within {within_s:.0f} s; see {bot.log_file}")
 
 
+# ----------------------------------------------------------------------------------------- the Bot Connector
+@dataclass
+class WatchedConnector(ConnectorStub):
+    """The harness' recording Bot Connector, which also keeps each conversation's activities apart and wakes
+    whoever waits for one to arrive (a late answer: a card updated in place or a new message)."""
+
+    by_conversation: dict[str, list[SentActivity]] = field(default_factory=dict)
+    _arrivals: dict[str, asyncio.Condition] = field(default_factory=dict)
+
+    async def _post(self, request: web.Request) -> web.Response:
+        response = await super()._post(request)
+        await self._file(self.sent[-1])  # just recorded: nothing ran in between
+        return response
+
+    async def _put(self, request: web.Request) -> web.Response:
+        response = await super()._put(request)
+        await self._file(self.sent[-1])
+        return response
+
+    async def _file(self, sent: SentActivity) -> None:
+        self.by_conversation.setdefault(sent.conversation_id, []).append(sent)
+        arrival = self._arrival(sent.conversation_id)
+        async with arrival:
+            arrival.notify_all()
+
+    def _arrival(self, conversation_id: str) -> asyncio.Condition:
+        return self._arrivals.setdefault(conversation_id, asyncio.Condition())
+
+    def activities(self, conversation_id: str) -> list[SentActivity]:
+        return self.by_conversation.get(conversation_id, [])
+
+    async def first_after(self, conversation_id: str, mark: int, wanted: Callable[[SentActivity], bool],
+                          within_s: float) -> SentActivity:
+        """The first activity of the conversation, from position `mark` on, that `wanted` accepts."""
+        arrival = self._arrival(conversation_id)
+        async with asyncio.timeout(within_s), arrival:
+            while True:
+                found = next((sent for sent in self.activities(conversation_id)[mark:] if wanted(sent)), None)
+                if found is not None:
+                    return found
+                await arrival.wait()
+
+
+def _is_still_working_note(sent: SentActivity) -> bool:
+    return sent.text.lower().startswith(STILL_WORKING)
+
+
 # ----------------------------------------------------------------------------------------- the conversations
 @dataclass
 class Tally:
-    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    first_answer_ms: dict[str, list[float]] = field(default_factory=dict)
+    final_answer_ms: dict[str, list[float]] = field(default_factory=dict)
+    late: Counter[str] = field(default_factory=Counter)
+    late_delivered_as: Counter[str] = field(default_factory=Counter)  # "card updated" or "new message"
+    invokes_over_teams_limit: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
     bookings: int = 0
     repeated_clicks: int = 0
 
-    def timed(self, kind: str, elapsed_s: float) -> None:
-        self.latencies_ms.setdefault(kind, []).append(elapsed_s * 1000)
+    def timed(self, kind: str, first_s: float, final_s: float, *, late: bool, invoke: bool) -> None:
+        """One answered turn: when its first answer came (what Teams waits for) and its final one."""
+        self.first_answer_ms.setdefault(kind, []).append(first_s * 1000)
+        self.final_answer_ms.setdefault(kind, []).append(final_s * 1000)
+        if late:
+            self.late[kind] += 1
+        if invoke and first_s >= TEAMS_INVOKE_LIMIT_SECONDS:
+            self.invokes_over_teams_limit += 1
 
     def error(self, kind: str, reason: str) -> None:
         self.errors[kind] += 1
@@ -213,32 +299,69 @@ class Tally:
 @dataclass
 class Client:
     url: str
-    connector: ConnectorStub
+    connector: WatchedConnector
     session: aiohttp.ClientSession
     tally: Tally
 
-    async def post(self, kind: str, body: dict[str, Any]) -> tuple[int, Any]:
-        started = time.perf_counter()
+    async def post(self, body: dict[str, Any]) -> tuple[int, Any]:
         async with self.session.post(f"{self.url}/api/messages", json=body) as response:
             answer = await response.json() if response.content_type == "application/json" else None
-            status = response.status
-        self.tally.timed(kind, time.perf_counter() - started)
-        return status, answer
+            return response.status, answer
+
+    async def late_answer(self, user: TeamsUser, mark: int, wanted: Callable[[SentActivity], bool],
+                          started: float) -> SentActivity:
+        try:
+            return await self.connector.first_after(user.conversation_id, mark, wanted,
+                                                    LATE_ANSWER_TIMEOUT_S - (time.perf_counter() - started))
+        except TimeoutError:
+            raise TurnFailed(f"said still working, then no answer within {LATE_ANSWER_TIMEOUT_S:.0f} s") from None
 
     async def say(self, kind: str, user: TeamsUser, text: str) -> None:
-        before = len(self.connector.messages(user.conversation_id))
-        status, _ = await self.post(kind, user.activity(self.connector.url, "message", text=text))
+        mark = len(self.connector.activities(user.conversation_id))
+        started = time.perf_counter()
+        status, _ = await self.post(user.activity(self.connector.url, "message", text=text))
+        first_s = time.perf_counter() - started
         if status != 201:
             raise TurnFailed(f"message answered HTTP {status}")
-        replies = self.connector.messages(user.conversation_id)[before:]
-        if not replies or "something went wrong" in replies[-1].text.lower():
-            raise TurnFailed(f"no proper reply: {replies[-1].text if replies else '(nothing)'}")
+        replies = [sent for sent in self.connector.activities(user.conversation_id)[mark:]
+                   if sent.body.get("type") == "message"]
+        late = any(_is_still_working_note(sent) for sent in replies)
+        if late:  # the reply follows from the background, as a new message
+            reply: SentActivity | None = await self.late_answer(
+                user, mark, lambda sent: sent.body.get("type") == "message" and not _is_still_working_note(sent),
+                started)
+        else:
+            reply = replies[-1] if replies else None
+        self.tally.timed(kind, first_s, time.perf_counter() - started, late=late, invoke=False)
+        if reply is None or any(failed in reply.text.lower() for failed in FAILED_TURN):
+            raise TurnFailed(f"no proper reply: {reply.text if reply else '(nothing)'}")
 
-    async def click(self, kind: str, user: TeamsUser, verb: str, data: dict[str, Any]) -> tuple[int, Any]:
-        return await self.post(kind, user.activity(
-            self.connector.url, "invoke", name="adaptiveCard/action",
+    async def click(self, kind: str, user: TeamsUser, verb: str, data: dict[str, Any],
+                    card_id: str) -> tuple[int, Any]:
+        """Clicks a button on the card in message `card_id`; the answer, the late one if it said still working."""
+        mark = len(self.connector.activities(user.conversation_id))
+        started = time.perf_counter()
+        status, answer = await self.post(user.activity(
+            self.connector.url, "invoke", name="adaptiveCard/action", replyToId=card_id,
             value={"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"},
         ))
+        first_s = time.perf_counter() - started
+        late = status == 200 and _is_still_working_card(answer)
+        if late:  # the card is replaced in place (PUT), or the answer comes as a new message
+            update = await self.late_answer(
+                user, mark, lambda sent: (sent.method == "PUT" and sent.activity_id == card_id)
+                or (sent.method == "POST" and sent.body.get("type") == "message"), started)
+            answer = ({"type": ADAPTIVE_CARD, "value": update.cards[0]} if update.cards
+                      else {"type": MESSAGE_ANSWER, "value": update.text})
+            self.tally.late_delivered_as["card updated" if update.method == "PUT" else "new message"] += 1
+        self.tally.timed(kind, first_s, time.perf_counter() - started, late=late, invoke=True)
+        return status, answer
+
+
+def _is_still_working_card(answer: Any) -> bool:
+    if not isinstance(answer, dict) or answer.get("type") != ADAPTIVE_CARD or not isinstance(answer.get("value"), dict):
+        return False
+    return first_text(answer["value"]).lower().startswith(STILL_WORKING)
 
 
 def _window(week: int) -> tuple[date, date]:
@@ -254,11 +377,18 @@ def _booked(answer: tuple[int, Any]) -> dict[str, Any]:
 
 
 def _booked_or_in_flight(answer: tuple[int, Any]) -> None:
-    """A repeated click answers with the one booking: its confirmation, or that it is still being made."""
+    """A repeated click answers with the one booking: its confirmation, or that it is still being made (as a
+    text, or, when that answer came late, as the card that replaced "still working")."""
     status, body = answer
-    if status == 200 and isinstance(body, dict) and STILL_BOOKING in str(body.get("value", "")).lower():
-        return
+    if status == 200 and isinstance(body, dict):
+        said = first_text(body["value"]) if _is_card(body) else body.get("value", "")
+        if STILL_BOOKING in str(said).lower():
+            return
     _booked(answer)
+
+
+def _is_card(body: dict[str, Any]) -> bool:
+    return body.get("type") == ADAPTIVE_CARD and isinstance(body.get("value"), dict)
 
 
 async def converse(client: Client, organizer: TeamsUser, colleague: TeamsUser, stop_at: float,
@@ -268,23 +398,24 @@ async def converse(client: Client, organizer: TeamsUser, colleague: TeamsUser, s
     week, cycle = 0, 0
     while time.monotonic() < stop_at and week < HORIZON_WEEKS:
         cycle += 1
+        card_id = f"card-{organizer.aad_object_id[:8]}-{cycle}"  # the message whose card each click replaces
         try:
             first, last = _window(week)
             card = card_in(*await client.click("find times", organizer, "findTimes",
-                                               Meeting(organizer, colleague, first, last).form()))
+                                               Meeting(organizer, colleague, first, last).form(), card_id))
             offered = [action["data"] for action in actions_with_verb(card, "book")]
             if not offered:
                 week += 1  # this week is full: the next one
                 continue
             if retry_every and tally.bookings % retry_every == retry_every - 1:
                 tally.repeated_clicks += 1
-                first_answer, repeat = await asyncio.gather(client.click("book", organizer, "book", offered[0]),
-                                                            client.click("book (repeated)", organizer, "book",
-                                                                         offered[0]))
+                first_answer, repeat = await asyncio.gather(
+                    client.click("book", organizer, "book", offered[0], card_id),
+                    client.click("book (repeated)", organizer, "book", offered[0], card_id))
                 _booked(first_answer)
                 _booked_or_in_flight(repeat)
             else:
-                _booked(await client.click("book", organizer, "book", offered[0]))
+                _booked(await client.click("book", organizer, "book", offered[0], card_id))
             tally.bookings += 1
             if cycle % MY_MEETINGS_EVERY == 0:
                 await client.say("my meetings", organizer, "my meetings")
@@ -328,9 +459,10 @@ async def run(options: LoadOptions) -> dict[str, Any]:
         folder = Path(scratch)
         bench_options = Options(database=options.database, postgres_url=options.postgres_url)
         async with scratch_database(bench_options, folder) as (database_url, database_version), \
-                running_emulator(load_org(options.conversations), generate_calendars=False) as emu:
+                running_emulator(load_org(options.conversations), generate_calendars=False,
+                                 faults=FaultConfig(latency_seconds=options.microsoft_latency)) as emu:
             pairs = pairs_of(emu)
-            connector = ConnectorStub()
+            connector = WatchedConnector()
             for organizer, colleague in pairs:
                 connector.members[organizer.teams_user_id] = organizer.member_info()
                 connector.members[colleague.teams_user_id] = colleague.member_info()
@@ -338,7 +470,7 @@ async def run(options: LoadOptions) -> dict[str, Any]:
             await stub.start_server()
             connector.url = str(stub.make_url("")).rstrip("/")
             try:
-                async with bot_process(database_url, emu, folder) as bot, aiohttp.ClientSession(
+                async with bot_process(database_url, emu, folder, options.turn_deadline) as bot, aiohttp.ClientSession(
                     connector=aiohttp.TCPConnector(limit=0),
                     timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_S),
                 ) as session:
@@ -360,18 +492,34 @@ async def run(options: LoadOptions) -> dict[str, Any]:
                     tally = Tally()
                     client.tally = tally
                     log.info("%d conversations for %.0f s", len(pairs), options.seconds)
+                    load_before = os.getloadavg()
                     began = time.monotonic()
                     await asyncio.gather(*(converse(client, organizer, colleague, began + options.seconds,
                                                     options.retry_every) for organizer, colleague in pairs))
                     wall_s = time.monotonic() - began
+                    load_after = os.getloadavg()
                     after_kib = bot.memory()
                     log_errors = _error_lines(bot.log_file)
             finally:
                 await stub.close()
+                kept_log = _keep_bot_log(folder / "bot.log", options.output)
             duplicates = await duplicates_in(emu, database_url, pairs)
-    return _report(options, database_version, tally, duplicates, wall_s,
-                   {"after start-up": started_kib, "before load": before_kib, "after load": after_kib},
-                   log_errors)
+    report = _report(options, database_version, tally, duplicates, wall_s,
+                     {"after start-up": started_kib, "before load": before_kib, "after load": after_kib},
+                     log_errors)
+    # The machine may be shared: its load average (1, 5, 15 min) says how much of it the run had.
+    report["machine"]["load_average"] = {"before load": list(load_before), "after load": list(load_after)}
+    report["bot_log"] = str(kept_log)
+    return report
+
+
+def _keep_bot_log(log_file: Path, output: Path) -> Path:
+    """The bot's log (INFO, no personal data) next to the JSON, to read what its ERROR lines were."""
+    kept = output.with_name(f"{output.stem}-bot.log")
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if log_file.exists():
+        shutil.copyfile(log_file, kept)
+    return kept
 
 
 def _error_lines(log_file: Path) -> int:
@@ -380,16 +528,19 @@ def _error_lines(log_file: Path) -> int:
 
 def _report(options: LoadOptions, database_version: str, tally: Tally, duplicates: dict[str, int],
             wall_s: float, memory: dict[str, dict[str, int]], log_errors: int) -> dict[str, Any]:
-    every = [ms for samples in tally.latencies_ms.values() for ms in samples]
-    kinds = {kind: {"turns": len(samples), "p50_ms": percentile(samples, 0.50), "p95_ms": percentile(samples, 0.95),
-                    "p99_ms": percentile(samples, 0.99)} for kind, samples in sorted(tally.latencies_ms.items())}
+    first_answers = [ms for samples in tally.first_answer_ms.values() for ms in samples]
+    final_answers = [ms for samples in tally.final_answer_ms.values() for ms in samples]
+    kinds = {kind: {"turns": len(samples), "late": tally.late[kind],
+                    "first_answer_ms": _percentiles(samples),
+                    "final_answer_ms": _percentiles(tally.final_answer_ms[kind])}
+             for kind, samples in sorted(tally.first_answer_ms.items())}
     return {
         "machine": machine_facts(options.database, database_version),
         "settings": {key: str(value) if isinstance(value, Path) else value for key, value in asdict(options).items()
                      if key != "postgres_url"},
         "wall_seconds": wall_s,
-        "turns": len(every),
-        "turns_per_second": len(every) / wall_s if wall_s > 0 else 0.0,
+        "turns": len(first_answers),
+        "turns_per_second": len(first_answers) / wall_s if wall_s > 0 else 0.0,
         "bookings": tally.bookings,
         "repeated_clicks": tally.repeated_clicks,
         "errors": sum(tally.errors.values()),
@@ -397,27 +548,51 @@ def _report(options: LoadOptions, database_version: str, tally: Tally, duplicate
         "bot_log_error_lines": log_errors,
         "duplicates": sum(duplicates.values()),
         "duplicate_checks": duplicates,
-        "p50_ms": percentile(every, 0.50), "p95_ms": percentile(every, 0.95), "p99_ms": percentile(every, 0.99),
+        "late_turns": sum(tally.late.values()),
+        "late_clicks_answered_by": {way: tally.late_delivered_as[way] for way in ("card updated", "new message")},
+        "invokes_over_teams_limit": tally.invokes_over_teams_limit,
+        "first_answer_ms": _percentiles(first_answers),
+        "final_answer_ms": _percentiles(final_answers),
         "per_kind": kinds,
         "bot_memory_kib": memory,
     }
 
 
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    return {"p50": percentile(samples, 0.50), "p95": percentile(samples, 0.95), "p99": percentile(samples, 0.99),
+            "max": max(samples, default=0.0)}
+
+
+def _spread(figures: dict[str, float]) -> str:
+    return "  ".join(f"{name} {figures[name]:>7.0f}" for name in ("p50", "p95", "p99", "max"))
+
+
 def format_report(report: dict[str, Any]) -> str:
-    machine, memory = report["machine"], report["bot_memory_kib"]
+    machine, memory, settings = report["machine"], report["bot_memory_kib"], report["settings"]
+    load = machine["load_average"]
     lines = [
         f"Rendezvous under load, {machine['date']}: {machine['cores']} cores ({machine['cpu']}), {machine['python']}",
-        f"database: {machine['database']} {machine['database_version']}; all traffic on loopback",
-        f"{report['settings']['conversations']} conversations for {report['settings']['seconds']:.0f} s "
+        f"database: {machine['database']} {machine['database_version']}; all traffic on loopback; load average "
+        f"(1/5/15 min) {'/'.join(f'{v:.1f}' for v in load['before load'])} before, "
+        f"{'/'.join(f'{v:.1f}' for v in load['after load'])} after",
+        f"{settings['conversations']} conversations for {settings['seconds']:.0f} s "
         f"(wall {report['wall_seconds']:.1f} s): {report['turns']} turns ({report['turns_per_second']:.1f}/s), "
         f"{report['bookings']} bookings, {report['repeated_clicks']} of them clicked twice at once",
+        f"bot turn deadline {settings['turn_deadline']:g} s; Entra ID and Graph answer after "
+        f"{settings['microsoft_latency']:g} s more than they take",
         f"errors: {report['errors']}    duplicates: {report['duplicates']}    "
-        f"ERROR lines in the bot's log: {report['bot_log_error_lines']}",
-        f"turn time: p50 {report['p50_ms']:.0f} ms, p95 {report['p95_ms']:.0f} ms, p99 {report['p99_ms']:.0f} ms",
+        f"ERROR lines in the bot's log: {report['bot_log_error_lines']} (the log: {report['bot_log']})",
+        f"turns answered 'still working', then late: {report['late_turns']}    clicks first answered after "
+        f"Teams' {TEAMS_INVOKE_LIMIT_SECONDS:.0f} s: {report['invokes_over_teams_limit']}",
+        "late clicks answered by: " + ", ".join(f"{way} {count}" for way, count
+                                                in report["late_clicks_answered_by"].items()),
+        f"first answer ms  {_spread(report['first_answer_ms'])}",
+        f"final answer ms  {_spread(report['final_answer_ms'])}",
     ]
     for kind, figures in report["per_kind"].items():
-        lines.append(f"  {kind:<16} {figures['turns']:>6} turns  p50 {figures['p50_ms']:>7.0f} ms  "
-                     f"p95 {figures['p95_ms']:>7.0f} ms  p99 {figures['p99_ms']:>7.0f} ms")
+        lines.append(f"  {kind:<16} {figures['turns']:>6} turns, {figures['late']:>5} late   "
+                     f"first  {_spread(figures['first_answer_ms'])}")
+        lines.append(f"  {'':<16} {'':>6}{'':>20}final  {_spread(figures['final_answer_ms'])}")
     lines.append("bot resident memory (VmRSS): " + ", ".join(
         f"{moment} {figures['VmRSS'] / 1024:.0f} MiB" for moment, figures in memory.items())
         + f"; peak (VmHWM) {memory['after load']['VmHWM'] / 1024:.0f} MiB")

@@ -18,8 +18,10 @@ ECHO = "echo"
 OVERSIZED_TURN = "28k-tab request"
 PARSE_NORMAL = "parse: phrase"
 PARSE_TABS = "parse: 28k tabs"
+PARSE_WORST = "parse: worst 60 chars"
 # Rows compared with each other rather than with echo: (slower, baseline, what the ratio says).
 COMPARISONS = [(PARSE_TABS, PARSE_NORMAL, "the booking-request parser on 28,000 tabs vs an ordinary request"),
+               (PARSE_WORST, PARSE_NORMAL, "the recognizer's costliest input (60 characters of 1-1-) vs a request"),
                (OVERSIZED_TURN, "help turn", "a 28,000-tab request turn vs a help turn")]
 
 

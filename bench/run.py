@@ -36,6 +36,7 @@ from bench.report import (
     OVERSIZED_TURN,
     PARSE_NORMAL,
     PARSE_TABS,
+    PARSE_WORST,
     build_rows,
     format_table,
     machine_facts,
@@ -45,6 +46,7 @@ from bench.scenarios import (
     ISSUE_REDOS_REQUEST,
     NORMAL_REQUEST,
     WINDOW_DAYS,
+    WORST_WHEN_REQUEST,
     BookTurns,
     BotEndpoint,
     FindTimesTurns,
@@ -201,7 +203,8 @@ async def benchmark(options: Options) -> tuple[list[tuple[LoadResult, str]], str
         # itself with the cap lifted, against an ordinary request: the ratio shows it stays linear.
         await measure(OVERSIZED_TURN, MessageTurns(world.bot, world.people, ISSUE_REDOS_REQUEST,
                                                    expect_reply="longer than a booking request"))
-        for name, text in ((PARSE_NORMAL, NORMAL_REQUEST), (PARSE_TABS, ISSUE_REDOS_REQUEST)):
+        for name, text in ((PARSE_NORMAL, NORMAL_REQUEST), (PARSE_TABS, ISSUE_REDOS_REQUEST),
+                           (PARSE_WORST, WORST_WHEN_REQUEST)):
             results.append((await run_load(name, ShortcutParses(text), turns=options.slot_calls, concurrency=1,
                                            time_limit=options.row_seconds), "calls"))
     return results, world.database_version

@@ -8,6 +8,7 @@ from typing import Any
 
 from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
 from cards.stored_data import NEVER_STORED, STORED_DATA
+from scheduling.display import Clock
 
 MODE_LABELS = {
     "domain_wide": "Domain-wide (recommended)",
@@ -19,8 +20,9 @@ MODE_IN_A_SENTENCE = {
 }
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+def _when(value: datetime | None, clock: Clock) -> str:
+    """A timestamp in the reader's zone and locale (the dialog builds the reader's Clock)."""
+    return clock.moment(value) if value else "never"
 
 
 def setup_card(
@@ -74,9 +76,12 @@ def setup_card(
             "placeholder": "leave empty for everyone",
         },
         text(
-            "Who can approve: a Global Administrator or Privileged Role Administrator for domain-wide mode; "
-            "for individual mode a Cloud Application Administrator or Application Administrator can also "
-            "grant the delegated permissions.",
+            "Who can approve: domain-wide mode needs application permissions, which only a Global Administrator "
+            "or Privileged Role Administrator can grant. Individual mode asks only for delegated permissions, "
+            "which a Cloud Application Administrator or Application Administrator can also grant. A security "
+            "group needs two application permissions (GroupMember.Read.All, User.Read.All) in either mode, so "
+            "a Global Administrator or Privileged Role Administrator. It doesn't have to be you: you can send "
+            "them the link I give you next.",
             subtle=True,
         ),
     ]
@@ -94,6 +99,15 @@ def message_card(title: str, message: str) -> Card:
     return card([heading(title), text(message)])
 
 
+def admin_only_card(message: str, command: str) -> Card:
+    """The answer to an admin command from someone not known as an admin: who can do it, and a way for an
+    admin to prove it (nobody is sent to a sign-in they did not ask for)."""
+    return card(
+        [heading("Only for Rendezvous admins"), text(message)],
+        [execute("I have that role: confirm with a Microsoft sign-in", "proveAdmin", data={"command": command})],
+    )
+
+
 @dataclass(frozen=True)
 class StatusView:
     mode: str | None
@@ -105,6 +119,7 @@ class StatusView:
     bookings: int
     last_error: str | None
     last_error_at: datetime | None
+    clock: Clock = Clock()
 
 
 def status_card(view: StatusView) -> Card:
@@ -112,15 +127,16 @@ def status_card(view: StatusView) -> Card:
     pairs = [
         ("Integration", state),
         ("Mode", MODE_LABELS.get(view.mode or "", "not chosen yet")),
-        ("Enabled since", _when(view.enabled_at) if view.enabled else "-"),
-        ("Consented by", plain(view.consented_by or "-")),
+        ("Enabled since", _when(view.enabled_at, view.clock) if view.enabled else "-"),
+        ("Set up by", plain(view.consented_by or "-")),
         ("Security group", plain(view.security_group_id or "none (everyone in the organization)")),
         ("Members seen", str(view.members)),
         ("Bookings made", str(view.bookings)),
     ]
     body: list[dict[str, Any]] = [heading("Rendezvous status"), facts(pairs)]
     if view.last_error:
-        body.append(text(f"Last problem ({_when(view.last_error_at)}): {view.last_error}", color="Attention"))
+        when = _when(view.last_error_at, view.clock)
+        body.append(text(f"Last problem ({when}): {view.last_error}", color="Attention"))
     else:
         body.append(text("No calendar errors recorded.", subtle=True))
     return card(body, [execute("Change setup", "openSetup")])
@@ -151,7 +167,7 @@ class AuditRow:
     booked_at: datetime
 
 
-def audit_card(rows: list[AuditRow], total: int) -> Card:
+def audit_card(rows: list[AuditRow], total: int, clock: Clock = Clock()) -> Card:
     if not rows:
         return message_card("Bookings made through Rendezvous", "No bookings have been made through Rendezvous yet.")
     body: list[dict[str, Any]] = [heading("Bookings made through Rendezvous")]
@@ -161,8 +177,9 @@ def audit_card(rows: list[AuditRow], total: int) -> Card:
         facts(
             [
                 (
-                    _when(row.booked_at),
-                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start)} ({plain(row.status)})",
+                    _when(row.booked_at, clock),
+                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start, clock)} "
+                    f"({plain(row.status)})",
                 )
                 for row in rows
             ]
@@ -184,6 +201,7 @@ class PrivacyView:
     bookings: int
     token_stored: bool
     graph_calls: list[GraphCallView]
+    clock: Clock = Clock()
 
 
 _CALL_KINDS = {
@@ -220,7 +238,7 @@ def privacy_card(view: PrivacyView) -> Card:
         heading("Calendar look-ups about you"),
     ]
     if view.graph_calls:
-        body.append(facts([(_when(call.at), _call_description(call)) for call in view.graph_calls]))
+        body.append(facts([(_when(call.at, view.clock), _call_description(call)) for call in view.graph_calls]))
     else:
         body.append(text("None so far."))
     return card(body)

@@ -6,8 +6,11 @@ from typing import Any
 
 from cards.base import Card, card, execute, facts, heading, plain, text
 
+# Where no colleague of the reader's can be named (the manifest, a group chat, nobody else uses the bot yet).
+COLLEAGUE_PLACEHOLDER = "<colleague>"
+BOOK_EXAMPLE = "book 30 min with {colleague} tomorrow at 3pm"
 COMMANDS: list[tuple[str, str]] = [
-    ("book", "Book a meeting with a colleague (try: book 30 min with Alice next week)"),
+    ("book", "Book a meeting with a colleague (try: " + BOOK_EXAMPLE + ")"),
     ("my meetings", "List the meetings you booked here, and cancel one"),
     ("connect", "Connect your own Outlook calendar (individual mode)"),
     ("disconnect", "Remove your calendar connection (admins: turn the integration off)"),
@@ -19,7 +22,17 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-def welcome_card(name: str) -> Card:
+def book_example(colleague: str | None = None) -> str:
+    """ "book 30 min with Ben Walters tomorrow at 3pm" with a colleague the reader has, else the placeholder."""
+    return BOOK_EXAMPLE.format(colleague=colleague or COLLEAGUE_PLACEHOLDER)
+
+
+def _commands(colleague: str | None) -> list[tuple[str, str]]:
+    example = plain(book_example(colleague))  # the name is the reader's text; "<colleague>" must stay visible
+    return [(command, description.replace(BOOK_EXAMPLE, example)) for command, description in COMMANDS]
+
+
+def welcome_card(name: str, colleague: str | None = None) -> Card:
     first_name = name.split(" ")[0] if name else "there"
     return card(
         [
@@ -28,6 +41,7 @@ def welcome_card(name: str) -> Card:
                 "I find times that suit you and a colleague on both Outlook calendars, in both time zones, "
                 "and put the meeting (with a Teams link) in both calendars."
             ),
+            text(f"Try typing: {plain(book_example(colleague))}"),
             text(
                 "I only ever look at free/busy of the people you pick, never the content of their meetings.",
                 subtle=True,
@@ -37,9 +51,10 @@ def welcome_card(name: str) -> Card:
     )
 
 
-def help_card() -> Card:
+def help_card(colleague: str | None = None) -> Card:
+    """The command list; the booking example names `colleague` (one the reader has) or the placeholder."""
     return card(
-        [heading("What I can do"), facts(COMMANDS)],
+        [heading("What I can do"), facts(_commands(colleague))],
         [execute("Book a meeting", "startBooking", style="positive")],
     )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 STORED_DATA: tuple[tuple[str, str], ...] = (
     ("About you",
-     "your Microsoft Entra and Teams ids, name, email address and user principal name, time zone, when you first "
+     "your Microsoft Entra and Teams ids, name, email address and user principal name, the time zone and "
+     "locale Teams reports, the time zone of your Outlook working hours, when you first "
      "and last used Rendezvous, a reference to your 1:1 chat with it so it can message you there, and, once you "
      "have used it from Teams on a phone, whether you last did, so its buttons work there."),
     ("Meetings booked here",

@@ -6,34 +6,51 @@ Nothing here imports botbuilder: callers pass an Actor or an object id.
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from cards.base import plain
 from dialogs.context import Actor, Services
 from graph.calendar import Caller
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound
 from storage.database import Database
-from storage.repositories import GraphCallRepository, MemberRepository, TenantRecord, TenantRepository
+from storage.repositories import GraphCallRepository, MemberRepository, TenantRepository
 from storage.state_store import ETagConflict, StateStore
 
 log = logging.getLogger(__name__)
 
 # Group membership changes rarely, but a removed person must lose access within minutes, not hours.
 GROUP_CACHE_TTL_SECONDS = 300.0
-_PROVEN_ADMINS_KEY = "rendezvous/proven-admins/{tenant}"
+_ADMIN_PROOFS_KEY = "rendezvous/admin-proofs/{tenant}"
+# How old an admin sign-in may be: commands that change or turn off the setup, or show other people's
+# data, need a fresh one, so that someone whose role was removed in the directory loses them quickly.
+PROOF_FOR_CHANGES = timedelta(minutes=10)
+PROOF_FOR_VIEWING = timedelta(hours=24)
 
+WHO_IS_AN_ADMIN = (
+    "someone your organization gave the Rendezvous.Admin role (Microsoft Entra admin center, Enterprise "
+    "applications, Rendezvous, Users and groups)"
+)
 ADMIN_ONLY = (
-    "Only an administrator of your organization can do that: someone listed in Rendezvous's ADMIN_USER_IDS "
-    "setting, or an admin (Global Administrator, Privileged Role Administrator, Cloud Application "
-    "Administrator or Application Administrator) who signed in through **setup**."
+    f"Only a Rendezvous admin can do that: {WHO_IS_AN_ADMIN}. Ask one of them, or ask a Global Administrator "
+    "to give you that role."
 )
 NOT_SET_UP = (
     "Rendezvous isn't connected to your organization's Outlook calendars yet. "
     "Ask an administrator to type **setup** in a chat with me."
 )
+
+
+class AdminStanding(enum.Enum):
+    """What Rendezvous knows about someone's admin rights, for one command's freshness requirement."""
+
+    ALLOWED = "allowed"  # in ADMIN_USER_IDS, or an admin sign-in recent enough
+    STALE = "stale"  # proved it once, too long ago: sign in again
+    NOT_KNOWN = "not_known"  # never proved it: told at once who can do this
 
 
 @dataclass(frozen=True)
@@ -60,35 +77,62 @@ def forget_group_memberships(services: Services, tenant_id: str) -> None:
         del cache[key]
 
 
-async def remember_proven_admin(services: Services, tenant_id: str, oid: str) -> None:
-    """Keeps the oid of someone whose id token carried an admin role, so later admin commands accept them."""
+def admin_proofs_key(tenant_id: str) -> str:
+    """Where a tenant's admin sign-ins are remembered (conversation-state storage, keyed per tenant)."""
+    return _ADMIN_PROOFS_KEY.format(tenant=tenant_id.lower())
+
+
+async def _change_proofs(services: Services, tenant_id: str, oid: str, proved_at: datetime | None) -> None:
+    """Records (or, with None, removes) the moment this person last proved admin rights by signing in."""
     store = StateStore(services.db)
-    key = _PROVEN_ADMINS_KEY.format(tenant=tenant_id)
+    key = admin_proofs_key(tenant_id)
     for _ in range(3):  # another admin signing in at the same moment only costs a retry
         current = (await store.read([key])).get(key)
-        admins = set(current.document.get("oids", [])) if current else set()
-        if oid in admins:
-            return
-        document = {"oids": sorted(admins | {oid})}
+        proofs = dict(current.document.get("proofs", {})) if current else {}
+        if proved_at is None:
+            if proofs.pop(oid, None) is None:
+                return
+        else:
+            proofs[oid] = proved_at.isoformat()
         try:
-            await store.write(key, document, current.etag if current else None, tenant_id=tenant_id)
+            await store.write(key, {"proofs": proofs}, current.etag if current else None, tenant_id=tenant_id)
             return
         except ETagConflict:
             continue
-    log.warning("could not record a proven admin for tenant %s after retries", tenant_id)
+    log.warning("could not record an admin sign-in for tenant %s after retries", tenant_id)
 
 
-async def is_admin(services: Services, actor: Actor, tenant: TenantRecord | None = None) -> bool:
-    """Admin = listed in ADMIN_USER_IDS, or proven by an admin sign-in in this same tenant."""
-    if actor.aad_object_id in services.settings.admin_user_ids:
-        return True
-    if tenant is None:
-        tenant = await TenantRepository(services.db, actor.tenant_id).get()
-    if tenant is not None and tenant.admin_oid == actor.aad_object_id:
-        return True
-    key = _PROVEN_ADMINS_KEY.format(tenant=actor.tenant_id)
+async def remember_admin_proof(services: Services, tenant_id: str, oid: str) -> None:
+    """Someone's sign-in showed an admin role just now."""
+    await _change_proofs(services, tenant_id, oid, datetime.now(UTC))
+
+
+async def forget_admin_proof(services: Services, tenant_id: str, oid: str) -> None:
+    """Someone's sign-in showed no admin role (any more): earlier proofs no longer count."""
+    await _change_proofs(services, tenant_id, oid, None)
+
+
+async def admin_standing(services: Services, tenant_id: str, oid: str, max_age: timedelta) -> AdminStanding:
+    """Admin = listed in ADMIN_USER_IDS (a server-side list, always valid), or an admin sign-in in this same
+    tenant no older than `max_age`. Having set the organization up does not by itself make someone an admin."""
+    if oid in services.settings.admin_user_ids:
+        return AdminStanding.ALLOWED
+    key = admin_proofs_key(tenant_id)
     stored = (await StateStore(services.db).read([key])).get(key)
-    return bool(stored and actor.aad_object_id in stored.document.get("oids", []))
+    proved_at = stored.document.get("proofs", {}).get(oid) if stored else None
+    if not isinstance(proved_at, str):
+        return AdminStanding.NOT_KNOWN
+    try:
+        age = datetime.now(UTC) - datetime.fromisoformat(proved_at)
+    except ValueError:
+        return AdminStanding.NOT_KNOWN
+    return AdminStanding.ALLOWED if age <= max_age else AdminStanding.STALE
+
+
+async def is_admin(services: Services, actor: Actor) -> bool:
+    """An admin for viewing purposes right now (a proof up to 24 hours old, or ADMIN_USER_IDS)."""
+    standing = await admin_standing(services, actor.tenant_id, actor.aad_object_id, PROOF_FOR_VIEWING)
+    return standing is AdminStanding.ALLOWED
 
 
 async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_id: str | None = None) -> str | None:

@@ -1,8 +1,10 @@
 """Organization setup, status, disconnect and audit: the admin's side of Rendezvous.
 
-Setup never trusts the chat alone: the person proves they are an admin (ADMIN_USER_IDS, or a sign-in
-whose id token carries an admin role) before the consent link is handed out, and the tenant is enabled
-only after the consent callback and a self-test (see dialogs/auth_routes.py).
+Setup never trusts the chat alone. A first setup is approved at Microsoft: the consent link goes to
+whoever may grant the permissions (the person in Teams or their administrator), and the tenant is
+enabled only after the consent callback and a self-test (see dialogs/auth_routes.py). Changing an
+existing setup, and every other admin command, needs a Rendezvous admin: ADMIN_USER_IDS, or a recent
+sign-in whose id token shows the Rendezvous.Admin app role (or an admin directory role in `wids`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from cards.admin import (
     MODE_LABELS,
     AuditRow,
     StatusView,
+    admin_only_card,
     audit_card,
     disconnect_choice_card,
     link_card,
@@ -27,13 +30,23 @@ from cards.admin import (
     setup_card,
     status_card,
 )
-from dialogs.access import ADMIN_ONLY, admin_diagnostic, forget_group_memberships, is_admin
+from dialogs.access import (
+    ADMIN_ONLY,
+    PROOF_FOR_CHANGES,
+    PROOF_FOR_VIEWING,
+    WHO_IS_AN_ADMIN,
+    AdminStanding,
+    admin_diagnostic,
+    admin_standing,
+    forget_group_memberships,
+)
 from dialogs.booking_views import status_words
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, consent_link, start_sign_in_link
 from graph.calendar import Caller
-from graph.errors import AuthProblem, GraphError
+from graph.errors import AuthFailure, AuthProblem, GraphError
+from scheduling.display import Clock
 from storage.repositories import (
     BookingRepository,
     GraphCallRepository,
@@ -45,8 +58,8 @@ from storage.repositories import (
 log = logging.getLogger(__name__)
 
 NOT_CONFIGURED = (
-    "Rendezvous itself isn't configured to reach Microsoft yet (GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are "
-    "missing). Please tell the person who runs Rendezvous."
+    "Rendezvous itself can't reach Microsoft yet: the server running it has no Microsoft app credentials. "
+    "Please tell the person who runs Rendezvous."
 )
 AUDIT_LIMIT = 50
 
@@ -101,21 +114,134 @@ def parse_setup(actor: Actor, data: dict[str, Any]) -> SetupChoice | str:
     return SetupChoice(tenant_id, mode, group_id)
 
 
+# How fresh an admin sign-in each admin command needs, by the command's name as typed.
+COMMAND_FRESHNESS = {
+    "setup": PROOF_FOR_CHANGES,
+    "disconnect organization": PROOF_FOR_CHANGES,
+    "audit": PROOF_FOR_CHANGES,  # shows other people's bookings
+    "status": PROOF_FOR_VIEWING,
+}
+LINK_NOTE = "The link works once and expires in 10 minutes."
+ADMIN_SIGN_IN_NOTE = (
+    "Sign in with the work account you use in Teams. I only read which roles your account has: this sign-in "
+    "gives Rendezvous no access to your calendar."
+)
+
+
+def _consent_explanation(mode: str, security_group_id: str | None) -> str:
+    """Who can approve this request at Microsoft, said honestly (application permissions need GA or PRA)."""
+    if mode == "domain_wide":
+        who = (
+            "Domain-wide mode needs application permissions, which only a Global Administrator or Privileged Role "
+            "Administrator of your organization can grant."
+        )
+    else:
+        who = (
+            "Individual mode asks only for delegated permissions (each member later connects their own "
+            "calendar); a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or "
+            "Application Administrator can grant them."
+        )
+        if security_group_id:
+            who += (
+                " Limiting Rendezvous to a security group also needs the application permissions "
+                "GroupMember.Read.All and User.Read.All, which this link doesn't ask for: a Global Administrator "
+                "or Privileged Role Administrator grants them under Enterprise applications, Rendezvous, "
+                "Permissions (Microsoft grants an app's application permissions all together). Without them the "
+                "self-test fails and Rendezvous stays off."
+            )
+    return (
+        f"{who} If that's you, open the link and sign in with your admin account. If not, send the link to one "
+        "of them: it works in any browser, for your organization only. I'll tell you here as soon as it's done "
+        "and tested."
+    )
+
+
 class AdminDialogs:
     def __init__(self, services: Services) -> None:
         self.services = services
 
+    # -- who may run an admin command ----------------------------------------------------------------
+    async def _refusal(self, actor: Actor, command: str) -> dict[str, Any] | None:
+        """None when the person may run `command` now; otherwise the card to show instead: who can do it
+        (someone never known as an admin, told at once), or a sign-in to prove it again (a stale proof)."""
+        standing = await admin_standing(
+            self.services, actor.tenant_id, actor.aad_object_id, COMMAND_FRESHNESS[command]
+        )
+        if standing is AdminStanding.ALLOWED:
+            return None
+        if standing is AdminStanding.NOT_KNOWN:
+            return admin_only_card(ADMIN_ONLY, command)
+        return await self._proof_card(
+            actor,
+            {"then": command},
+            "Confirm you're still an admin",
+            f"Your last admin sign-in is too old for **{command}**. Sign in again and I'll continue right after.",
+        )
+
+    async def _proof_card(self, actor: Actor, payload: dict[str, Any], title: str, explanation: str) -> dict[str, Any]:
+        """A link to a sign-in that only reads the person's roles (no calendar scope)."""
+        try:
+            url = await start_sign_in_link(
+                self.services,
+                actor.tenant_id,
+                actor.teams_user_id,
+                actor.aad_object_id,
+                "admin_signin",
+                actor.email,
+                payload,
+                scopes=[],
+            )
+        except IntegrationNotConfigured:
+            return message_card("Not available", NOT_CONFIGURED)
+        except AuthProblem as problem:
+            return message_card("Sign-in unavailable", problem.user_message)
+        return link_card(title, f"{explanation} {ADMIN_SIGN_IN_NOTE}", "Sign in", url, LINK_NOTE)
+
+    async def prove_admin(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        """The "I have that role" button: a sign-in, after which the command continues."""
+        command = data.get("command")
+        if not isinstance(command, str) or command not in COMMAND_FRESHNESS:  # an altered card
+            command = "status"
+        return ActionResult(
+            card=await self._proof_card(
+                actor, {"then": command}, "Confirm you're a Rendezvous admin",
+                f"Sign in and I'll continue with **{command}** right after.",
+            )
+        )
+
+    async def card_after_proof(self, tenant_id: str, command: str, clock: Clock) -> dict[str, Any]:
+        """What the command shows, sent once its admin sign-in succeeded; timestamps on the admin's clock."""
+        if command == "setup":
+            return await self._setup_card(tenant_id)
+        if command == "audit":
+            return await self._audit_card(tenant_id, clock)
+        if command == "disconnect organization":
+            return disconnect_choice_card(has_own_connection=False)
+        return await self._status_card(tenant_id, clock)
+
     # -- setup -------------------------------------------------------------------------------------
     async def setup(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        await turn_context.send_activity(card_message(await self._setup_card(actor)))
+        await turn_context.send_activity(card_message(await self._setup_or_refusal(actor)))
 
     async def open_setup(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        return ActionResult(card=await self._setup_card(actor))
+        return ActionResult(card=await self._setup_or_refusal(actor))
 
-    async def _setup_card(self, actor: Actor, error: str | None = None) -> dict[str, Any]:
-        tenant = await TenantRepository(self.services.db, actor.tenant_id).get()
+    async def _setup_or_refusal(self, actor: Actor) -> dict[str, Any]:
+        """Anyone may start a first setup (Microsoft decides who may approve it); changing one needs an admin."""
+        if await self._has_setup(actor.tenant_id):
+            refusal = await self._refusal(actor, "setup")
+            if refusal is not None:
+                return refusal
+        return await self._setup_card(actor.tenant_id)
+
+    async def _has_setup(self, tenant_id: str) -> bool:
+        tenant = await TenantRepository(self.services.db, tenant_id).get()
+        return tenant is not None and tenant.mode is not None
+
+    async def _setup_card(self, tenant_id: str, error: str | None = None) -> dict[str, Any]:
+        tenant = await TenantRepository(self.services.db, tenant_id).get()
         return setup_card(
-            actor.tenant_id,
+            tenant_id,
             mode=tenant.mode if tenant else None,
             security_group_id=tenant.security_group_id if tenant else None,
             error=error,
@@ -133,24 +259,38 @@ class AdminDialogs:
                     error=choice,
                 )
             )
+        standing = await admin_standing(self.services, actor.tenant_id, actor.aad_object_id, PROOF_FOR_CHANGES)
+        proven = standing is AdminStanding.ALLOWED
+        if not proven and await self._has_setup(actor.tenant_id):
+            refusal = await self._refusal(actor, "setup")
+            if refusal is not None:
+                return ActionResult(card=refusal)
         try:
-            if await is_admin(self.services, actor):
-                url = await consent_link(
-                    self.services,
-                    actor.tenant_id,
-                    actor.teams_user_id,
-                    actor.aad_object_id,
-                    {**choice.payload(), "admin_name": actor.name},
+            consented_before = await app_already_has_access(self.services, actor.tenant_id)
+            if consented_before and proven:
+                # The permissions are granted already: a Rendezvous admin's change needs no new consent.
+                _, message = await apply_setup(
+                    self.services, actor.tenant_id, actor.aad_object_id, choice.mode, choice.security_group_id,
+                    actor.name,
                 )
-                return ActionResult(card=self._consent_card(choice, url))
-            url = await start_sign_in_link(
+                return ActionResult(card=message_card("Rendezvous setup", message))
+            if consented_before:
+                # Microsoft's answer could no longer show that anyone approved this request.
+                return ActionResult(
+                    card=await self._proof_card(
+                        actor,
+                        {"then": "consent", **choice.payload()},
+                        "First, confirm you're a Rendezvous admin",
+                        "Your organization has already granted Rendezvous its permissions, so I need to see that "
+                        f"you may set it up: {WHO_IS_AN_ADMIN}. Sign in and I'll finish the setup right after.",
+                    )
+                )
+            url = await consent_link(
                 self.services,
                 actor.tenant_id,
                 actor.teams_user_id,
                 actor.aad_object_id,
-                "admin_signin",
-                actor.email,
-                choice.payload(),
+                {**choice.payload(), "admin_name": actor.name, "authorized_by": "admin" if proven else "consent"},
             )
         except IntegrationNotConfigured:
             return ActionResult(text=NOT_CONFIGURED)
@@ -158,65 +298,56 @@ class AdminDialogs:
             return ActionResult(text=problem.user_message)
         return ActionResult(
             card=link_card(
-                "First, sign in as an administrator",
-                "Sign in with your admin account so I can confirm you may approve Rendezvous for your "
-                "organization. Right after that, Microsoft asks you to grant the permissions.",
-                "Sign in",
+                "Grant permissions",
+                f"Next, Microsoft's consent page approves Rendezvous for your organization "
+                f"({MODE_LABELS[choice.mode]}). {_consent_explanation(choice.mode, choice.security_group_id)}",
+                "Grant permissions",
                 url,
-                "The link works once and expires in 10 minutes.",
+                LINK_NOTE,
             )
-        )
-
-    @staticmethod
-    def _consent_card(choice: SetupChoice, url: str) -> dict[str, Any]:
-        return link_card(
-            "Grant permissions",
-            f"Open Microsoft's consent page to approve Rendezvous for your organization "
-            f"({MODE_LABELS[choice.mode]}). I'll message you here as soon as it's done and tested.",
-            "Grant permissions",
-            url,
-            "The link works once and expires in 10 minutes.",
         )
 
     # -- status ------------------------------------------------------------------------------------
     async def status(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        tenants = TenantRepository(self.services.db, actor.tenant_id)
-        tenant = await tenants.get()
-        if not await is_admin(self.services, actor, tenant):
-            await turn_context.send_activity(ADMIN_ONLY)
-            return
-        if tenant is None:
+        if await TenantRepository(self.services.db, actor.tenant_id).get() is None:
             await turn_context.send_activity(
                 card_message(message_card("Rendezvous status", "Not set up yet. Type **setup** to begin."))
             )
             return
+        refusal = await self._refusal(actor, "status")
+        await turn_context.send_activity(card_message(refusal or await self._status_card(actor.tenant_id, actor.clock)))
+
+    async def _status_card(self, tenant_id: str, clock: Clock) -> dict[str, Any]:
+        tenants = TenantRepository(self.services.db, tenant_id)
+        tenant = await tenants.get()
+        if tenant is None:
+            return message_card("Rendezvous status", "Not set up yet. Type **setup** to begin.")
         members, bookings = await tenants.counts()
-        consented_by = tenant.consented_by_name or tenant.consented_by_oid
         view = StatusView(
             mode=tenant.mode,
             enabled=tenant.enabled,
             enabled_at=tenant.enabled_at,
-            consented_by=consented_by,
+            consented_by=tenant.consented_by_name or tenant.consented_by_oid,
             security_group_id=tenant.security_group_id,
             members=members,
             bookings=bookings,
             last_error=tenant.last_error,
             last_error_at=tenant.last_error_at,
+            clock=clock,
         )
-        await turn_context.send_activity(card_message(status_card(view)))
+        return status_card(view)
 
     # -- disconnect (organization) -----------------------------------------------------------------
     async def disconnect_organization(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        if not await is_admin(self.services, actor):
-            await turn_context.send_activity(ADMIN_ONLY)
-            return
-        await turn_context.send_activity(card_message(disconnect_choice_card(has_own_connection=False)))
+        refusal = await self._refusal(actor, "disconnect organization")
+        await turn_context.send_activity(card_message(refusal or disconnect_choice_card(has_own_connection=False)))
 
     async def confirm_disconnect_organization(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
-        if not await is_admin(self.services, actor):
-            return ActionResult(text=ADMIN_ONLY)
+        refusal = await self._refusal(actor, "disconnect organization")
+        if refusal is not None:
+            return ActionResult(card=refusal)
         tenants = TenantRepository(self.services.db, actor.tenant_id)
         await tenants.disable()
         removed = await TokenCacheRepository(self.services.db, self.services.cipher, actor.tenant_id).delete_all()
@@ -234,11 +365,12 @@ class AdminDialogs:
 
     # -- audit -------------------------------------------------------------------------------------
     async def audit(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        if not await is_admin(self.services, actor):
-            await turn_context.send_activity(ADMIN_ONLY)
-            return
-        bookings = await BookingRepository(self.services.db, actor.tenant_id).list_all()
-        members = {m.aad_object_id: m for m in await MemberRepository(self.services.db, actor.tenant_id).list_all()}
+        refusal = await self._refusal(actor, "audit")
+        await turn_context.send_activity(card_message(refusal or await self._audit_card(actor.tenant_id, actor.clock)))
+
+    async def _audit_card(self, tenant_id: str, clock: Clock) -> dict[str, Any]:
+        bookings = await BookingRepository(self.services.db, tenant_id).list_all()
+        members = {m.aad_object_id: m for m in await MemberRepository(self.services.db, tenant_id).list_all()}
 
         def name(oid: str) -> str:
             member = members.get(oid)
@@ -247,7 +379,45 @@ class AdminDialogs:
         recent = sorted(bookings, key=lambda b: b.created_at, reverse=True)[:AUDIT_LIMIT]
         rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc,
                          status_words(b, name(b.organizer_oid)), b.created_at) for b in recent]
-        await turn_context.send_activity(card_message(audit_card(rows, len(bookings))))
+        return audit_card(rows, len(bookings), clock)
+
+
+async def app_already_has_access(services: Services, tenant_id: str) -> bool:
+    """True when Microsoft already issues Rendezvous an app-only token for this tenant (an earlier consent)."""
+    if services.app_tokens is None:
+        raise IntegrationNotConfigured("no Graph app credentials configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
+    try:
+        await services.app_tokens.token(tenant_id, force_refresh=True)
+    except AuthProblem as problem:
+        if problem.kind in (AuthFailure.NOT_CONSENTED, AuthFailure.CONSENT_REVOKED):
+            return False
+        raise
+    return True
+
+
+async def apply_setup(
+    services: Services,
+    tenant_id: str,
+    requester_oid: str,
+    mode: str,
+    security_group_id: str | None,
+    requester_name: str | None,
+) -> tuple[bool, str]:
+    """Runs the self-test, then enables the organization with these choices, or records why not.
+
+    Returns (enabled, what to tell the person who asked)."""
+    checks = await run_self_test(services, tenant_id, mode, requester_oid, security_group_id)
+    passed, message = self_test_message(mode, checks)
+    tenants = TenantRepository(services.db, tenant_id)
+    if passed:
+        await tenants.save_setup(mode, security_group_id, requester_oid)
+        await tenants.enable(requester_oid, requester_name)
+        forget_group_memberships(services, tenant_id)
+        log.info("tenant %s enabled in %s mode", tenant_id, mode)
+    else:
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
+        await tenants.record_error(f"Setup self-test failed. {failed}")
+    return passed, message
 
 
 # -- self-test after consent -----------------------------------------------------------------------

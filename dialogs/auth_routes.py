@@ -1,11 +1,16 @@
 """The browser's way back from Microsoft: the sign-in and admin-consent callbacks.
 
-GET /auth/signin   auth-code redirect, for an admin proving their role (then on to admin consent) or a
-                   member connecting their calendar (individual mode).
-GET /auth/consent  admin-consent redirect; enables the tenant after a self-test.
+POST /auth/signin  auth-code answer (response_mode=form_post, so the code is never in a URL), for an admin
+                   proving their role or a member connecting their calendar (individual mode). A GET
+                   there is never Entra's answer and gets an explanation.
+GET /auth/consent  admin-consent redirect (Entra answers adminconsent with a GET); enables the tenant after
+                   a self-test.
 
 Every request is judged by its `state` alone (single use, 10 minutes, bound to tenant and Teams user);
-the `tenant` query value is only compared against it, never believed. Pages are short HTML meant for a
+the `tenant` value is only compared against it, never believed. A consent callback is only a claim from
+a browser: it enables a first setup (for domain-wide mode the self-test then proves Microsoft granted
+application permissions, which only a Global or Privileged Role Administrator can), while changing an
+existing setup needs a state handed out to a proven Rendezvous admin. Pages are short HTML meant for a
 person: success says to go back to Teams, failure says exactly what went wrong, with status 400/403.
 """
 
@@ -13,14 +18,22 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from dialogs.access import forget_group_memberships, remember_proven_admin
-from dialogs.admin import run_self_test, self_test_message
+from dialogs.access import (
+    PROOF_FOR_VIEWING,
+    WHO_IS_AN_ADMIN,
+    AdminStanding,
+    admin_standing,
+    forget_admin_proof,
+    remember_admin_proof,
+)
+from dialogs.admin import AdminDialogs, app_already_has_access, apply_setup
 from dialogs.booking import resume_after_sign_in
+from dialogs.clock import reader_clock
 from dialogs.connect import signed_in_card
 from dialogs.context import Services
 from dialogs.link_cards import replace_link_card
@@ -33,6 +46,7 @@ from dialogs.signin import (
     notify_member,
 )
 from graph.errors import AuthProblem, classify_auth_error
+from scheduling.display import Clock
 from storage.repositories import (
     ConsentRecord,
     ConsentRepository,
@@ -65,8 +79,10 @@ def refused(message: str, status: int = 400) -> web.Response:
     return page("That didn't work", message, status)
 
 
-async def _consume(services: Services, request: web.Request, purposes: tuple[str, ...]) -> ConsentRecord | web.Response:
-    state = request.query.get("state", "")
+async def _consume(
+    services: Services, params: Mapping[str, str], purposes: tuple[str, ...]
+) -> ConsentRecord | web.Response:
+    state = params.get("state", "")
     if not state:
         return refused("The link is missing its state value. Start again from Teams.")
     try:
@@ -84,63 +100,89 @@ class AuthCallbacks:
         self.services = services
 
     # -- /auth/signin --------------------------------------------------------------------------------
+    async def sign_in_get(self, request: web.Request) -> web.Response:
+        """Entra posts sign-in answers (form_post); a GET here is a stale or hand-made link. Nothing is used up."""
+        return refused(
+            "Microsoft sends sign-in answers to Rendezvous as a form, so this address can't be opened as a link. "
+            "Start again from Teams."
+        )
+
     async def sign_in(self, request: web.Request) -> web.Response:
-        record = await _consume(self.services, request, ("admin_signin", "member_signin"))
+        form = await request.post()
+        params = {name: value for name, value in form.items() if isinstance(value, str)}
+        record = await _consume(self.services, params, ("admin_signin", "member_signin"))
         if isinstance(record, web.Response):
             return record
         if self.services.delegated_auth is None:
             return refused("Rendezvous isn't configured to sign people in yet. Tell the person who runs it.")
-        query = {name: value for name, value in request.query.items()}
+        expected = (record.tenant_id, record.aad_object_id or "")
         try:
             user = await self.services.delegated_auth.finish_sign_in(
-                flow_for_state(record.payload, record.state), query
+                flow_for_state(record.payload, record.state),
+                params,
+                keep_tokens=record.purpose == "member_signin",
+                expected_user=expected,
             )
         except AuthProblem as problem:
             log.info("sign-in for tenant %s failed: %s", record.tenant_id, problem.kind.value)
             await self._tell(record, f"The sign-in didn't work: {problem.user_message}")
             return refused(problem.user_message)
-        if user.tenant_id != record.tenant_id or user.oid != (record.aad_object_id or ""):
-            # The link was opened by someone else (or in another organization): keep nothing of theirs.
-            await self.services.delegated_auth.forget(user.tenant_id, user.oid)
+        if (user.tenant_id, user.oid) != expected:
+            # A forwarded or shoulder-surfed link: nothing was stored and nobody's connection changes.
             await self._tell(
                 record,
                 "Someone signed in with a different account than yours, so I ignored that sign-in. "
                 "Please sign in with your own work account.",
             )
             return refused(
-                "You signed in with a different account than the one that asked in Teams. Sign in with the "
-                "same work account you use in Teams, from a new link.",
+                "You signed in with a different account than the one that asked in Teams, so nothing changed. "
+                "Sign in with the same work account you use in Teams, from a new link.",
                 403,
             )
         if record.purpose == "admin_signin":
-            return await self._admin_proven(record, user.is_admin, user.name)
+            return await self._admin_signed_in(record, user.is_admin)
         return await self._member_connected(record)
 
-    async def _admin_proven(self, record: ConsentRecord, admin: bool, name: str | None) -> web.Response:
+    async def _admin_signed_in(self, record: ConsentRecord, admin: bool) -> web.Response:
         oid = record.aad_object_id or ""
-        if not admin or record.payload.get("mode") != "delegated":
-            # This sign-in only proved (or disproved) the role; keep the token only as a delegated-mode admin's
-            # own calendar connection.
-            assert self.services.delegated_auth is not None
-            await self.services.delegated_auth.forget(record.tenant_id, oid)
+        then = str(record.payload.get("then") or "status")
         if not admin:
+            await forget_admin_proof(self.services, record.tenant_id, oid)
             message = (
-                "Your account doesn't have an administrator role that can approve Rendezvous (Global "
-                "Administrator, Privileged Role Administrator, Cloud Application Administrator or Application "
-                "Administrator). Ask one of them to type setup in Teams."
+                f"Your account doesn't have the Rendezvous admin role, so I changed nothing. A Rendezvous admin "
+                f"is {WHO_IS_AN_ADMIN}."
             )
             await self._tell(record, message)
             return refused(message, 403)
-        await remember_proven_admin(self.services, record.tenant_id, oid)
-        payload = {
-            "mode": record.payload.get("mode"),
-            "security_group_id": record.payload.get("security_group_id"),
-            "admin_name": name,
-        }
+        await remember_admin_proof(self.services, record.tenant_id, oid)
+        if then == "consent":
+            return await self._setup_after_admin_sign_in(record)
+        member = await MemberRepository(self.services.db, record.tenant_id).get(oid)
+        clock = reader_clock(member.outlook_time_zone, member.time_zone, member.locale) if member else Clock()
+        card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, then, clock)
+        await notify_member(self.services, record.tenant_id, oid, card=card)
+        return page("You're confirmed as an admin", GO_BACK)
+
+    async def _setup_after_admin_sign_in(self, record: ConsentRecord) -> web.Response:
+        """A proven Rendezvous admin's setup: applied at once where the permissions are granted already, else
+        on to Microsoft's consent page (for them, or for the administrator they pass the next link to)."""
+        oid = record.aad_object_id or ""
+        mode = str(record.payload.get("mode") or "domain_wide")
+        group = record.payload.get("security_group_id") or None
+        name = await self._name(record.tenant_id, oid)
         try:
+            if await app_already_has_access(self.services, record.tenant_id):
+                passed, message = await apply_setup(self.services, record.tenant_id, oid, mode, group, name)
+                await self._tell(record, message)
+                if passed:
+                    return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
+                return refused("The self-test failed, so Rendezvous is not enabled yet. The details are in Teams.")
+            payload = {"mode": mode, "security_group_id": group, "admin_name": name, "authorized_by": "admin"}
             url = await consent_link(self.services, record.tenant_id, record.teams_user_id, oid, payload)
         except IntegrationNotConfigured:
             return refused("Rendezvous isn't configured with its Microsoft app credentials yet.")
+        except AuthProblem as problem:
+            return refused(problem.user_message)
         raise web.HTTPFound(url)
 
     async def _member_connected(self, record: ConsentRecord) -> web.Response:
@@ -153,10 +195,10 @@ class AuthCallbacks:
 
     # -- /auth/consent -------------------------------------------------------------------------------
     async def consent(self, request: web.Request) -> web.Response:
-        record = await _consume(self.services, request, ("admin_consent",))
+        query = request.query
+        record = await _consume(self.services, query, ("admin_consent",))
         if isinstance(record, web.Response):
             return record
-        query = request.query
         if query.get("error"):
             problem = classify_auth_error(query)
             message = f"Permissions were not granted. {problem.user_message}"
@@ -173,21 +215,28 @@ class AuthCallbacks:
             return refused(message)
         if query.get("admin_consent", "").lower() != "true":
             return refused("Microsoft didn't confirm the consent. Start setup again from Teams.")
+        tenants = TenantRepository(self.services.db, record.tenant_id)
+        authorized_by = record.payload.get("authorized_by")
+        existing = await tenants.get()
+        if authorized_by != "admin" and existing is not None and existing.mode is not None:
+            # Only a first setup may rest on the consent alone; this one was set up meanwhile.
+            message = (
+                "Rendezvous was set up for your organization in the meantime, so this approval changed nothing. "
+                f"To change the setup, a Rendezvous admin types **setup**: {WHO_IS_AN_ADMIN}."
+            )
+            await self._tell(record, message)
+            return refused(message, 409)
         mode = str(record.payload.get("mode") or "domain_wide")
         group = record.payload.get("security_group_id") or None
         admin_oid = record.aad_object_id or ""
-        checks = await run_self_test(self.services, record.tenant_id, mode, admin_oid, group)
-        passed, message = self_test_message(mode, checks)
-        tenants = TenantRepository(self.services.db, record.tenant_id)
-        if passed:
-            await tenants.save_setup(mode, group, admin_oid)
-            admin_name = record.payload.get("admin_name") or await self._name(record.tenant_id, admin_oid)
-            await tenants.enable(admin_oid, admin_name)
-            forget_group_memberships(self.services, record.tenant_id)
-            log.info("tenant %s enabled in %s mode", record.tenant_id, mode)
-        else:
-            failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
-            await tenants.record_error(f"Setup self-test failed. {failed}")
+        admin_name = record.payload.get("admin_name") or await self._name(record.tenant_id, admin_oid)
+        passed, message = await apply_setup(self.services, record.tenant_id, admin_oid, mode, group, admin_name)
+        standing = await admin_standing(self.services, record.tenant_id, admin_oid, PROOF_FOR_VIEWING)
+        if passed and standing is not AdminStanding.ALLOWED:
+            message += (
+                f"\nTo use **status** and **audit** or to change the setup later, you need to be a Rendezvous "
+                f"admin: {WHO_IS_AN_ADMIN}."
+            )
         await self._tell(record, message)
         if passed:
             return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
@@ -236,5 +285,6 @@ def _kind_on_failure(handler: Handler) -> Handler:
 def add_auth_routes(app: web.Application, services: Services) -> None:
     """Adds the sign-in and consent callbacks; app.py calls this once in create_app."""
     callbacks = AuthCallbacks(services)
-    app.router.add_get(SIGN_IN_CALLBACK_PATH, _kind_on_failure(callbacks.sign_in))
+    app.router.add_post(SIGN_IN_CALLBACK_PATH, _kind_on_failure(callbacks.sign_in))
+    app.router.add_get(SIGN_IN_CALLBACK_PATH, _kind_on_failure(callbacks.sign_in_get))
     app.router.add_get(CONSENT_CALLBACK_PATH, _kind_on_failure(callbacks.consent))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -50,12 +51,13 @@ from dialogs.access import ensure_allowed, explain_graph_failure
 from dialogs.booking_people import (
     ColleagueRefused,
     Colleagues,
+    NoSuchColleague,
     Person,
     organizer_of,
     person_of,
     require_own_mailbox,
-    zone_or_utc,
 )
+from dialogs.booking_phrases import recognize
 from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
@@ -69,21 +71,27 @@ from dialogs.booking_state import (
     slot_id_for,
 )
 from dialogs.booking_views import confirmation_card_for, meeting_times
+from dialogs.clock import notice_key, zone_notice, zone_or_utc
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.link_cards import remember_link_card
 from dialogs.personal_chat import run_in_personal_chat
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
-from dialogs.text_input import clean_text
-from graph.calendar import AttendeeResponse, Caller, EmptySuggestionsReason, Invitation, NewEvent
+from dialogs.text_input import clean_text, valid_time_zone
+from graph.calendar import AttendeeResponse, Caller, CreatedEvent, EmptySuggestionsReason, Invitation, NewEvent
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
+from observability.metrics import count_booking
 from scheduling.display import day_label, local_label
-from scheduling.durations import DurationError, ShortcutTooLong, parse_booking_shortcut, parse_duration
+from scheduling.durations import DurationError, ShortcutTooLong, parse_duration
 from scheduling.meeting_times import Standing, standing_of, working_day_slots
 from scheduling.model import Availability, FreeBusyStatus
+from scheduling.phrasing import Request, Unread, read_request
+from scheduling.requested import nearest_first
 from scheduling.slots import SlotRequest, find_slots, is_slot_still_free
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
+from scheduling.zones import zone_name
+from storage.database import DATABASE_OUTAGES
 from storage.repositories import (
     BookingRecord,
     BookingRepository,
@@ -97,6 +105,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
+DEFAULT_DURATION = timedelta(minutes=30)  # what the form preselects, and what a typed request without one means
+DEFAULT_DAYS = 7  # a typed request without a day looks at the next seven days
+MAX_NAME_WORDS = 4  # "Jean-Claude van der Berg": the longest beginning of a typed name tried on its own
 MAX_SUBJECT = 200  # within Exchange's 255-character subject limit
 MAX_NOTE = 1000
 # How long a second click waits for the first click's booking to finish before answering "in progress".
@@ -173,6 +184,20 @@ class BookingDialog:
     async def start_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return await self._guarded(self._form, turn_context, actor, data)
 
+    async def example_colleague(self, actor: Actor) -> str | None:
+        """The colleague help examples name: the one this person booked most recently, else another member of
+        their organization who uses Rendezvous; None when there is nobody yet (examples show a placeholder)."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        booked = [booking for booking in await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
+            actor.aad_object_id, upcoming_only=False) if booking.organizer_oid == actor.aad_object_id]
+        if booked:
+            latest = await members.get(max(booked, key=lambda booking: booking.created_at).attendee_oid)
+            if latest is not None and latest.name:
+                return latest.name
+        others = [member.name for member in await members.search("", limit=5)
+                  if member.name and member.aad_object_id != actor.aad_object_id]
+        return others[0] if others else None
+
     async def search_colleagues(self, turn_context: TurnContext, actor: Actor, query: str) -> list[dict[str, str]]:
         colleagues = Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
         return [{"title": name, "value": oid} for name, oid in await colleagues.choices(query)]
@@ -204,39 +229,62 @@ class BookingDialog:
         ))
 
     async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
+        """A typed request ("30 min with Ben tomorrow at 3pm"): straight to suggestions when it names a colleague
+        and everything in it was understood, else the form, prefilled, naming exactly what was not."""
         tenant = await self._require_tenant(actor)
         now = _now()
-        zone = zone_or_utc(actor.time_zone)
+        organizer = organizer_of(actor)
+        zone = organizer.zone()
         try:
-            parts = parse_booking_shortcut(f"book {argument}", now, zone)
+            # The recognizer is pure CPU (tens of milliseconds): a worker thread keeps other turns going.
+            request = await asyncio.to_thread(read_request, f"book {argument}", now, zone, recognize)
         except ShortcutTooLong as too_long:
             return ActionResult(text=str(too_long))
-        problems = list(parts.problems)
-        values: dict[str, Any] = {}
-        if parts.duration is not None:
-            minutes = int(parts.duration.total_seconds() // 60)
-            if str(minutes) in FIXED_DURATIONS:
-                values["duration"] = str(minutes)
-            else:
-                values["duration"], values["customDuration"] = "custom", duration_label(minutes)
-        if parts.window is not None:
-            values.update(_window_values(parts.window, zone))
+        request = request or Request()
+        problems = list(request.problems)
         colleague: Person | None = None
-        if parts.person_query:
+        unread = list(request.unread)
+        if request.person:
             try:
-                colleague = await self._colleagues(actor).by_name(parts.person_query)
-                values["colleague"] = colleague.oid
+                colleague, rest_of_name = await self._colleague_named(actor, request.person)
+                unread[:0] = [Unread(rest_of_name)] if rest_of_name else []
             except ColleagueRefused as refused:
                 problems.append(str(refused))
-        if colleague is None or parts.duration is None or parts.window is None or problems:
+        understood = ([colleague.name] if colleague else []) + list(request.understood)
+        if unread:
+            problems.append(_not_understood(understood, unread))
+        duration = request.duration or DEFAULT_DURATION
+        window = request.window or _next_days(now, zone)
+        values: dict[str, Any] = {**_duration_values(duration), **_window_values(window, zone)}
+        if colleague is not None:
+            values["colleague"] = colleague.oid
+        if request.other_people:
+            problems.append(_one_colleague_only(request.other_people))
+        if colleague is None or problems:
             intro = None if problems else "Tell me the rest and I'll find times that suit you both."
             card = await self._form_card(actor, problems=problems, values=values, intro=intro,
-                                         choices_query=parts.person_query or "")
+                                         choices_query=request.person or "")
             return ActionResult(card=card)
-        minutes = int(parts.duration.total_seconds() // 60)
-        options = _options_from_values({**values, "colleague": colleague.oid}, minutes)
-        search = _Search(organizer_of(actor), colleague, parts.window, options)
-        return await self._suggest(turn_context, actor, tenant, search)
+        minutes = int(duration.total_seconds() // 60)
+        options = _options_from_values(values, minutes)
+        if request.requested_start is not None:
+            options.requested_start = request.requested_start.isoformat()
+        return await self._suggest(turn_context, actor, tenant, _Search(organizer, colleague, window, options))
+
+    async def _colleague_named(self, actor: Actor, typed: str) -> tuple[Person, str | None]:
+        """The colleague a typed name means, and the words after the name when only its first words match
+        ("Ben blorp": Ben, "blorp"). ColleagueRefused names the whole text when no beginning of it matches."""
+        colleagues = self._colleagues(actor)
+        words = typed.split()
+        try:
+            return await colleagues.by_name(typed), None
+        except NoSuchColleague:
+            for count in range(min(len(words), MAX_NAME_WORDS + 1) - 1, 0, -1):
+                try:
+                    return await colleagues.by_name(" ".join(words[:count])), " ".join(words[count:])
+                except NoSuchColleague:
+                    continue
+            raise
 
     async def find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return await self._guarded(self._find_times, turn_context, actor, data)
@@ -270,10 +318,10 @@ class BookingDialog:
                 problems.append(str(exc))
         else:
             problems.append("Please pick how long the meeting should be.")
-        zone = zone_or_utc(actor.time_zone)
+        zone = zone_or_utc(actor.shown_time_zone)
         window: TimeWindow | None = None
         try:
-            window = _window_from(data, zone, _now())
+            window = _window_from(data, zone, _now(), actor.locale)
         except WindowError as exc:
             problems.append(str(exc))
         if problems or colleague is None or minutes is None or window is None:
@@ -304,13 +352,14 @@ class BookingDialog:
             tenant = await self._require_tenant(actor)
             previous = await self._remembered_search(turn_context, actor, data)
             search = await self._search_again(actor, previous)
-            following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
+            following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             if following is None:
                 return ActionResult(text="I can only look 8 weeks ahead, and there is no later window to try.")
             first, last = following
+            # The time first asked for lies before this window: the later one is ranked as usual.
             options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
-                              to_date=last.isoformat())
-            window = between(first, last, zone_or_utc(actor.time_zone), now=_now())
+                              to_date=last.isoformat(), requested_start=None)
+            window = between(first, last, zone_or_utc(actor.shown_time_zone), now=_now(), locale=actor.locale)
             return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
 
         return await self._guarded(later, turn_context, actor, data)
@@ -338,10 +387,16 @@ class BookingDialog:
         if search.window.end <= _now():
             return ActionResult(text="That window has already passed. Pick a later one.")
         await _typing(turn_context)
-        if tenant.mode == "delegated":
-            slots, has_more, reason, notes = await self._delegated_slots(turn_context, actor, search, offset)
-        else:
-            slots, has_more, reason, notes = await self._domain_wide_slots(actor, search, offset)
+        slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+        searched_in = search.organizer.zone()
+        search = await self._with_known_zones(actor, search)
+        if search.organizer.zone() != searched_in:
+            # The first look at Outlook gave the organizer's zone, and it is not the one Teams reported: the
+            # dates asked for are dates in Outlook's zone, the one every time will be shown in. Asked once.
+            moved = _window_in(search, search.organizer.zone())
+            if moved is not None and moved != search.window:
+                search = replace(search, window=moved)
+                slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
         record = SearchRecord(
             search_id=new_search_id(),
             tenant_id=actor.tenant_id,
@@ -356,14 +411,15 @@ class BookingDialog:
         )
         memory = await self._memory(turn_context)
         memory.remember(record, _now())
+        notes = [*self._zone_notice(memory, search.organizer), *notes]
         zones = [search.organizer.zone(), search.colleague.zone()]
-        warnings = [f"Heads up: {change.description}." for change in dst_changes(search.window.start,
-                                                                                 search.window.end, zones)]
+        changes = dst_changes(search.window.start, search.window.end, zones, actor.locale)
+        warnings = [f"Heads up: {change.description}." for change in changes]
         if not slots:
-            following = _following_window(search.window, zone_or_utc(actor.time_zone), _now())
+            following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             next_label = None
             if following is not None:
-                next_label = _dates_label(*following)
+                next_label = _dates_label(*following, actor.locale)
             if offset:
                 reason = reason or "There are no more times in this window."
             return ActionResult(card=no_slot_card(NoSlotView(
@@ -374,8 +430,9 @@ class BookingDialog:
                 next_window_label=next_label,
                 notes=tuple(notes + warnings),
             )))
-        # The ranking chose this page; it reads in time order, grouped by the organizer's days.
-        views = tuple(view for _, view in sorted(slots, key=lambda pair: pair[0].start_utc))
+        # The ranking (or, for a time asked for, the nearness to it) chose this page; it reads in time order,
+        # grouped by the organizer's days, except that a time asked for and free is offered on top.
+        views = tuple(view for _, view in sorted(slots, key=_page_order(search.options.requested_start)))
         return ActionResult(card=suggestions_card(SuggestionsView(
             search_id=record.search_id,
             colleague_name=search.colleague.name,
@@ -386,6 +443,12 @@ class BookingDialog:
             has_more=has_more,
             intro=intro,
         )))
+
+    async def _slots(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
+                     offset: int) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
+        if tenant.mode == "delegated":
+            return await self._delegated_slots(turn_context, actor, search, offset)
+        return await self._domain_wide_slots(actor, search, offset)
 
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
                                  ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
@@ -398,6 +461,7 @@ class BookingDialog:
             self._calendar().get_schedule(caller, emails, search.window.start, search.window.end),
             about=organizer,
         )
+        organizer, colleague = await self._learn_outlook_zones(actor, availability, [organizer, colleague])
         people = [
             _with_zone(availability[(organizer.email or "").lower()], organizer),
             _with_zone(availability[(colleague.email or "").lower()], colleague),
@@ -407,25 +471,35 @@ class BookingDialog:
         # As shown in messages (Markdown): the colleague's name, or an address, as text.
         names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
         names.update({person.email: plain(person.email) for person in people if person.email not in names})
-        result = find_slots(request, people, offset=offset, names=names)
         notes = [
             f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
             "times marked unverified only fit their working hours."
             for person in people if not person.known
         ]
+        if search.options.requested_start:
+            wanted = datetime.fromisoformat(search.options.requested_start)
+            nearest = nearest_first(request, people, wanted, ["you", plain(colleague.name)], offset,
+                                    reason_names=names)
+            result = nearest.result
+            if nearest.why_not and not offset:
+                asked = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
+                notes.insert(0, f"{asked} doesn't work: {nearest.why_not}. Here are the nearest times.")
+        else:
+            result = find_slots(request, people, offset=offset, names=names)
         slots = []
         for suggestion in result.suggestions:
             unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
-            labels = tuple(
-                (organizer.name if index == 0 else colleague.name, local.label)
-                for index, local in enumerate(suggestion.local_times)
+            labels = (
+                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
+                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
             )
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
             note = f"{unverified}'s calendar could not be read" if unverified else None
             why = _capitalized(", ".join(suggestion.reasons)) if suggestion.reasons else None
-            slots.append((slot, SlotView(slot.slot_id, labels, note, why, day=_day_of(suggestion.start, organizer))))
-        return slots, result.next_offset is not None, result.no_slot_message(names), notes
+            slots.append((slot, SlotView(slot.slot_id, labels, note, why,
+                                         day=_day_of(suggestion.start, organizer, actor.locale))))
+        return slots, result.next_offset is not None, result.no_slot_message(names, actor.locale), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
                                ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
@@ -435,10 +509,12 @@ class BookingDialog:
         person is tentative, busy or away is dropped, and one where Outlook could not read a calendar is
         offered only as unverified.
         """
-        organizer, colleague = search.organizer, search.colleague
-        caller = Caller.user(actor.tenant_id, organizer.oid)
+        caller = Caller.user(actor.tenant_id, search.organizer.oid)
         try:
             asked = await self._working_day_slots(actor, caller, search)
+            # The organizer's Outlook zone may have been learnt just now, from their working hours.
+            search = await self._with_known_zones(actor, search)
+            organizer, colleague = search.organizer, search.colleague
             if not asked:
                 length = duration_label(search.options.duration_minutes)
                 return [], False, f"Your working hours leave no room for a {length} meeting in this window.", []
@@ -458,7 +534,12 @@ class BookingDialog:
                 raise BookingStopped(ActionResult(card=card)) from None
             raise
         usable = []
-        for suggestion in sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start)):
+        wanted = datetime.fromisoformat(search.options.requested_start) if search.options.requested_start else None
+        if wanted is None:
+            ordered = sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start))
+        else:  # the time asked for first, then the nearest Outlook suggested
+            ordered = sorted(found.slots, key=lambda slot: (abs(slot.start - wanted), slot.start))
+        for suggestion in ordered:
             standing = standing_of([suggestion.organizer_availability,
                                     suggestion.availability_of(colleague.email or "")])
             if standing is not Standing.BLOCKED:
@@ -466,8 +547,8 @@ class BookingDialog:
         slots = []
         for suggestion, standing in usable[offset:offset + PAGE_SIZE]:
             labels = (
-                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone())),
-                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone())),
+                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
+                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
             )
             verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
@@ -476,14 +557,19 @@ class BookingDialog:
                       else f"{plain(colleague.name)}'s")
             note = None if verified else f"Outlook could not confirm {unread} availability"
             # Outlook's own suggestionReason is a long sentence; the day heading and the times say enough.
-            slots.append((slot, SlotView(slot.slot_id, labels, note, day=_day_of(suggestion.start, organizer))))
+            slots.append((slot, SlotView(slot.slot_id, labels, note,
+                                         day=_day_of(suggestion.start, organizer, actor.locale))))
         has_more = len(usable) > offset + PAGE_SIZE
         if found.empty_reason is not None:
             return slots, has_more, _empty_suggestions_text(found.empty_reason, colleague), []
         if found.slots and not usable:
             return slots, has_more, (f"Outlook only suggested times when you or {plain(colleague.name)} are "
                                      "tentative, busy or away, and I don't offer those."), []
-        return slots, has_more, None, []
+        notes = []
+        if wanted is not None and not offset and (not usable or usable[0][0].start != wanted):
+            label = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
+            notes.append(f"Outlook doesn't suggest {label} for you both. Here are the nearest times it does.")
+        return slots, has_more, None, notes
 
     async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
                                  ) -> list[tuple[datetime, datetime]]:
@@ -493,9 +579,44 @@ class BookingDialog:
             actor, [organizer], "getSchedule", f"read {organizer.name}'s working hours to suggest times",
             self._calendar().get_schedule(caller, [organizer.email or ""], search.window.start, search.window.end),
             about=organizer)
+        await self._learn_outlook_zones(actor, availability, [organizer])
         mine = _with_zone(availability[(organizer.email or "").lower()], organizer)
         return working_day_slots(mine.effective_working_hours(), max(search.window.start, _now()),
                                  search.window.end, search.duration)
+
+    async def _learn_outlook_zones(self, actor: Actor, availability: dict[str, Availability], people: list[Person]
+                                   ) -> list[Person]:
+        """Each person's Outlook working-hours zone, as getSchedule just gave it, kept on their member row: from
+        now on their times are shown in it (dialogs/clock.py). A custom zone without an IANA name is not kept."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        learnt = []
+        for person in people:
+            found = availability.get((person.email or "").lower())
+            hours = found.working_hours if found is not None else None
+            zone = valid_time_zone(zone_name(hours.tz)) if hours is not None else None
+            if zone and zone != person.outlook_time_zone:
+                await members.set_outlook_time_zone(person.oid, zone)
+                person = replace(person, outlook_time_zone=zone)
+            learnt.append(person)
+        return learnt
+
+    async def _with_known_zones(self, actor: Actor, search: _Search) -> _Search:
+        """The search with both people's Outlook zones as stored now (a look at Outlook may just have learnt them)."""
+        members = MemberRepository(self.services.db, actor.tenant_id)
+        people = []
+        for person in (search.organizer, search.colleague):
+            record = await members.get(person.oid)
+            known = record.outlook_time_zone if record is not None else None
+            people.append(replace(person, outlook_time_zone=known) if known else person)
+        return replace(search, organizer=people[0], colleague=people[1])
+
+    @staticmethod
+    def _zone_notice(memory: BookingMemory, person: Person) -> list[str]:
+        """Once per conversation: that Teams puts the person in another zone than the one their times are in."""
+        notice = zone_notice(person.outlook_time_zone, person.time_zone, _now())
+        if notice is None or not memory.first_zone_notice(notice_key(person.outlook_time_zone, person.time_zone)):
+            return []
+        return [notice]
 
     # ----------------------------------------------------------------- booking
     async def book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -563,7 +684,8 @@ class BookingDialog:
         except BookingStopped:
             await bookings.mark_failed(booking.id, "creating the event failed")
             raise
-        confirmed = await bookings.confirm(booking.id, created.id, created.join_url, created.web_link)
+        confirmed = await _confirm_created(bookings, booking.id, created)
+        count_booking("created", actor.tenant_id)
         card = self._confirmation(confirmed, organizer, colleague)
         delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,
                                         card=self._confirmation(confirmed, organizer, colleague, for_attendee=True))
@@ -606,7 +728,7 @@ class BookingDialog:
         if current.status == "confirmed":
             return ActionResult(card=self._confirmation(current, organizer, colleague))
         if current.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague)))
+            return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague, organizer)))
         return ActionResult(text=failure_message(current, organizer, colleague)
                             or "Booking this time failed a moment ago. Press **Book this time** again to retry.")
 
@@ -673,7 +795,7 @@ class BookingDialog:
                 booking_id=booking.id,
                 subject=booking.subject,
                 with_name=(attendee if organizes else organizer).name,
-                times=meeting_times(booking, organizer, attendee),
+                times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
                 response="",
                 join_url=booking.join_url,
                 is_organizer=organizes,
@@ -689,7 +811,8 @@ class BookingDialog:
                 response = f"You: {response}"
             items.append(replace(row, response=response, can_respond=can_respond,
                                  asking=asking and changed is not None and booking.id == changed.id))
-        return my_meetings_card(MyMeetingsView(tuple(items), total=len(listed)))
+        notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
+        return my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes), total=len(listed)))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:
@@ -774,7 +897,8 @@ class BookingDialog:
         booking, organizer, attendee = await self._participants_booking(actor, data)
         in_list = data.get("in") == IN_LIST
         if booking.status == "cancelled" and not in_list:
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
+                                                                    _reader(actor, organizer, attendee))))
         if booking.status not in ("confirmed", "cancelled") or not booking.event_id:
             return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
         if in_list:
@@ -784,7 +908,7 @@ class BookingDialog:
             booking_id=booking.id,
             subject=booking.subject,
             with_name=(attendee if organizes else organizer).name,
-            times=meeting_times(booking, organizer, attendee),
+            times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
             for_attendee=not organizes,
         )))
 
@@ -792,7 +916,8 @@ class BookingDialog:
                                ) -> ActionResult:
         """The meeting's own card as it stands: Booked (the attendee's copy offers Decline) or Cancelled."""
         if booking.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee)))
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
+                                                                    _reader(actor, organizer, attendee))))
         return ActionResult(card=self._confirmation(booking, organizer, attendee,
                                                     for_attendee=actor.aad_object_id != organizer.oid))
 
@@ -808,7 +933,8 @@ class BookingDialog:
         tenant = await self._require_tenant(actor)
         booking, organizer, attendee = await self._participants_booking(actor, data)
         if booking.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee))), True
+            reader = _reader(actor, organizer, attendee)
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, reader))), True
         if booking.status != "confirmed" or not booking.event_id:
             return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel."), False
         if actor.aad_object_id != organizer.oid:
@@ -819,8 +945,10 @@ class BookingDialog:
                           f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
-        view = _cancelled_view(cancelled, organizer, attendee)
-        await notify_member(self.services, actor.tenant_id, attendee.oid, card=cancelled_card(view))
+        count_booking("cancelled", actor.tenant_id)
+        view = _cancelled_view(cancelled, organizer, attendee, organizer)
+        await notify_member(self.services, actor.tenant_id, attendee.oid,
+                            card=cancelled_card(_cancelled_view(cancelled, organizer, attendee, attendee)))
         return ActionResult(card=cancelled_card(view)), True
 
     async def _decline(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, booking: BookingRecord,
@@ -850,9 +978,10 @@ class BookingDialog:
         if invitation.is_cancelled:
             return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook."), True
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
-                            times=meeting_times(booking, organizer, attendee))
+                            times=meeting_times(booking, organizer, attendee, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
-                            card=declined_card(replace(view, for_organizer=True)))
+                            card=declined_card(replace(view, for_organizer=True,
+                                                       times=meeting_times(booking, organizer, attendee, organizer))))
         log.info("booking %s: the attendee declined their copy", booking.id)
         return ActionResult(card=declined_card(view)), True
 
@@ -885,8 +1014,8 @@ class BookingDialog:
     def _calendar(self) -> Any:
         if self.services.calendar is None:
             raise BookingStopped(ActionResult(
-                text="Rendezvous isn't connected to Microsoft Graph on this server yet. Please tell the person "
-                     "who runs it (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)."))
+                text="Rendezvous itself isn't configured to reach Microsoft yet. Please tell the people who run "
+                     "it."))
         return self.services.calendar
 
     @staticmethod
@@ -998,6 +1127,22 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
 
 
 # --------------------------------------------------------------------- helpers
+CONFIRM_ATTEMPTS = 4  # waits of 1, 2 and 4 s: a busy pool or a brief outage passes; recovery covers the rest
+
+
+async def _confirm_created(bookings: BookingRepository, booking_id: str, created: CreatedEvent) -> BookingRecord:
+    """Records the event Outlook just created. The meeting exists now, so a database that does not answer is
+    tried again for a few seconds rather than leaving the booking `reserved` until recovery takes it over."""
+    def confirm() -> Awaitable[BookingRecord]:
+        return bookings.confirm(booking_id, created.id, created.join_url, created.web_link)
+
+    for attempt in range(CONFIRM_ATTEMPTS - 1):
+        try:
+            return await confirm()
+        except DATABASE_OUTAGES:
+            log.warning("booking %s: recording the created event failed (database); trying again", booking_id)
+            await asyncio.sleep(2 ** attempt)
+    return await confirm()
 def _empty_suggestions_text(reason: EmptySuggestionsReason, colleague: Person) -> str:
     """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague."""
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE:
@@ -1052,13 +1197,20 @@ def _with_zone(availability: Availability, person: Person) -> Availability:
 
 
 def _zone_name(person: Person) -> str:
-    return person.time_zone if person.time_zone and zone_or_utc(person.time_zone) is not UTC else "UTC"
+    """The zone the event is written in: the organizer's shown zone, so Outlook shows the times the cards show."""
+    return person.shown_time_zone or "UTC"
 
 
-def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person) -> CancelledView:
-    """Only its organizer can cancel a meeting (Outlook's roles; an attendee declines), so every card names them."""
+def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person, reader: Person) -> CancelledView:
+    """Only its organizer can cancel a meeting (Outlook's roles; an attendee declines), so every card names them.
+    The times are written the way `reader` reads them."""
     return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=meeting_times(booking, organizer, attendee), cancelled_by=organizer.name)
+                         times=meeting_times(booking, organizer, attendee, reader), cancelled_by=organizer.name)
+
+
+def _reader(actor: Actor, organizer: Person, attendee: Person) -> Person:
+    """Which of the meeting's two people is reading the card."""
+    return organizer if actor.aad_object_id == organizer.oid else attendee
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:
@@ -1101,7 +1253,7 @@ def _window_values(window: TimeWindow, zone: Any) -> dict[str, str]:
             "toDate": last.isoformat()}
 
 
-def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
+def _window_from(data: dict[str, Any], zone: Any, now: datetime, locale: str | None = None) -> TimeWindow:
     kind = data.get("window")
     if kind == "this_week":
         return this_week(now, zone)
@@ -1115,8 +1267,17 @@ def _window_from(data: dict[str, Any], zone: Any, now: datetime) -> TimeWindow:
             first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
         except ValueError:
             raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from None
-        return between(first, last, zone, now=now)
+        return between(first, last, zone, now=now, locale=locale)
     raise WindowError("Please pick when: this week, next week, or between two dates.")
+
+
+def _window_in(search: _Search, zone: Any) -> TimeWindow | None:
+    """The search's window read again in another zone (its options keep how it was asked); None if it can't be."""
+    try:
+        window = _window_from(_option_values(search.options), zone, _now(), search.organizer.locale)
+    except WindowError:
+        return None
+    return TimeWindow(max(window.start, _now()), window.end, window.description)
 
 
 def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[date, date] | None:
@@ -1130,14 +1291,58 @@ def _following_window(window: TimeWindow, zone: Any, now: datetime) -> tuple[dat
     return first, min(last, latest)
 
 
-def _dates_label(first: date, last: date) -> str:
-    return day_label(first) if first == last else f"{day_label(first)} – {day_label(last)}"
+def _dates_label(first: date, last: date, locale: str | None) -> str:
+    if first == last:
+        return day_label(first, locale)
+    return f"{day_label(first, locale)} – {day_label(last, locale)}"
 
 
-def _day_of(start: datetime, organizer: Person) -> str:
-    """The heading a suggested time is grouped under: its day on the organizer's clock."""
-    return day_label(start.astimezone(organizer.zone()).date())
+def _page_order(requested_start: str | None) -> Callable[[tuple[OfferedSlot, SlotView]], tuple[bool, datetime]]:
+    """Sort key of a page of suggestions: the time asked for first (it is on the page only when it is free),
+    then time order."""
+    wanted = datetime.fromisoformat(requested_start) if requested_start else None
+
+    def key(pair: tuple[OfferedSlot, SlotView]) -> tuple[bool, datetime]:
+        start = pair[0].start_utc
+        return start != wanted, start
+
+    return key
+
+
+def _day_of(start: datetime, organizer: Person, locale: str | None) -> str:
+    """The heading a suggested time is grouped under: its day on the organizer's clock, in their locale."""
+    return day_label(start.astimezone(organizer.zone()).date(), locale)
 
 
 def _capitalized(value: str) -> str:
     return value[:1].upper() + value[1:]
+
+
+def _duration_values(duration: timedelta) -> dict[str, str]:
+    minutes = int(duration.total_seconds() // 60)
+    if str(minutes) in FIXED_DURATIONS:
+        return {"duration": str(minutes)}
+    return {"duration": "custom", "customDuration": duration_label(minutes)}
+
+
+def _next_days(now: datetime, zone: Any) -> TimeWindow:
+    today = now.astimezone(zone).date()
+    return between(today, today + timedelta(days=DEFAULT_DAYS - 1), zone, now=now)
+
+
+def _not_understood(understood: list[str], unread: list[Unread]) -> str:
+    """ "I understood *Ben* and *30 min*, but not *yesterday*: I can only look ahead." """
+    parts = [f"*{plain(part)}*" for part in understood]
+    known = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    missing = [f"*{plain(item.part)}*" + (f" ({item.why})" if item.why else "") for item in unread[1:]]
+    first = unread[0]
+    reason = f": {first.why}" if first.why else ""
+    more = "".join(f", nor {item}" for item in missing)
+    opening = f"I understood {known}, but not" if known else "I didn't understand"
+    return f"{opening} *{plain(first.part)}*{reason}{more}."
+
+
+def _one_colleague_only(others: tuple[str, ...]) -> str:
+    names = " and ".join(plain(name) for name in others)
+    return (f"I can book one colleague at a time for now, so I left out {names}: booking with several colleagues "
+            "is coming. Book them one by one, or find a time for the first below.")

@@ -5,12 +5,11 @@ table, the only people Rendezvous may ever book), with their zones and how to ad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
 from cards.base import plain
+from dialogs.clock import shown_time_zone, zone_or_utc
 from dialogs.context import Actor
-from dialogs.text_input import valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 
 INVITE_HINT = "ask them to open Rendezvous in Teams once"
@@ -23,27 +22,29 @@ class Person:
     name: str
     email: str | None
     teams_user_id: str | None
-    time_zone: str | None
+    time_zone: str | None  # as Teams reported it
+    outlook_time_zone: str | None = None  # as Outlook's working hours gave it; wins (dialogs/clock.py)
+    locale: str | None = None  # how this person reads dates, for what is sent to them
 
     @property
     def first_name(self) -> str:
         return self.name.split(" ")[0] if self.name else "your colleague"
 
+    @property
+    def shown_time_zone(self) -> str | None:
+        return shown_time_zone(self.outlook_time_zone, self.time_zone)
+
     def zone(self) -> tzinfo:
-        return zone_or_utc(self.time_zone)
-
-
-def zone_or_utc(name: str | None) -> tzinfo:
-    """The person's zone; UTC when none is known or a stored one is unusable (rows from before issue 9 may
-    hold whatever a client sent, e.g. "America", a directory that ZoneInfo fails on with IsADirectoryError)."""
-    zone = valid_time_zone(name)
-    return ZoneInfo(zone) if zone else UTC
+        """The zone this person's times are shown in, to them and to anyone else."""
+        return zone_or_utc(self.shown_time_zone)
 
 
 def organizer_of(actor: Actor, record: MemberRecord | None = None) -> Person:
     email = actor.email or (record.email or record.user_principal_name if record else None)
     return Person(actor.aad_object_id, actor.name or (record.name if record and record.name else "You"),
-                  email, actor.teams_user_id, actor.time_zone or (record.time_zone if record else None))
+                  email, actor.teams_user_id, actor.time_zone or (record.time_zone if record else None),
+                  outlook_time_zone=actor.outlook_time_zone or (record.outlook_time_zone if record else None),
+                  locale=actor.locale or (record.locale if record else None))
 
 
 def person_of(record: MemberRecord) -> Person:
@@ -53,11 +54,20 @@ def person_of(record: MemberRecord) -> Person:
         email=record.email or record.user_principal_name,
         teams_user_id=record.teams_user_id,
         time_zone=record.time_zone,
+        outlook_time_zone=record.outlook_time_zone,
+        locale=record.locale,
     )
 
 
 class ColleagueRefused(Exception):
     """The picked or typed colleague cannot be booked; the message says why and what to do."""
+
+
+class NoSuchColleague(ColleagueRefused):
+    """Nobody who uses Rendezvous goes by the typed name."""
+
+
+YOURSELF = "You can't book a meeting with yourself. Tell me which colleague you want to meet."
 
 
 def bookable(record: MemberRecord) -> Person:
@@ -109,7 +119,7 @@ class Colleagues:
         if "@" in wanted:
             return await self.by_name(wanted)
         if wanted == self._actor.aad_object_id:
-            raise ColleagueRefused("That's you! Pick the colleague you want to meet.")
+            raise ColleagueRefused(YOURSELF)
         record = await self._members.get(wanted)
         if record is None:
             raise ColleagueRefused(
@@ -122,10 +132,10 @@ class Colleagues:
         """The one colleague a typed name or address means; refuses none, several, or the asker."""
         needle = query.strip()
         lowered = needle.lower()
-        if lowered in ("me", "myself") or lowered in {
+        if lowered in ("me", "myself", "yourself") or lowered in {
             (self._actor.email or "").lower(), (self._actor.name or "").lower()
         }:
-            raise ColleagueRefused("That's you! Tell me which colleague you want to meet.")
+            raise ColleagueRefused(YOURSELF)
         found = [m for m in await self._members.search(needle, limit=_SEARCH_LIMIT)
                  if m.aad_object_id != self._actor.aad_object_id]
         exact = [m for m in found if lowered in {(m.email or "").lower(), (m.user_principal_name or "").lower(),
@@ -137,13 +147,15 @@ class Colleagues:
         if len(found) > 1:
             names = ", ".join(plain(m.name or m.email or "?") for m in found[:5])
             raise ColleagueRefused(f'Several colleagues match "{plain(needle)}" ({names}). Pick the right one below.')
+        if not found and lowered == (self._actor.name or "").split(" ")[0].lower():
+            raise ColleagueRefused(YOURSELF)  # their own first name, and no colleague has it
         their_domain, own_domain = _domain(needle), _domain(self._actor.email)
         if their_domain and own_domain and their_domain != own_domain:
             raise ColleagueRefused(
                 f"{plain(needle)} is not in your organization. Rendezvous only books colleagues of your own "
                 "organization."
             )
-        raise ColleagueRefused(
+        raise NoSuchColleague(
             f'I don\'t know anyone called "{plain(needle)}" among the colleagues who use Rendezvous. '
             f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
         )

@@ -39,6 +39,7 @@ from dialogs.context import Services
 from dialogs.signin import notify_member
 from graph.calendar import Caller, CreatedEvent
 from graph.errors import AuthProblem, GraphError
+from observability.metrics import count_booking
 from scheduling.display import local_label
 from storage.repositories import (
     BookingRecord,
@@ -160,6 +161,7 @@ class BookingRecovery:
     async def _confirm(self, bookings: BookingRepository, booking: BookingRecord, event: CreatedEvent,
                        organizer: Person, colleague: Person, organizer_in_chat: bool) -> BookingRecord:
         confirmed = await bookings.confirm(booking.id, event.id, event.join_url, event.web_link)
+        count_booking("created", booking.tenant_id)  # created by the interrupted turn, counted once it is known
         log.info("booking %s recovered: the event was in Outlook", booking.id)
         if not organizer_in_chat:
             await notify_member(self.services, booking.tenant_id, organizer.oid,
@@ -209,7 +211,7 @@ def failure_message(booking: BookingRecord, organizer: Person, colleague: Person
 
 
 def _when(booking: BookingRecord, person: Person) -> str:
-    return local_label(booking.start_utc, booking.end_utc, person.zone())
+    return local_label(booking.start_utc, booking.end_utc, person.zone(), person.locale)
 
 
 def _unknown(oid: str) -> Person:

@@ -42,6 +42,8 @@ class BookingOptions:
     to_date: str | None
     subject: str | None
     note: str | None
+    # The one time the person asked for ("tomorrow at 3pm"), ISO-8601 UTC: checked first, nearest times next.
+    requested_start: str | None = None
 
 
 @dataclass
@@ -195,6 +197,14 @@ class BookingMemory:
     def pending(self) -> BookingOptions | None:
         raw = self._document.get("pending")
         return BookingOptions(**raw) if raw else None
+
+    # -- the word about a Teams zone that differs from the Outlook one (dialogs/clock.py) ------------
+    def first_zone_notice(self, key: str) -> bool:
+        """True the first time this conversation meets this difference of zones, and remembers it."""
+        if self._document.get("zone_notice") == key:
+            return False
+        self._document["zone_notice"] = key
+        return True
 
 
 def _forget_personal_text(raw: dict[str, Any]) -> None:

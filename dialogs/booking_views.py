@@ -9,11 +9,12 @@ from scheduling.display import local_label
 from storage.repositories import BookingRecord
 
 
-def meeting_times(booking: BookingRecord, organizer: Person, colleague: Person) -> tuple[tuple[str, str], ...]:
-    """The meeting's time for each person, in their own zone."""
+def meeting_times(booking: BookingRecord, organizer: Person, colleague: Person, reader: Person
+                  ) -> tuple[tuple[str, str], ...]:
+    """The meeting's time for each person, in their own zone, written the way the reader's locale writes times."""
     return (
-        (organizer.name, local_label(booking.start_utc, booking.end_utc, organizer.zone())),
-        (colleague.name, local_label(booking.start_utc, booking.end_utc, colleague.zone())),
+        (organizer.name, local_label(booking.start_utc, booking.end_utc, organizer.zone(), reader.locale)),
+        (colleague.name, local_label(booking.start_utc, booking.end_utc, colleague.zone(), reader.locale)),
     )
 
 
@@ -25,7 +26,7 @@ def confirmation_card_for(booking: BookingRecord, organizer: Person, colleague: 
         subject=booking.subject,
         organizer_name=organizer.name,
         colleague_name=colleague.name,
-        times=meeting_times(booking, organizer, colleague),
+        times=meeting_times(booking, organizer, colleague, colleague if for_attendee else organizer),
         join_url=booking.join_url,
         refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
         for_attendee=for_attendee,

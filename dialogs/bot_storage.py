@@ -61,11 +61,14 @@ class TenantConversationState(ConversationState):
         return f"{activity.channel_id}/tenants/{tenant_id}/conversations/{activity.conversation.id}"
 
     async def load(self, turn_context: TurnContext, force: bool = False) -> None:
-        before = self.get_cached_state(turn_context)
+        # Storage is read once per turn unless forced. botbuilder reads again whenever the cached state is
+        # still empty (a new chat), e.g. when a property's default is set. If another turn saved in between,
+        # that second read would become this turn's baseline and this turn's default would replace what the
+        # other turn added, with no conflict to merge on.
+        if self.get_cached_state(turn_context) is not None and not force:
+            return
         await super().load(turn_context, force)
-        cached = self.get_cached_state(turn_context)
-        if cached is not before or _READ_KEY not in turn_context.turn_state:
-            turn_context.turn_state[_READ_KEY] = _without_etag(cached.state)
+        turn_context.turn_state[_READ_KEY] = _without_etag(self.get_cached_state(turn_context).state)
 
     async def save_changes(self, turn_context: TurnContext, force: bool = False) -> None:
         """Saves; on a conflict merges this turn's changes into what the other turn stored and saves again.

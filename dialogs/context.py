@@ -9,6 +9,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dialogs.clock import reader_clock, shown_time_zone
+from scheduling.display import Clock
+
 if TYPE_CHECKING:
     from botbuilder.core import BotAdapter, ConversationState, TurnContext
     from botbuilder.schema import Activity
@@ -32,10 +35,22 @@ class Actor:
     conversation_type: str  # "personal", "groupChat" or "channel"
     email: str | None = None
     time_zone: str | None = None  # IANA name from Teams' clientInfo, when the client sent one
+    outlook_time_zone: str | None = None  # their Outlook working-hours zone, once Outlook has told us
+    locale: str | None = None  # BCP 47 tag from the activity ("en-US"): how they read dates and times
 
     @property
     def is_personal_chat(self) -> bool:
         return self.conversation_type == "personal"
+
+    @property
+    def shown_time_zone(self) -> str | None:
+        """The zone this person's times are shown in (dialogs/clock.py: Outlook's, else Teams')."""
+        return shown_time_zone(self.outlook_time_zone, self.time_zone)
+
+    @property
+    def clock(self) -> Clock:
+        """How this person reads timestamps: in their shown zone and their locale."""
+        return reader_clock(self.outlook_time_zone, self.time_zone, self.locale)
 
 
 @dataclass

@@ -36,6 +36,8 @@ def _actor_of(member: MemberRecord, reference: ConversationReference) -> Actor:
         conversation_type=(conversation.conversation_type if conversation else None) or "personal",
         email=member.email or member.user_principal_name,
         time_zone=member.time_zone,
+        outlook_time_zone=member.outlook_time_zone,
+        locale=member.locale,
     )
 
 

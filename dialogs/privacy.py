@@ -21,10 +21,12 @@ async def privacy_view(services: Services, actor: Actor) -> PrivacyView:
             ("Name", member.name or "-"),
             ("Email", member.email or "-"),
             ("User principal name", member.user_principal_name or "-"),
-            ("Time zone", member.time_zone or "-"),
+            ("Time zone of your Outlook working hours", member.outlook_time_zone or "-"),
+            ("Time zone Teams reports", member.time_zone or "-"),
+            ("Locale Teams reports", member.locale or "-"),
             ("Teams user ID", member.teams_user_id or "-"),
             ("Chat to reach you in", "stored" if member.conversation_reference else "-"),
-            ("First seen", member.first_seen_at.strftime("%Y-%m-%d %H:%M UTC") if member.first_seen_at else "-"),
+            ("First seen", actor.clock.moment(member.first_seen_at) if member.first_seen_at else "-"),
         ]
     bookings = await BookingRepository(services.db, actor.tenant_id).list_for_member(
         actor.aad_object_id, upcoming_only=False
@@ -41,6 +43,7 @@ async def privacy_view(services: Services, actor: Actor) -> PrivacyView:
         bookings=len(bookings),
         token_stored=token_stored,
         graph_calls=[GraphCallView(call.at, call.kind, call.reason) for call in calls],
+        clock=actor.clock,
     )
 
 

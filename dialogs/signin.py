@@ -18,6 +18,7 @@ from botbuilder.schema import ConversationReference
 from dialogs.context import Services
 from dialogs.personal_chat import last_seen_on_mobile, send_submit_actions
 from dialogs.replies import card_message
+from graph.tokens import APP_SCOPES, DELEGATED_SCOPES, SIGN_IN_SCOPES
 from storage.crypto import TokenCipher
 from storage.database import Database
 from storage.repositories import ConsentRepository, MemberRepository, TokenCacheRepository
@@ -75,11 +76,20 @@ async def start_sign_in_link(
     purpose: str,
     login_hint: str | None,
     payload: dict[str, Any] | None = None,
+    *,
+    scopes: list[str] | None = None,
 ) -> str:
-    """A sign-in URL (auth code + PKCE) for this Teams user, remembered under a fresh single-use state."""
+    """A sign-in URL (auth code + PKCE) for this Teams user, remembered under a fresh single-use state.
+
+    Entra answers with a form POST (response_mode=form_post), so the code never appears in a URL or an access
+    log. `scopes=[]` is a sign-in that only shows who the person is and their roles; None asks for the
+    calendar scopes members connect with.
+    """
     if services.delegated_auth is None:
         raise IntegrationNotConfigured("no delegated sign-in configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
-    started = await services.delegated_auth.start_sign_in(tenant_id, sign_in_redirect_uri(services), login_hint)
+    started = await services.delegated_auth.start_sign_in(
+        tenant_id, sign_in_redirect_uri(services), login_hint, response_mode="form_post", scopes=scopes
+    )
     state = await ConsentRepository(services.db).create(
         tenant_id, teams_user_id, oid, purpose, {**(payload or {}), "flow": started.flow}
     )
@@ -96,11 +106,17 @@ def flow_for_state(payload: dict[str, Any], state: str) -> dict[str, Any]:
 async def consent_link(
     services: Services, tenant_id: str, teams_user_id: str | None, oid: str, payload: dict[str, Any]
 ) -> str:
-    """The admin-consent URL for the tenant, remembered under a fresh single-use state."""
+    """The admin-consent URL for the tenant, remembered under a fresh single-use state.
+
+    Domain-wide mode asks for `.default` (the application permissions on the app registration); individual
+    mode lists only the delegated scopes members sign in with (msal's sign-in scopes included), so no
+    application permission is granted.
+    """
     if services.app_tokens is None:
         raise IntegrationNotConfigured("no Graph app credentials configured (GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET)")
     state = await ConsentRepository(services.db).create(tenant_id, teams_user_id, oid, "admin_consent", payload)
-    return services.app_tokens.admin_consent_url(tenant_id, consent_redirect_uri(services), state)
+    scopes = [*DELEGATED_SCOPES, *SIGN_IN_SCOPES] if payload.get("mode") == "delegated" else APP_SCOPES
+    return services.app_tokens.admin_consent_url(tenant_id, consent_redirect_uri(services), state, scopes)
 
 
 async def notify_member(

@@ -55,7 +55,8 @@ def clean_text(value: str, limit: int, *, multiline: bool = True) -> str:
     text = _LINE_BREAKS.sub("\n", text)
     text = _CONTROLS.sub("", text)
     if not multiline:
-        text = " ".join(text.split())
+        # Stripped after the cut too: cutting "ab cd" at 3 must not leave "ab ".
+        return " ".join(text.split())[:limit].rstrip()
     return text[:limit]
 
 

@@ -33,6 +33,7 @@ from urllib.parse import quote
 import aiohttp
 from cryptography.fernet import Fernet
 
+from emulator.testing import form_post_of
 from node_packages import NodeUnavailable, npm_ci, require_node
 
 log = logging.getLogger(__name__)
@@ -473,25 +474,13 @@ class EmulatorControl:
         calls: list[dict[str, Any]] = await self._control("GET", "calls")
         return calls
 
-    async def _app_token(self, tenant_id: str) -> str:
-        """An app-only Graph token for the demo app, as any daemon would get one (client credentials)."""
-        client_id, client_secret = graph_app_credentials()
-        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret,
-                "scope": "https://graph.microsoft.com/.default"}
-        async with self._session.post(f"{self.base_url}/{tenant_id}/oauth2/v2.0/token", data=form,
-                                      ssl=self._tls) as response:
-            if response.status != 200:
-                raise AssertionError(f"the emulator refused an app token: {await response.text()}")
-            token: str = (await response.json())["access_token"]
-            return token
-
     async def events_of(self, tenant_id: str, mailbox: str) -> list[dict[str, Any]]:
-        """Every event in a person's calendar, read through Graph itself: an observer independent of the bot."""
-        headers = {"Authorization": f"Bearer {await self._app_token(tenant_id)}"}
-        url: str | None = f"{self.base_url}/v1.0/users/{quote(mailbox)}/events?$top=200"
+        """Every event in a person's calendar, in Graph's shape, read from the emulator itself: an observer
+        independent of the bot, needing no token (an individual-mode tenant grants no app-only access)."""
+        url: str | None = f"{self.base_url}/_emulator/events?mailbox={quote(mailbox)}&$top=200"
         events: list[dict[str, Any]] = []
         while url:
-            async with self._session.get(url, headers=headers, ssl=self._tls) as response:
+            async with self._session.get(url, ssl=self._tls) as response:
                 if response.status != 200:
                     raise AssertionError(f"listing events of {mailbox} failed: {await response.text()}")
                 page = await response.json(content_type=None)
@@ -500,9 +489,19 @@ class EmulatorControl:
         return events
 
     async def open_link(self, url: str) -> tuple[int, str]:
-        """What a browser does with a link from a card: follows every redirect; returns status and page."""
+        """What a browser does with a link from a card: follows every redirect and submits the self-posting
+        form Entra answers a form_post sign-in with; returns the last status and page."""
         async with self._session.get(url, ssl=self._tls, allow_redirects=True, max_redirects=10) as response:
-            return response.status, await response.text()
+            status, page = response.status, await response.text()
+        for _ in range(5):
+            form = form_post_of(page) if status == 200 else None
+            if form is None:
+                break
+            action, fields = form
+            async with self._session.post(action, data=fields, ssl=self._tls, allow_redirects=True,
+                                          max_redirects=10) as response:
+                status, page = response.status, await response.text()
+        return status, page
 
 
 # ----------------------------------------------------------------------------- processes

@@ -10,9 +10,15 @@ emulator is a local development tool and listens on 127.0.0.1 only.
     POST   /_emulator/release-holds         {"perform": true}: held requests go on (false: abandon unperformed)
     POST   /_emulator/sign-in-as            {"oid": "...", "decline": false}  (oid null: show the page)
     POST   /_emulator/expire-tokens         every access token issued so far stops working
+    GET    /_emulator/events?mailbox=...    a calendar's events in Graph's shape (an observer needing no token)
     POST   /_emulator/busy                  {"email", "start", "end", "status"} (ISO 8601 with offsets)
     POST   /_emulator/respond               {"email", "event_id", "response"}
     POST   /_emulator/admin-consent         {"tenant": "...", "granted": true}
+    GET    /_emulator/consents?tenant=...   tenant-wide consents granted: who, which permissions, where
+    POST   /_emulator/directory-roles       {"person": "...", "roles": ["Global Administrator"]}  ([] demotes)
+    POST   /_emulator/app-role-assignments  {"principal": person or group, "role": "Rendezvous.Admin",
+                                             "tenant": needed for a group, "assigned": true}
+    PUT    /_emulator/app-registration      {"group_membership_claims": "DirectoryRole" | "All" | null}
 """
 
 from __future__ import annotations
@@ -76,6 +82,14 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
         emulator.expire_tokens()
         return done()
 
+    async def list_events(request: web.Request) -> web.Response:
+        # A test's own view of a calendar, in Graph's shape but without a token: a tenant at Entra's defaults
+        # (no application consent) gives an observer no app-only token to read it through Graph.
+        mailbox = emulator.org.person_anywhere(request.query.get("mailbox", ""))
+        if mailbox is None:
+            raise web.HTTPNotFound(text="no such mailbox")
+        return emulator.graph.events_page(request, mailbox)
+
     async def add_busy(request: web.Request) -> web.Response:
         raw = await body(request)
         try:
@@ -104,6 +118,38 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
             raise web.HTTPBadRequest(text=f"no such tenant: {exc}") from exc
         return done()
 
+    async def list_consents(request: web.Request) -> web.Response:
+        try:
+            grants = emulator.consent_grants(request.query.get("tenant", ""))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"no such tenant: {exc}") from exc
+        return web.json_response([asdict(grant) for grant in grants])
+
+    async def directory_roles(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            emulator.set_directory_roles(raw["person"], list(raw.get("roles", [])))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"unknown person or role: {exc}") from exc
+        return done()
+
+    async def app_role_assignments(request: web.Request) -> web.Response:
+        raw = await body(request)
+        try:
+            emulator.assign_app_role(raw["principal"], raw.get("role", "Rendezvous.Admin"), tenant=raw.get("tenant"),
+                                     assigned=bool(raw.get("assigned", True)))
+        except KeyError as exc:
+            raise web.HTTPBadRequest(text=f"unknown principal, tenant or role: {exc}") from exc
+        return done()
+
+    async def app_registration(request: web.Request) -> web.Response:
+        raw = await body(request)
+        value = raw.get("group_membership_claims")
+        if value not in (None, "None", "SecurityGroup", "DirectoryRole", "ApplicationGroup", "All"):
+            raise web.HTTPBadRequest(text=f"groupMembershipClaims cannot be {value!r}")
+        emulator.set_group_membership_claims(None if value == "None" else value)
+        return done()
+
     app.router.add_get(CONTROL_PREFIX + "calls", list_calls)
     app.router.add_delete(CONTROL_PREFIX + "calls", clear_calls)
     app.router.add_put(CONTROL_PREFIX + "faults", put_faults)
@@ -112,5 +158,10 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
     app.router.add_post(CONTROL_PREFIX + "sign-in-as", sign_in_as)
     app.router.add_post(CONTROL_PREFIX + "expire-tokens", expire_tokens)
     app.router.add_post(CONTROL_PREFIX + "busy", add_busy)
+    app.router.add_get(CONTROL_PREFIX + "events", list_events)
     app.router.add_post(CONTROL_PREFIX + "respond", respond)
     app.router.add_post(CONTROL_PREFIX + "admin-consent", admin_consent)
+    app.router.add_get(CONTROL_PREFIX + "consents", list_consents)
+    app.router.add_post(CONTROL_PREFIX + "directory-roles", directory_roles)
+    app.router.add_post(CONTROL_PREFIX + "app-role-assignments", app_role_assignments)
+    app.router.add_put(CONTROL_PREFIX + "app-registration", app_registration)

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from emulator.notes import notes
-from emulator.org import GLOBAL_ADMIN_TEMPLATE_ID, MULTI_TENANT_ALIASES, App, Org, Person, Tenant
+from emulator.org import DIRECTORY_ROLES, MULTI_TENANT_ALIASES, App, ConsentGrant, Org, Person, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +374,8 @@ class Entra:
         else:
             claims.update({"oid": person.id, "sub": _pairwise_subject(app, person), "scp": " ".join(scopes),
                            "upn": person.upn, "name": person.display_name,
-                           "wids": [GLOBAL_ADMIN_TEMPLATE_ID] if person.is_admin else []})
+                           # Graph's own token configuration, not the client's, decides what its tokens carry.
+                           "wids": sorted(person.directory_roles)})
         if len(self._grants) > 10_000:  # long demo or benchmark runs: forget tokens that can no longer work
             self._grants = {k: g for k, g in self._grants.items() if g.expires_at > now}
         self._grants[token_id] = AccessGrant(tenant_id, app.client_id, person.id if person else None, roles,
@@ -388,8 +389,12 @@ class Entra:
             "exp": now + 3600, "name": person.display_name, "oid": person.id,
             "preferred_username": person.upn, "email": person.mail, "sub": _pairwise_subject(app, person),
             "tid": person.tenant_id, "ver": "2.0", "uti": secrets.token_urlsafe(16),
-            "wids": [GLOBAL_ADMIN_TEMPLATE_ID] if person.is_admin else [],
         }
+        claims.update(_directory_role_claim(app, person))
+        tenant = self.org.tenant(person.tenant_id)
+        app_roles = tenant.app_roles_of(app, person) if tenant else []
+        if app_roles:  # like Entra: the claim is absent when nothing is assigned
+            claims["roles"] = app_roles
         if nonce is not None:
             claims["nonce"] = nonce
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self._kid})
@@ -478,12 +483,14 @@ class Entra:
         """True when the app may act for this person; records a user's own consent where allowed."""
         if app.client_id in tenant.admin_consented_apps:
             return True
-        wanted = {_permission_name(s) for s in scopes if s.lower() not in OIDC_SCOPES}
-        already = tenant.user_consents.get((app.client_id, person.id), set())
-        if wanted <= already:
+        # The OpenID Connect scopes are Graph delegated permissions too ("Sign you in"): consented like the rest.
+        wanted = {_permission_name(s) for s in scopes}
+        if wanted <= tenant.delegated_scopes_granted(app.client_id, person.id):
             return True
-        if not tenant.allow_user_consent and not person.is_admin:
+        # Where users may not consent, an admin who can grant delegated permissions still may for themselves.
+        if not tenant.allow_user_consent and not person.may_grant_tenant_wide(application_permissions=False):
             return False
+        already = tenant.user_consents.get((app.client_id, person.id), set())
         tenant.user_consents[(app.client_id, person.id)] = already | wanted
         return True
 
@@ -503,6 +510,10 @@ class Entra:
         if v2 and not query.get("scope"):
             return fail("invalid_request", 900144, "The request body must contain the following parameter: "
                                                    "'scope'.")
+        requested = _requested_consent(app, query.get("scope") if v2 else None)
+        if isinstance(requested, str):
+            return fail("invalid_scope", 70011, requested)
+        delegated, application = requested
         person, decline = self._pick(request)
         if person is None:
             return self._sign_in_page(request, resolved, "Grant permissions for", app, admin=True)
@@ -511,12 +522,16 @@ class Entra:
                         f"exist in tenant '{resolved.display_name}'.")
         if decline:
             return fail("access_denied", 65004, "User declined to consent to access the app.")
-        if not person.is_admin:
+        if not person.may_grant_tenant_wide(application_permissions=bool(application)):
             return fail("access_denied", 90094, "Admin consent is required for the permissions requested by "
                         "this application. An administrator must approve the request.")
         tenant = self.org.tenant(person.tenant_id)
         assert tenant is not None
-        tenant.admin_consented_apps.add(app.client_id)
+        if application:  # `.default`: everything the registration lists, application permissions included
+            tenant.admin_consented_apps.add(app.client_id)
+        tenant.delegated_admin_grants.setdefault(app.client_id, set()).update(delegated)
+        tenant.consent_grants.append(ConsentGrant(app.client_id, person.id, delegated, application,
+                                                  request.path, time.time()))
         note = notes(request)
         note.tenant_id, note.user_id = tenant.id, person.id
         params: dict[str, str | None] = {"admin_consent": "True", "tenant": tenant.id, "state": state}
@@ -532,7 +547,8 @@ class Entra:
             rows.append(f"<h2>{html.escape(tenant.display_name)}</h2><ul>")
             for person in tenant.people:
                 link = _with_query(str(request.url.with_scheme("https")), {"emulator_select": person.id})
-                badge = " (administrator)" if person.is_admin else ""
+                roles = [name for name, role_id in DIRECTORY_ROLES.items() if role_id in person.directory_roles]
+                badge = f" ({', '.join(roles)})" if roles else ""
                 rows.append(f'<li><a href="{html.escape(link)}">{html.escape(person.display_name)}</a> '
                             f"&lt;{html.escape(person.upn)}&gt;{badge}</li>")
             rows.append("</ul>")
@@ -562,6 +578,30 @@ def _permission_name(scope: str) -> str:
         if scope.lower().startswith(prefix):
             return scope[len(prefix):]
     return scope
+
+
+def _directory_role_claim(app: App, person: Person) -> dict[str, list[str]]:
+    """`wids` only when the app registration asks for directory roles (groupMembershipClaims)."""
+    if not app.emits_directory_roles:
+        return {}
+    return {"wids": sorted(person.directory_roles)}
+
+
+def _requested_consent(app: App, scope: str | None) -> tuple[tuple[str, ...], tuple[str, ...]] | str:
+    """(delegated, application) permissions an admin-consent request asks for, or why it is invalid.
+
+    `.default` (or the v1 endpoint, which has no scope) means everything the app registration lists.
+    Listed scopes are delegated permissions: application permissions cannot be requested dynamically.
+    """
+    scopes = (scope or f"{GRAPH_RESOURCE}/.default").split()
+    names = [_permission_name(s) for s in scopes]
+    if ".default" in names:
+        if len([name for name in names if name.lower() not in OIDC_SCOPES]) > 1:
+            return "The scope .default cannot be combined with other resource scopes."
+        return tuple(app.delegated_permissions), tuple(app.application_permissions)
+    if any("/" in name for name in names):
+        return f"The scope '{scope}' names a resource other than Microsoft Graph."
+    return tuple(names), ()
 
 
 def _pairwise_subject(app: App, person: Person) -> str:

@@ -473,6 +473,10 @@ class Graph:
     async def list_events(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
         self._require(caller, CALENDAR_READ)
         self._own_calendar_only(caller, mailbox)
+        return self.events_page(request, mailbox)
+
+    def events_page(self, request: web.Request, mailbox: Person) -> web.Response:
+        """A page of a calendar's events as GET /users/{id}/events answers it, honouring $filter/$top/$skip."""
         events = sorted(self.store.events_of(mailbox.id), key=lambda e: (e.start, e.id))
         events = [e for e in events if _event_filter(request.query.get("$filter"))(e)]
         return self._event_page(request, mailbox, events)

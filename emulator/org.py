@@ -15,9 +15,44 @@ from typing import Any
 
 DEFAULT_ORG_FILE = Path(__file__).with_name("demo_org.json")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# Directory role template id Entra puts into `wids` for a Global Administrator.
+# Built-in directory roles by template id (Entra's permissions reference); `wids` carries these ids.
 GLOBAL_ADMIN_TEMPLATE_ID = "62e90394-69f5-4237-9190-012177145e10"
+PRIVILEGED_ROLE_ADMIN_TEMPLATE_ID = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+CLOUD_APP_ADMIN_TEMPLATE_ID = "158c047a-c907-4556-b7ef-446551a6b5f7"
+APP_ADMIN_TEMPLATE_ID = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
+DIRECTORY_ROLES = {
+    "Global Administrator": GLOBAL_ADMIN_TEMPLATE_ID,
+    "Privileged Role Administrator": PRIVILEGED_ROLE_ADMIN_TEMPLATE_ID,
+    "Cloud Application Administrator": CLOUD_APP_ADMIN_TEMPLATE_ID,
+    "Application Administrator": APP_ADMIN_TEMPLATE_ID,
+}
+# Who may grant tenant-wide admin consent: every permission, or everything but Microsoft Graph's
+# application permissions ("Grant tenant-wide admin consent to an application", prerequisites).
+GRANTS_APPLICATION_PERMISSIONS = frozenset({GLOBAL_ADMIN_TEMPLATE_ID, PRIVILEGED_ROLE_ADMIN_TEMPLATE_ID})
+GRANTS_DELEGATED_PERMISSIONS = GRANTS_APPLICATION_PERMISSIONS | {CLOUD_APP_ADMIN_TEMPLATE_ID, APP_ADMIN_TEMPLATE_ID}
+# The app manifest's groupMembershipClaims values that put directory roles into `wids`.
+CLAIMS_WITH_DIRECTORY_ROLES = frozenset({"DirectoryRole", "All"})
 MULTI_TENANT_ALIASES = ("organizations", "common")
+
+
+def directory_role_id(name_or_id: str) -> str:
+    """A role's template id from its display name or its id; KeyError for anything else."""
+    if name_or_id in DIRECTORY_ROLES:
+        return DIRECTORY_ROLES[name_or_id]
+    lowered = name_or_id.strip().lower()
+    if lowered in DIRECTORY_ROLES.values():
+        return lowered
+    raise KeyError(name_or_id)
+
+
+@dataclass(frozen=True)
+class AppRole:
+    """An app role the app registration declares (its manifest's appRoles); `value` goes into `roles`."""
+
+    id: str
+    value: str
+    display_name: str
+    allowed_member_types: tuple[str, ...] = ("User",)
 
 
 @dataclass
@@ -29,6 +64,17 @@ class App:
     redirect_uris: list[str]
     application_permissions: list[str]
     delegated_permissions: list[str]
+    app_roles: list[AppRole] = field(default_factory=list)
+    # None (Entra's default): no group or directory-role claims in tokens.
+    group_membership_claims: str | None = None
+
+    def app_role(self, value_or_id: str) -> AppRole | None:
+        lowered = value_or_id.strip().lower()
+        return next((r for r in self.app_roles if lowered in (r.value.lower(), r.id)), None)
+
+    @property
+    def emits_directory_roles(self) -> bool:
+        return self.group_membership_claims in CLAIMS_WITH_DIRECTORY_ROLES
 
     def accepts_redirect(self, uri: str) -> bool:
         """Exact match, or an emulator-only `*` pattern (so any local port works in tests)."""
@@ -55,13 +101,22 @@ class Person:
     upn: str
     time_zone: str
     working_hours: WorkingHours
-    is_admin: bool = False
+    directory_roles: set[str] = field(default_factory=set)  # template ids
     out_of_office_this_week: bool = False
     custom_time_zone: dict[str, Any] | None = None
 
     def matches(self, identifier: str) -> bool:
         lowered = identifier.strip().lower()
         return lowered in (self.id, self.mail.lower(), self.upn.lower())
+
+    @property
+    def is_admin(self) -> bool:
+        """A Global Administrator (what checkMemberObjects reports for that role's template id)."""
+        return GLOBAL_ADMIN_TEMPLATE_ID in self.directory_roles
+
+    def may_grant_tenant_wide(self, *, application_permissions: bool) -> bool:
+        allowed = GRANTS_APPLICATION_PERMISSIONS if application_permissions else GRANTS_DELEGATED_PERMISSIONS
+        return bool(self.directory_roles & allowed)
 
 
 @dataclass
@@ -83,6 +138,27 @@ class AccessPolicy:
     access_right: str = "RestrictAccess"
 
 
+@dataclass(frozen=True)
+class AppRoleAssignment:
+    """An app role given to a user or a group in the tenant's Enterprise application (service principal)."""
+
+    app_id: str
+    app_role_id: str
+    principal_id: str  # a person or a group
+
+
+@dataclass(frozen=True)
+class ConsentGrant:
+    """One tenant-wide admin consent as it happened: who granted what, through which endpoint."""
+
+    app_id: str
+    granted_by: str
+    delegated: tuple[str, ...]
+    application: tuple[str, ...]
+    endpoint: str
+    at: float
+
+
 @dataclass
 class Tenant:
     id: str
@@ -96,6 +172,10 @@ class Tenant:
     external_contacts: list[str] = field(default_factory=list)
     # (client_id, person id) -> delegated scopes a user consented to for themselves
     user_consents: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # client_id -> delegated scopes an admin granted for everyone (adminconsent with explicit scopes)
+    delegated_admin_grants: dict[str, set[str]] = field(default_factory=dict)
+    app_role_assignments: list[AppRoleAssignment] = field(default_factory=list)
+    consent_grants: list[ConsentGrant] = field(default_factory=list)
 
     def person(self, identifier: str) -> Person | None:
         return next((p for p in self.people if p.matches(identifier)), None)
@@ -112,6 +192,23 @@ class Tenant:
             return True
         return any(self.member_of(person_id, nested, _seen | {group_id})
                    for nested in group.members if self.group(nested) is not None)
+
+    def app_roles_of(self, app: App, person: Person) -> list[str]:
+        """Values of the app roles assigned to the person, directly or through a group they are a direct
+        member of (Entra does not pass app roles down nested groups)."""
+        values = []
+        for assignment in self.app_role_assignments:
+            if assignment.app_id != app.client_id:
+                continue
+            group = self.group(assignment.principal_id)
+            if assignment.principal_id == person.id or (group is not None and person.id in group.members):
+                role = app.app_role(assignment.app_role_id)
+                if role is not None and role.value not in values:
+                    values.append(role.value)
+        return values
+
+    def delegated_scopes_granted(self, app_id: str, person_id: str) -> set[str]:
+        return self.delegated_admin_grants.get(app_id, set()) | self.user_consents.get((app_id, person_id), set())
 
     def mailbox_allowed_for_app(self, app_id: str, person_id: str) -> bool:
         for policy in self.access_policies:
@@ -161,17 +258,23 @@ class Org:
                 redirect_uris=list(item.get("redirect_uris", [])),
                 application_permissions=list(item.get("application_permissions", [])),
                 delegated_permissions=list(item.get("delegated_permissions", [])),
+                app_roles=[
+                    AppRole(role["id"].lower(), role["value"], role.get("display_name", role["value"]),
+                            tuple(role.get("allowed_member_types", ["User"])))
+                    for role in item.get("app_roles", [])
+                ],
+                group_membership_claims=item.get("group_membership_claims"),
             )
             for item in raw.get("apps", [])
         ]
-        return cls(apps=apps, tenants=[_tenant_from_dict(item) for item in raw.get("tenants", [])])
+        return cls(apps=apps, tenants=[_tenant_from_dict(item, apps) for item in raw.get("tenants", [])])
 
 
 def _parse_clock(text: str) -> time:
     return time.fromisoformat(text[:8])
 
 
-def _tenant_from_dict(raw: dict[str, Any]) -> Tenant:
+def _tenant_from_dict(raw: dict[str, Any], apps: list[App]) -> Tenant:
     tenant_id = raw["id"].lower()
     people = []
     for item in raw.get("people", []):
@@ -189,7 +292,7 @@ def _tenant_from_dict(raw: dict[str, Any]) -> Tenant:
                     start=_parse_clock(hours.get("start", "08:00")),
                     end=_parse_clock(hours.get("end", "17:00")),
                 ),
-                is_admin=bool(item.get("is_admin", False)),
+                directory_roles={directory_role_id(role) for role in item.get("directory_roles", [])},
                 out_of_office_this_week=bool(item.get("out_of_office_this_week", False)),
                 custom_time_zone=item.get("custom_time_zone"),
             )
@@ -219,4 +322,13 @@ def _tenant_from_dict(raw: dict[str, Any]) -> Tenant:
         ],
         admin_consented_apps={app_id.lower() for app_id in raw.get("admin_consented_apps", [])},
         external_contacts=list(raw.get("external_contacts", [])),
+        app_role_assignments=[_app_role_assignment(item, apps) for item in raw.get("app_role_assignments", [])],
     )
+
+
+def _app_role_assignment(raw: dict[str, Any], apps: list[App]) -> AppRoleAssignment:
+    app = next((a for a in apps if a.client_id == raw["app_id"].lower()), None)
+    role = app.app_role(raw["role"]) if app else None
+    if app is None or role is None:
+        raise ValueError(f"app role assignment names an unknown app or role: {raw}")
+    return AppRoleAssignment(app.client_id, role.id, raw["principal_id"].lower())

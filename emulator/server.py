@@ -23,7 +23,7 @@ from emulator.entra import Entra, TokenInvalid, aad_error
 from emulator.faults import DEFAULT_ERROR_CODES, FaultConfig, FaultRule
 from emulator.graph import Graph, GraphFailure, graph_error_body, odata_json
 from emulator.notes import notes
-from emulator.org import Org, Person, Tenant
+from emulator.org import AppRoleAssignment, ConsentGrant, Org, Person, Tenant, directory_role_id
 from emulator.state import SHOW_AS_VALUES, CalendarEvent, EventStore, generate_calendars
 from emulator.tls import DEFAULT_FOLDER, TlsFiles, ensure_certificates
 
@@ -171,7 +171,39 @@ class Emulator:
         self.tenant(tenant).admin_consented_apps.add(self.client_id)
 
     def revoke_admin_consent(self, tenant: str) -> None:
-        self.tenant(tenant).admin_consented_apps.discard(self.client_id)
+        """Removes every tenant-wide grant of the app (application and delegated), as deleting its grants does."""
+        found = self.tenant(tenant)
+        found.admin_consented_apps.discard(self.client_id)
+        found.delegated_admin_grants.pop(self.client_id, None)
+
+    def consent_grants(self, tenant: str) -> list[ConsentGrant]:
+        """Every tenant-wide consent granted through /adminconsent so far, oldest first."""
+        return list(self.tenant(tenant).consent_grants)
+
+    def set_directory_roles(self, person: str, roles: list[str]) -> None:
+        """Replaces the person's directory roles (display names or template ids); [] demotes them."""
+        self.person(person).directory_roles = {directory_role_id(role) for role in roles}
+
+    def assign_app_role(self, principal: str, role: str = "Rendezvous.Admin", *, tenant: str | None = None,
+                        assigned: bool = True) -> None:
+        """Assigns (or removes) an app role of the app to a person or a group, as in Enterprise applications."""
+        app = self.org.apps[0]
+        app_role = app.app_role(role)
+        if app_role is None:
+            raise KeyError(role)
+        person = self.org.person_anywhere(principal)
+        owner = self.tenant(person.tenant_id if person else (tenant or ""))
+        principal_id = person.id if person else principal.strip().lower()
+        if person is None and owner.group(principal_id) is None:
+            raise KeyError(principal)
+        assignment = AppRoleAssignment(app.client_id, app_role.id, principal_id)
+        owner.app_role_assignments = [a for a in owner.app_role_assignments if a != assignment]
+        if assigned:
+            owner.app_role_assignments.append(assignment)
+
+    def set_group_membership_claims(self, value: str | None) -> None:
+        """The app registration's groupMembershipClaims: None (Entra's default), "DirectoryRole", "All"..."""
+        self.org.apps[0].group_membership_claims = value
 
     def add_busy(self, email: str, start: datetime, end: datetime, status: str = "busy",
                  subject: str = "Busy (added by test)") -> CalendarEvent:

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 from emulator.faults import FaultConfig
@@ -29,6 +30,30 @@ from emulator.server import Emulator
 from emulator.tls import ensure_certificates
 
 _CERT_FOLDER: Path | None = None
+
+
+class _FormPostPage(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form" and values.get("method", "").upper() == "POST" and self.action is None:
+            self.action = values.get("action")
+        elif tag == "input" and values.get("type") == "hidden" and "name" in values:
+            self.fields[values["name"]] = values.get("value", "")
+
+
+def form_post_of(page: str) -> tuple[str, dict[str, str]] | None:
+    """The target and fields of the self-submitting form Entra answers `response_mode=form_post` with (what
+    a browser posts on its own), or None for any other page. Test browsers use it to follow a sign-in."""
+    if "document.forms[0].submit()" not in page:
+        return None
+    parser = _FormPostPage()
+    parser.feed(page)
+    return (parser.action, parser.fields) if parser.action else None
 
 
 def _test_cert_folder() -> Path:

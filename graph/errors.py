@@ -163,10 +163,12 @@ _ADMIN_HINTS: dict[AuthFailure, str] = {
         "Role Administrator can grant tenant-wide consent with the admin consent link."
     ),
     AuthFailure.BAD_CREDENTIALS: (
-        "GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET were refused (AADSTS7000215 invalid secret, or the "
-        "secret expired). Create a new client secret and update the configuration."
+        "Entra ID refused Rendezvous's own app credentials (AADSTS7000215 invalid secret, or the secret "
+        "expired). The people who run Rendezvous need to create a new client secret."
     ),
-    AuthFailure.TENANT_NOT_FOUND: "The tenant id does not exist at the configured AUTHORITY_HOST.",
+    AuthFailure.TENANT_NOT_FOUND: (
+        "Entra ID does not know this tenant id: check it on the Overview page of Microsoft Entra admin center."
+    ),
     AuthFailure.UNAVAILABLE: "Entra ID did not answer or answered with a server error; retry later.",
 }
 

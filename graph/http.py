@@ -39,6 +39,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from graph import metrics
 from graph.errors import (
     AccessDenied,
     GraphError,
@@ -185,18 +186,22 @@ class GraphHttp:
     ) -> httpx.Response:
         url = f"{self.base_url}{path}"
         # The slot is held for the exchange only, never across a retry's sleep.
+        operation = f"{method} {path_for_log(path)}"
         async with self._slots(mailbox_key):
             started = time.monotonic()
             try:
-                return await self._client.request(
+                response = await self._client.request(
                     method,
                     url,
                     json=json,
                     params=params,
                     headers={**headers, "Authorization": f"Bearer {access_token}"},
                 )
+                metrics.count_call(operation, response.status_code)
+                return response
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections
                 code = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection"
+                metrics.count_call(operation, code)
                 logger.warning(
                     "Graph %s %s: %s after %.2fs (%s, client-request-id=%s)",
                     method,
@@ -225,6 +230,8 @@ class GraphHttp:
 
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, Throttled):
+        metrics.record_throttle_wait(state.upcoming_sleep)
     if isinstance(error, GraphError):
         logger.warning(
             "Graph %s (%s) on attempt %d; retrying in %.2fs (request-id=%s client-request-id=%s)",

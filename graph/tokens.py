@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlparse
@@ -41,8 +41,15 @@ APP_SCOPES = [f"{GRAPH_RESOURCE}/.default"]
 # Calendars.Read (covered by Calendars.ReadWrite): asking for both satisfies either. Both are
 # delegated permissions a user may consent to.
 DELEGATED_SCOPES = [f"{GRAPH_RESOURCE}/Calendars.ReadWrite", f"{GRAPH_RESOURCE}/Calendars.Read.Shared"]
+# The OpenID Connect scopes msal adds to every sign-in; they are Graph delegated permissions too, so an admin
+# consent for members who may not consent themselves must include them.
+SIGN_IN_SCOPES = ["openid", "profile", "offline_access"]
 
-# Directory role template ids that may grant tenant-wide (admin) consent.
+# The app role (declared in the app registration's manifest) that makes someone a Rendezvous admin; a tenant
+# assigns it in Enterprise applications and Entra puts it into the `roles` claim of that person's id token.
+ADMIN_APP_ROLE = "Rendezvous.Admin"
+# Directory role template ids that may grant tenant-wide (admin) consent; they reach us in `wids` only when
+# the app registration sets groupMembershipClaims (Entra's default is none).
 ADMIN_ROLE_TEMPLATE_IDS = frozenset(
     {
         "62e90394-69f5-4237-9190-012177145e10",  # Global Administrator
@@ -88,8 +95,14 @@ class SignedInUser:
     oid: str
     name: str | None
     preferred_username: str | None
-    is_admin: bool
+    app_roles: frozenset[str]
+    directory_roles: frozenset[str]
     claims: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def is_admin(self) -> bool:
+        """The id token names the Rendezvous admin app role, or (when `wids` is issued) an admin directory role."""
+        return ADMIN_APP_ROLE in self.app_roles or bool(self.directory_roles & ADMIN_ROLE_TEMPLATE_IDS)
 
 
 def _check_tenant(tenant_id: str) -> str:
@@ -136,26 +149,37 @@ class _EntraApp:
         self._own_threads = threads is None
         self._threads = threads or MsalThreads(wait_seconds=timeout)
 
-    def build(self, tenant_id: str, token_cache: msal.TokenCache | None = None) -> msal.ConfidentialClientApplication:
-        """A msal app for one tenant. Blocking (discovery); call it from a worker thread."""
+    def build(
+        self,
+        tenant_id: str,
+        token_cache: msal.TokenCache | None = None,
+        http_cache: dict[Any, Any] | None = None,
+    ) -> msal.ConfidentialClientApplication:
+        """A msal app for one tenant. Blocking (discovery); call it from a worker thread.
+
+        `http_cache` defaults to the one shared by every app built here; msal keeps discovery answers in it,
+        and also replays an identical request's HTTP 400 answer from it for 60 seconds.
+        """
         return msal.ConfidentialClientApplication(
             self.client_id,
             client_credential=self._client_secret,
             authority=f"{self.authority_host}/{tenant_id}",
             instance_discovery=self._instance_discovery,
             http_client=self._session,
-            http_cache=self._http_cache,
+            http_cache=self._http_cache if http_cache is None else http_cache,
             token_cache=token_cache,
         )
 
-    def admin_consent_url(self, tenant_id: str, redirect_uri: str, state: str) -> str:
+    def admin_consent_url(
+        self, tenant_id: str, redirect_uri: str, state: str, scopes: Sequence[str] = tuple(APP_SCOPES)
+    ) -> str:
         tenant = tenant_id.strip().lower()
         if tenant != "organizations":
             tenant = _check_tenant(tenant)
         query = urlencode(
             {
                 "client_id": self.client_id,
-                "scope": f"{GRAPH_RESOURCE}/.default",
+                "scope": " ".join(scopes),
                 "redirect_uri": redirect_uri,
                 "state": state,
             }
@@ -201,9 +225,15 @@ class AppTokenProvider:
         self._apps: dict[str, msal.ConfidentialClientApplication] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def admin_consent_url(self, tenant_id: str, redirect_uri: str, state: str) -> str:
-        """The v2 admin-consent link; `tenant_id` may be 'organizations' when the tenant is not known yet."""
-        return self._entra.admin_consent_url(tenant_id, redirect_uri, state)
+    def admin_consent_url(
+        self, tenant_id: str, redirect_uri: str, state: str, scopes: Sequence[str] = tuple(APP_SCOPES)
+    ) -> str:
+        """The v2 admin-consent link; `tenant_id` may be 'organizations' when the tenant is not known yet.
+
+        `.default` (the default) grants every permission the app registration lists, application
+        permissions included; a list of delegated scopes grants only those.
+        """
+        return self._entra.admin_consent_url(tenant_id, redirect_uri, state, scopes)
 
     async def _app(self, tenant: str) -> msal.ConfidentialClientApplication:
         app = self._apps.get(tenant)
@@ -214,7 +244,8 @@ class AppTokenProvider:
             app = self._apps.get(tenant)
             if app is None:
                 try:
-                    app = await self._entra.call(tenant, lambda: self._entra.build(tenant))
+                    # Its own http cache, so a fresh client (force_refresh) forgets msal's replayed refusals.
+                    app = await self._entra.call(tenant, lambda: self._entra.build(tenant, http_cache={}))
                 except ValueError as exc:
                     raise _discovery_problem(exc) from exc
                 self._apps[tenant] = app
@@ -227,13 +258,13 @@ class AppTokenProvider:
         `had_access_before` reports a consent problem as CONSENT_REVOKED rather than NOT_CONSENTED.
         """
         tenant = _check_tenant(tenant_id)
+        if force_refresh:
+            # A new msal client holds no cached token and no memory of an earlier refusal (msal would replay
+            # "not consented" for a minute after an admin consented, e.g. during setup's self-test).
+            self._apps.pop(tenant, None)
         app = await self._app(tenant)
 
         def acquire() -> dict[str, Any]:
-            if force_refresh:
-                cache = app.token_cache
-                for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
-                    cache.remove_at(item)
             return app.acquire_token_for_client(scopes=APP_SCOPES)
 
         result = await self._entra.call(tenant, acquire)
@@ -269,8 +300,10 @@ class DelegatedAuth:
         # One refresh at a time per user, so two concurrent calls do not both redeem the refresh token.
         self._user_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
-    def admin_consent_url(self, tenant_id: str, redirect_uri: str, state: str) -> str:
-        return self._entra.admin_consent_url(tenant_id, redirect_uri, state)
+    def admin_consent_url(
+        self, tenant_id: str, redirect_uri: str, state: str, scopes: Sequence[str] = tuple(APP_SCOPES)
+    ) -> str:
+        return self._entra.admin_consent_url(tenant_id, redirect_uri, state, scopes)
 
     async def _build(self, tenant: str, cache: msal.TokenCache) -> msal.ConfidentialClientApplication:
         try:
@@ -285,21 +318,36 @@ class DelegatedAuth:
         login_hint: str | None = None,
         *,
         response_mode: str | None = None,
+        scopes: Sequence[str] | None = None,
     ) -> SignInStart:
         """Begins the auth-code flow against the person's own tenant. Keep `flow` until they return.
 
         `response_mode="form_post"` makes Entra POST the code to `redirect_uri` instead of putting
         it in the URL (RFC 9700 recommends it; msal warns otherwise); the default is a query string.
+        `scopes=[]` asks for nothing but the sign-in itself (msal adds openid, profile, offline_access):
+        enough to read the id token's roles.
         """
         tenant = _check_tenant(tenant_id)
         app = await self._build(tenant, msal.SerializableTokenCache())
+        wanted = list(self._scopes if scopes is None else scopes)
         flow = app.initiate_auth_code_flow(
-            self._scopes, redirect_uri=redirect_uri, login_hint=login_hint, response_mode=response_mode
+            wanted, redirect_uri=redirect_uri, login_hint=login_hint, response_mode=response_mode
         )
         return SignInStart(auth_url=flow["auth_uri"], state=flow["state"], flow={"tenant_id": tenant, "msal": flow})
 
-    async def finish_sign_in(self, flow: Mapping[str, Any], query_params: Mapping[str, str]) -> SignedInUser:
-        """Redeems the code from the redirect, checks who signed in, and stores their token cache."""
+    async def finish_sign_in(
+        self,
+        flow: Mapping[str, Any],
+        query_params: Mapping[str, str],
+        *,
+        keep_tokens: bool = True,
+        expected_user: tuple[str, str] | None = None,
+    ) -> SignedInUser:
+        """Redeems the code from the redirect, checks who signed in, and stores their token cache.
+
+        Nothing is stored when `keep_tokens` is False (a sign-in that only proves a role), nor when
+        someone other than `expected_user` (tenant id, object id) signed in: the caller refuses that.
+        """
         if query_params.get("error"):
             problem = classify_auth_error(query_params)
             logger.info("Sign-in came back with an error: %s", problem)
@@ -324,7 +372,9 @@ class DelegatedAuth:
             raise problem
         claims = result.get("id_token_claims") or {}
         user = self._check_claims(tenant, claims)
-        await self._store.save(user.tenant_id, user.oid, cache.serialize())
+        expected = (expected_user[0].lower(), expected_user[1].lower()) if expected_user else None
+        if keep_tokens and expected in (None, (user.tenant_id, user.oid)):
+            await self._store.save(user.tenant_id, user.oid, cache.serialize())
         return user
 
     def _check_claims(self, tenant: str, claims: Mapping[str, Any]) -> SignedInUser:
@@ -341,13 +391,13 @@ class DelegatedAuth:
             raise AuthProblem(AuthFailure.WRONG_TENANT, admin_hint="id_token audience is not this app.")
         if tid == CONSUMER_TENANT_ID or (_is_guid(tenant) and tid != tenant):
             raise AuthProblem(AuthFailure.WRONG_TENANT)
-        roles = {str(role).lower() for role in claims.get("wids") or ()}
         return SignedInUser(
             tenant_id=tid,
             oid=oid,
             name=claims.get("name"),
             preferred_username=claims.get("preferred_username"),
-            is_admin=bool(roles & ADMIN_ROLE_TEMPLATE_IDS),
+            app_roles=frozenset(str(role) for role in claims.get("roles") or ()),
+            directory_roles=frozenset(str(role).lower() for role in claims.get("wids") or ()),
             claims=dict(claims),
         )
 

@@ -1,20 +1,52 @@
-"""Plain-text labels for instants shown to people: "Tue 25 Nov, 09:00–09:30 PST".
+"""Plain-text labels for instants shown to people, in the reader's locale.
 
-Day and month names come from fixed English tables rather than `strftime("%a")`, whose output
-follows the process locale and would change the cards on a server set to another language.
+One meeting reads "Tue 25 Nov, 09:00–09:30 PST" to an en-GB reader, "Tue, Nov 25, 9:00 AM–9:30 AM PST"
+to an en-US reader and "Di., 25. Nov., 09:00–09:30 PST" to a de-DE reader. Day and month names, their
+order and the 12- or 24-hour clock come from CLDR through Babel, never from `strftime` (which follows
+the server's process locale) or from tables of our own. The wording around them stays English for now,
+so zone names ("Pacific Time") are English too; zone abbreviations come from tzdata.
+
+The zone a time is shown in is the caller's choice (each person's own, see dialogs/booking_people.py);
+this module only formats.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_location, get_timezone_name
+
+# Used when a reader's locale is unknown or not one CLDR has: a 24-hour clock and day-before-month, which
+# most readers outside the US read without a second look.
+DEFAULT_LOCALE = "en-GB"
+_WORDING_LOCALE = "en"  # zone names sit inside English sentences
 
 
-def day_label(day: date) -> str:
-    """ "Tue 25 Nov" for 2025-11-25."""
-    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
+@lru_cache(maxsize=256)  # bounded: the tags come from clients
+def reader_locale(tag: str | None) -> Locale:
+    """The CLDR locale for a BCP 47 tag as Teams sends it ("en-US", "de-DE"); DEFAULT_LOCALE when unusable.
+
+    A tag with parts CLDR does not know ("en-US-x-private") falls back part by part, as BCP 47 lookup does.
+    """
+    parts = (tag or "").split("-")
+    candidates = ["-".join(parts[:count]) for count in range(len(parts), 0, -1)]
+    for candidate in [*candidates, DEFAULT_LOCALE]:
+        if not candidate:
+            continue
+        try:
+            return Locale.parse(candidate, sep="-")
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+    raise AssertionError("DEFAULT_LOCALE must be a locale CLDR knows")
+
+
+def day_label(day: date, locale: str | None = None) -> str:
+    """The short weekday, day and month in the reader's order: "Tue 25 Nov", "Tue, Nov 25", "Di., 25. Nov."."""
+    return format_skeleton("MMMEd", datetime.combine(day, time(12), tzinfo=UTC), tzinfo=UTC,
+                           locale=reader_locale(locale))
 
 
 def gmt_offset_label(offset: timedelta) -> str:
@@ -42,12 +74,13 @@ def tz_abbrev(moment: datetime) -> str:
     return gmt_offset_label(offset)
 
 
-def _clock(moment: datetime) -> str:
-    return f"{moment.hour:02d}:{moment.minute:02d}"
+def _clock(moment: datetime, locale: str | None) -> str:
+    """The time of day the reader's way: "15:00" or "3:00 PM" (CLDR puts a narrow no-break space before PM)."""
+    return format_time(moment, "short", tzinfo=moment.tzinfo, locale=reader_locale(locale))
 
 
-def local_label(start_utc: datetime, end_utc: datetime, tz: tzinfo) -> str:
-    """How a meeting reads in one person's zone.
+def local_label(start_utc: datetime, end_utc: datetime, tz: tzinfo, locale: str | None = None) -> str:
+    """How a meeting reads in one person's zone, written for a reader with `locale`.
 
     "Tue 25 Nov, 09:00–09:30 PST" in the usual case; the abbreviation is repeated when the clocks
     change during the meeting ("Sun 30 Mar, 00:30 GMT – 02:30 BST"), and the day is repeated when
@@ -56,12 +89,58 @@ def local_label(start_utc: datetime, end_utc: datetime, tz: tzinfo) -> str:
     start = start_utc.astimezone(tz)
     end = end_utc.astimezone(tz)
     start_abbrev, end_abbrev = tz_abbrev(start), tz_abbrev(end)
+    start_clock, end_clock = _clock(start, locale), _clock(end, locale)
+    first_day = day_label(start.date(), locale)
     last_day = (end - timedelta(microseconds=1)).date() if end > start else end.date()
     if last_day == start.date():
         if start_abbrev == end_abbrev:
-            return f"{day_label(start.date())}, {_clock(start)}–{_clock(end)} {start_abbrev}"
-        return f"{day_label(start.date())}, {_clock(start)} {start_abbrev} – {_clock(end)} {end_abbrev}"
-    start_part = f"{day_label(start.date())}, {_clock(start)}"
+            return f"{first_day}, {start_clock}–{end_clock} {start_abbrev}"
+        return f"{first_day}, {start_clock} {start_abbrev} – {end_clock} {end_abbrev}"
+    start_part = f"{first_day}, {start_clock}"
     if start_abbrev != end_abbrev:
         start_part += f" {start_abbrev}"
-    return f"{start_part} – {day_label(end.date())}, {_clock(end)} {end_abbrev}"
+    return f"{start_part} – {day_label(end.date(), locale)}, {end_clock} {end_abbrev}"
+
+
+def moment_label(moment: datetime, tz: tzinfo, locale: str | None = None) -> str:
+    """When something happened, in the reader's zone: "7 Dec 2026, 15:00 GMT" (en-GB), "Dec 7, 2026, 3:00 PM PST"."""
+    local = moment.astimezone(tz)
+    day = format_date(local.date(), "medium", locale=reader_locale(locale))
+    return f"{day}, {_clock(local, locale)} {tz_abbrev(local)}"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How one reader reads timestamps: in their zone, written the way their locale writes them."""
+
+    zone: tzinfo = UTC
+    locale: str | None = None
+
+    def moment(self, value: datetime) -> str:
+        return moment_label(value, self.zone, self.locale)
+
+
+def zone_title(tz: tzinfo) -> str:
+    """What people call a zone: "Pacific Time", "Central European Time"; "UTC" for UTC itself."""
+    if _is_utc(tz):
+        return "UTC"
+    name = get_timezone_name(tz, "long", zone_variant="generic", locale=_WORDING_LOCALE)
+    return name if "Unknown" not in name else _zone_key(tz)
+
+
+def zone_place(tz: tzinfo) -> str:
+    """Where a zone is, for "you appear to be in Tokyo": the zone's example city ("Tokyo", "New York")."""
+    if _is_utc(tz):
+        return "UTC"
+    place = get_timezone_location(tz, locale=_WORDING_LOCALE, return_city=True)
+    return place or _zone_key(tz)
+
+
+def _zone_key(tz: tzinfo) -> str:
+    key = getattr(tz, "key", None)
+    return key if isinstance(key, str) else str(tz)
+
+
+def _is_utc(tz: tzinfo) -> bool:
+    return tz is UTC or _zone_key(tz) in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu",
+                                          "Etc/Zulu", "Etc/GMT", "GMT"}

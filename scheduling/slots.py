@@ -117,7 +117,8 @@ class NoSlotReason(enum.Enum):
     WINDOW_TOO_SHORT = "window_too_short"
 
 
-def describe_no_slot(reason: NoSlotReason, person_name: str | None = None, until: date | None = None) -> str:
+def describe_no_slot(reason: NoSlotReason, person_name: str | None = None, until: date | None = None,
+                     locale: str | None = None) -> str:
     """Plain words for a reason, naming the attendee it concerns when there is one."""
     name = person_name or "the other person"
     if reason is NoSlotReason.NO_WORKING_HOURS_OVERLAP:
@@ -128,7 +129,7 @@ def describe_no_slot(reason: NoSlotReason, person_name: str | None = None, until
         return "Your calendar has no free time long enough in this window."
     if reason is NoSlotReason.ATTENDEE_OUT_OF_OFFICE:
         if until is not None:
-            return f"{name} is out of office until {day_label(until)}."
+            return f"{name} is out of office until {day_label(until, locale)}."
         return f"{name} is out of office for this whole window."
     if reason is NoSlotReason.ATTENDEE_BUSY:
         return f"{name}'s calendar has no free time long enough in this window."
@@ -149,14 +150,14 @@ class SlotSearchResult:
     out_of_office_until: date | None = None
     total: int = 0
 
-    def no_slot_message(self, names: Mapping[str, str] | None = None) -> str | None:
-        """The reason in plain words; `names` maps emails to display names."""
+    def no_slot_message(self, names: Mapping[str, str] | None = None, locale: str | None = None) -> str | None:
+        """The reason in plain words, dates written for `locale`; `names` maps emails to display names."""
         if self.no_slot_reason is None:
             return None
         person_name = None
         if self.no_slot_person is not None:
             person_name = (names or {}).get(self.no_slot_person, self.no_slot_person)
-        return describe_no_slot(self.no_slot_reason, person_name, self.out_of_office_until)
+        return describe_no_slot(self.no_slot_reason, person_name, self.out_of_office_until, locale)
 
 
 # ----------------------------------------------------------------------------------------------

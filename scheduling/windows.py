@@ -43,31 +43,35 @@ def next_week(now: datetime, tz: tzinfo) -> TimeWindow:
     return TimeWindow(local_midnight(monday, tz), local_midnight(monday + timedelta(days=7), tz), "next week")
 
 
-def between(first_day: date, last_day: date, tz: tzinfo, *, now: datetime) -> TimeWindow:
-    """Whole local days `first_day` .. `last_day` (both included) in `tz`.
+def between(first_day: date, last_day: date, tz: tzinfo, *, now: datetime, locale: str | None = None) -> TimeWindow:
+    """Whole local days `first_day` .. `last_day` (both included) in `tz`, described for a reader with `locale`.
 
     A window that has begun already starts now; one wholly in the past, ending before it starts,
     or reaching more than 8 weeks ahead is refused with a WindowError the user can read.
     """
     now = as_utc("now", now)
     today = now.astimezone(tz).date()
+
+    def day(value: date) -> str:
+        return day_label(value, locale)
+
     if last_day < first_day:
         raise WindowError(
-            f"The window ends ({day_label(last_day)}) before it starts ({day_label(first_day)}). "
+            f"The window ends ({day(last_day)}) before it starts ({day(first_day)}). "
             "Put the earlier date first."
         )
     if last_day < today:
-        raise WindowError(f"{day_label(last_day)} has already passed. Pick dates from today on.")
+        raise WindowError(f"{day(last_day)} has already passed. Pick dates from today on.")
     if last_day > today + timedelta(days=MAX_DAYS_AHEAD):
         raise WindowError(
-            f"I can look at most 8 weeks ahead (until {day_label(today + timedelta(days=MAX_DAYS_AHEAD))})."
+            f"I can look at most 8 weeks ahead (until {day(today + timedelta(days=MAX_DAYS_AHEAD))})."
         )
     start = max(local_midnight(first_day, tz), now)
     end = local_midnight(last_day + timedelta(days=1), tz)
     if first_day == last_day:
-        description = day_label(first_day)
+        description = day(first_day)
     else:
-        description = f"{day_label(first_day)} – {day_label(last_day)}"
+        description = f"{day(first_day)} – {day(last_day)}"
     return TimeWindow(start, end, description)
 
 
@@ -88,7 +92,8 @@ def _amount(change: timedelta) -> str:
     return " ".join(parts)
 
 
-def dst_changes(window_start: datetime, window_end: datetime, tzs: Iterable[tzinfo]) -> list[DstChange]:
+def dst_changes(window_start: datetime, window_end: datetime, tzs: Iterable[tzinfo],
+                locale: str | None = None) -> list[DstChange]:
     """Every clock change inside the window in any of the zones, earliest first, one per zone and instant.
 
     The date in the description is the local date in that zone as the clock read before the change.
@@ -107,7 +112,7 @@ def dst_changes(window_start: datetime, window_end: datetime, tzs: Iterable[tzin
             direction = "forward" if after > before else "back"
             # Dated as the old clock reads it, as announcements do: Chile's "midnight on Sunday"
             # is Saturday 23:00 on the new clock.
-            local_day = day_label((moment.replace(tzinfo=None) + before).date())
+            local_day = day_label((moment.replace(tzinfo=None) + before).date(), locale)
             description = f"Clocks go {direction} {_amount(after - before)} in {name} on {local_day}"
             changes.append(DstChange(name, moment, description))
     changes.sort(key=lambda change: (change.at_utc, change.tz_name))

@@ -20,7 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, CursorResult, ExceptionContext, Result, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
@@ -129,6 +130,13 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Failures that mean the database could not be reached, stayed locked or did not answer in time (asyncpg's
+# statement timeout is a bare TimeoutError); retrying later may work, and the data sent is not at fault.
+DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
+    TimeoutError, OperationalError, SQLAlchemyTimeoutError, InterfaceError,
+)
+
+
 class Database:
     """One async engine for the process; hand out sessions with `async with db.session()`."""
 
@@ -149,6 +157,11 @@ class Database:
         else:
             engine_options["pool_pre_ping"] = True
             engine_options["pool_timeout"] = timeout
+            # SQLAlchemy's default (5 + 10 overflow) ran out at 200 conversations in one process (bench/README.md,
+            # load test): turns waited DATABASE_TIMEOUT_SECONDS for a connection and failed. 30 per process stays
+            # well inside PostgreSQL's default max_connections (100) with a few worker processes.
+            engine_options["pool_size"] = 10
+            engine_options["max_overflow"] = 20
             engine_options["connect_args"] = {"timeout": timeout, "command_timeout": timeout}
         self.engine: AsyncEngine = create_async_engine(self.url, **engine_options)
         if self.dialect_name == "sqlite":

@@ -128,6 +128,8 @@ class Member(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     user_principal_name: Mapped[str | None] = mapped_column(String(320))
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    outlook_time_zone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(35))
     conversation_reference: Mapped[dict[str, Any] | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_seen_at: Mapped[datetime] = mapped_column(default=utc_now)

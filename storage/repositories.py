@@ -84,10 +84,12 @@ class MemberRecord:
     name: str | None = None
     email: str | None = None
     user_principal_name: str | None = None
-    time_zone: str | None = None
+    time_zone: str | None = None  # the zone the person's Teams client reported last (clientInfo.timezone)
     conversation_reference: dict[str, Any] | None = field(default=None, hash=False)
     first_seen_at: datetime | None = None
     last_seen_at: datetime | None = None
+    outlook_time_zone: str | None = None  # their mailbox's working-hours zone, as Outlook last told us (IANA)
+    locale: str | None = None  # the BCP 47 locale their Teams client reported last ("en-US")
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,8 @@ _MEMBER_PROFILE_FIELDS = (
     "user_principal_name",
     "time_zone",
     "conversation_reference",
+    "outlook_time_zone",
+    "locale",
 )
 
 
@@ -242,6 +246,16 @@ class MemberRepository(_TenantScoped):
 
     async def get(self, aad_object_id: str) -> MemberRecord | None:
         return await self._one(Member.aad_object_id == aad_object_id)
+
+    async def set_outlook_time_zone(self, aad_object_id: str, time_zone: str) -> None:
+        """Keeps the zone Outlook gave for the member's working hours. Not a sighting: last_seen_at stays, and a
+        member not stored is not created."""
+        async with self._db.session() as session:
+            await session.execute(
+                update(Member)
+                .where(Member.tenant_id == self.tenant_id, Member.aad_object_id == aad_object_id)
+                .values(outlook_time_zone=time_zone)
+            )
 
     async def get_by_teams_id(self, teams_user_id: str) -> MemberRecord | None:
         return await self._one(Member.teams_user_id == teams_user_id)
@@ -474,6 +488,9 @@ class ConsentRepository:
     """Short-lived, single-use `state` values for admin-consent and sign-in redirects.
 
     Global by state (the redirect arrives without a tenant we can trust yet); each row names its tenant.
+    A row's payload (the PKCE verifier among it) is erased the moment the state is used; the bare row stays
+    until it expires only so that a replay is told "already used", and every new link sweeps away the
+    expired rows, so nothing waits for a restart.
     """
 
     def __init__(self, db: Database) -> None:
@@ -495,6 +512,7 @@ class ConsentRepository:
         now = now or utc_now()
         state = secrets.token_urlsafe(32)
         async with self._db.session() as session:
+            await session.execute(delete(ConsentRequest).where(ConsentRequest.expires_at <= now))
             session.add(
                 ConsentRequest(
                     state=state,
@@ -527,7 +545,9 @@ class ConsentRepository:
             )
             row = await session.get(ConsentRequest, state, populate_existing=True)
             if affected_rows(result) == 1 and row is not None:
-                return _to_record(ConsentRecord, row)
+                record = _to_record(ConsentRecord, row)
+                row.payload = {}
+                return record
         if row is None:
             raise ConsentStateError("unknown")
         if row.consumed_at is not None:

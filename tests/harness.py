@@ -129,6 +129,9 @@ class TeamsUser:
     teams_user_id: str = ""
     conversation_id: str = ""
     conversation_type: str = "personal"  # "groupChat" or "channel" for a chat the bot shares with others
+    # What Teams sends in `locale` and clientInfo.locale. en-GB (24-hour clock, "Wed 2 Dec") is the form most
+    # tests read times in; tests of the locale rule set en-US, de-DE, ... themselves.
+    locale: str = "en-GB"
 
     def __post_init__(self) -> None:
         if not self.teams_user_id:
@@ -155,8 +158,8 @@ class TeamsUser:
             "conversation": {"id": self.conversation_id, "conversationType": self.conversation_type,
                              "tenantId": self.tenant_id},
             "channelData": {"tenant": {"id": self.tenant_id}},
-            "entities": [{"type": "clientInfo", "locale": "en-US", "timezone": self.time_zone}],
-            "locale": "en-US",
+            "entities": [{"type": "clientInfo", "locale": self.locale, "timezone": self.time_zone}],
+            "locale": self.locale,
         }
         body.update(fields)
         return body

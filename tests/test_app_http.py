@@ -131,17 +131,23 @@ async def test_a_five_megabyte_body_is_refused(sqlite_url: str, tmp_path: Path) 
             assert health.status == 200
 
 
-async def test_healthz_is_200_with_a_live_database_and_503_once_it_is_gone(
+async def test_readyz_is_503_once_the_database_is_gone_while_healthz_stays_200(
     database_url: str, tmp_path: Path
 ) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("an open SQLite file keeps answering after it is deleted; PostgreSQL shows the outage")
     async with running_bot(make_settings(database_url, tmp_path)) as bot:
-        async with bot.session.get(f"{bot.url}/healthz") as health:
-            assert health.status == 200
+        async with bot.session.get(f"{bot.url}/readyz") as ready, bot.session.get(f"{bot.url}/healthz") as health:
+            assert (ready.status, health.status) == (200, 200)
+            assert (await ready.json())["status"] == "ready"
         await _destroy_database(database_url)
-        async with aiohttp.ClientSession() as session, session.get(f"{bot.url}/healthz") as health:
-            assert health.status == 503
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{bot.url}/readyz") as ready:
+                assert ready.status == 503
+                assert (await ready.json())["status"] == "database unavailable"
+            # Liveness does not depend on the database: restarting the process would not bring it back.
+            async with session.get(f"{bot.url}/healthz") as health:
+                assert health.status == 200
 
 
 async def _destroy_database(database_url: str) -> None:

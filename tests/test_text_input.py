@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cards.base import plain
@@ -19,6 +19,7 @@ _UNESCAPED = re.compile(r"(?<!\\)(?:\\\\)*[\[\]*_`<>#~|]")
 
 
 @given(text=any_text, limit=st.integers(0, 400), multiline=st.booleans())
+@example(text="00\n0", limit=3, multiline=False)  # cut right after a space that joined two lines
 def test_cleaned_text_can_be_stored_anywhere_and_cleaning_again_changes_nothing(
     text: str, limit: int, multiline: bool
 ) -> None:

@@ -7,6 +7,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ import httpx
 import pytest
 
 from app import SERVICES_KEY
+from dialogs.access import admin_proofs_key
 from dialogs.context import Services
-from emulator.testing import EmulatorHandle, running_emulator
+from emulator.testing import EmulatorHandle, form_post_of, running_emulator
 from storage.database import Database
+from storage.state_store import StateStore
 from tests.harness import ConnectorStub, RunningBot, SentActivity, TeamsUser, running_bot, settings_for
 
 CONTOSO = "68598bba-dd82-4d63-9294-4fa5e63cbf35"
@@ -32,7 +35,10 @@ FIONA = TeamsUser(FABRIKAM, "dacac365-98fe-4162-9a95-f8a3ab1eaad7", "Fiona Galla
                   "fiona.gallagher@fabrikam.example")
 KENJI = TeamsUser(FABRIKAM, "e8b58c16-60f0-411d-82a6-10f84a845cd4", "Kenji Watanabe",
                   "kenji.watanabe@fabrikam.example")
-EVERYONE = (ADELE, BEN, HENRY, GRACE, FIONA, KENJI)
+LAURA = TeamsUser(FABRIKAM, "19d34005-2e12-42ef-bd29-b7e348bc5f37", "Laura Novak", "laura.novak@fabrikam.example")
+DIEGO = TeamsUser(CONTOSO, "1d1bd30b-b415-4989-9cde-6c3b9567fb37", "Diego Siciliani",
+                  "diego.siciliani@contoso.example")  # Cloud Application Administrator
+EVERYONE = (ADELE, BEN, HENRY, GRACE, FIONA, KENJI, LAURA, DIEGO)
 
 
 @dataclass
@@ -59,8 +65,15 @@ class Stack:
         return "\n".join(m.text + json.dumps(m.cards) for m in self.connector.messages(user.conversation_id))
 
     async def open(self, url: str) -> httpx.Response:
-        """A browser opening the link and following every redirect (emulator pages and bot callbacks)."""
-        return await self.browser.get(url, follow_redirects=True)
+        """A browser opening the link and following every redirect and self-submitting form (Entra's
+        form_post answer) through the emulator's pages and the bot's callbacks."""
+        response = await self.browser.get(url, follow_redirects=True)
+        for _ in range(5):
+            form = form_post_of(response.text) if response.status_code == 200 else None
+            if form is None:
+                break
+            response = await self.browser.post(form[0], data=form[1], follow_redirects=True)
+        return response
 
 
 def open_url_of(card: dict[str, Any]) -> str:
@@ -95,12 +108,45 @@ async def stack(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
         yield running
 
 
-async def complete_setup(stack: Stack, admin: TeamsUser, mode: str = "domain_wide", group: str = "") -> httpx.Response:
-    """Runs setup as a real admin would: setup card, save, sign in, grant consent. Returns the last page."""
-    await stack.say(admin, "setup")
-    card = await stack.click(admin, "saveSetup", {"tenantId": admin.tenant_id, "mode": mode, "securityGroupId": group})
-    stack.emu.sign_in_as(admin.aad_object_id)
+async def open_as(stack: Stack, user_oid: str, url: str) -> httpx.Response:
+    """The link opened in a browser where this person signs in (or consents) on every Microsoft page."""
+    stack.emu.sign_in_as(user_oid)
     try:
-        return await stack.open(open_url_of(card["value"]))
+        return await stack.open(url)
     finally:
         stack.emu.sign_in_as(None)
+
+
+async def complete_setup(stack: Stack, admin: TeamsUser, mode: str = "domain_wide", group: str = "") -> httpx.Response:
+    """Runs setup as a real admin would: setup card, save, sign in when asked, grant consent. Returns the last
+    page. `admin` signs in on every Microsoft page (the consent page too)."""
+    await stack.say(admin, "setup")
+    card = await stack.click(admin, "saveSetup", {"tenantId": admin.tenant_id, "mode": mode, "securityGroupId": group})
+    return await open_as(stack, admin.aad_object_id, open_url_of(card["value"]))
+
+
+async def prove_admin(stack: Stack, user: TeamsUser, command: str = "status") -> httpx.Response:
+    """The person clicks "I have that role" on the admin-only answer and signs in on Microsoft's page."""
+    card = await stack.click(user, "proveAdmin", {"command": command})
+    return await open_as(stack, user.aad_object_id, open_url_of(card["value"]))
+
+
+async def make_rendezvous_admin(stack: Stack, user: TeamsUser) -> None:
+    """What a tenant does to name a Rendezvous admin (the app role, in Enterprise applications), then the
+    person's own sign-in proving it to the bot."""
+    stack.emu.assign_app_role(user.aad_object_id)
+    page = await prove_admin(stack, user)
+    assert page.status_code == 200, page.text
+
+
+def links_in(card: dict[str, Any]) -> list[str]:
+    return [str(a["url"]) for a in card.get("actions", []) if a.get("type") == "Action.OpenUrl"]
+
+
+async def age_admin_sign_ins(stack: Stack, tenant_id: str, by: timedelta) -> None:
+    """Time passes for every admin sign-in the bot remembers in this tenant (no test sleeps)."""
+    store = StateStore(stack.db)
+    key = admin_proofs_key(tenant_id)
+    current = (await store.read([key]))[key]
+    proofs = {oid: (datetime.fromisoformat(at) - by).isoformat() for oid, at in current.document["proofs"].items()}
+    await store.write(key, {"proofs": proofs}, current.etag, tenant_id=tenant_id)

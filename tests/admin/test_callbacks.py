@@ -11,10 +11,9 @@ from tests.admin.conftest import ADELE, CONTOSO, FABRIKAM, Stack, admin_stack, c
 
 
 async def test_a_forged_state_is_refused_without_a_stack_trace(stack: Stack) -> None:
-    for path in ("/auth/consent", "/auth/signin"):
-        response = await stack.browser.get(
-            f"{stack.bot.url}{path}", params={"state": "made-up", "admin_consent": "True", "tenant": CONTOSO}
-        )
+    forged = {"state": "made-up", "admin_consent": "True", "tenant": CONTOSO, "code": "x"}
+    for response in (await stack.browser.get(f"{stack.bot.url}/auth/consent", params=forged),
+                     await stack.browser.post(f"{stack.bot.url}/auth/signin", data=forged)):
         assert response.status_code == 400
         assert "wasn't issued by Rendezvous" in response.text
         assert "Traceback" not in response.text
@@ -23,18 +22,20 @@ async def test_a_forged_state_is_refused_without_a_stack_trace(stack: Stack) -> 
     assert await TenantRepository(stack.db, CONTOSO).get() is None
 
 
-async def test_a_replayed_callback_is_refused(stack: Stack) -> None:
-    page = await complete_setup(stack, ADELE)
-    assert page.status_code == 200
-    final_callback = str(page.url)
-    assert "/auth/consent" in final_callback
-    await stack.click(ADELE, "confirmDisconnectOrganization")
+async def test_a_replayed_callback_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    async with admin_stack(sqlite_url, tmp_path, admin_user_ids=frozenset({ADELE.aad_object_id})) as stack:
+        stack.emu.revoke_admin_consent(CONTOSO)  # so the setup goes through Microsoft's consent page
+        page = await complete_setup(stack, ADELE)
+        assert page.status_code == 200
+        final_callback = str(page.url)
+        assert "/auth/consent" in final_callback
+        await stack.click(ADELE, "confirmDisconnectOrganization")
 
-    replay = await stack.browser.get(final_callback)
+        replay = await stack.browser.get(final_callback)
 
-    assert replay.status_code == 400
-    assert "already used" in replay.text
-    tenant = await TenantRepository(stack.db, CONTOSO).get()
+        assert replay.status_code == 400
+        assert "already used" in replay.text
+        tenant = await TenantRepository(stack.db, CONTOSO).get()
     assert tenant is not None and not tenant.enabled  # the replay did not turn it back on
 
 
@@ -54,6 +55,7 @@ async def test_an_expired_state_is_refused(stack: Stack) -> None:
 
 async def test_a_consent_callback_naming_another_tenant_is_refused(sqlite_url: str, tmp_path: Path) -> None:
     async with admin_stack(sqlite_url, tmp_path, admin_user_ids=frozenset({ADELE.aad_object_id})) as stack:
+        stack.emu.revoke_admin_consent(CONTOSO)
         await stack.say(ADELE, "setup")
         card = await stack.click(ADELE, "saveSetup", {"tenantId": CONTOSO, "mode": "domain_wide"})
         state = parse_qs(urlsplit(open_url_of(card["value"])).query)["state"][0]

@@ -10,13 +10,13 @@ from dialogs.access import explain_graph_failure
 from graph.calendar import Caller
 from graph.errors import AuthFailure, AuthProblem
 from storage.repositories import TenantRepository, TokenCacheRepository
-from tests.admin.conftest import FABRIKAM, FIONA, KENJI, Stack, complete_setup, open_url_of
+from tests.admin.conftest import FABRIKAM, FIONA, KENJI, LAURA, Stack, complete_setup, open_url_of
+from tests.harness import TeamsUser
 
-LAURA_OID = "19d34005-2e12-42ef-bd29-b7e348bc5f37"  # another Fabrikam member
 
-
-async def _connect(stack: Stack, user: object, select: str | None = None) -> tuple[int, str]:
-    replies = await stack.say(KENJI, "connect")
+async def _connect(stack: Stack, user: TeamsUser, select: str | None = None) -> tuple[int, str]:
+    """`user` types connect and the link is opened (by `select`, when someone else signs in on it)."""
+    replies = await stack.say(user, "connect")
     url = open_url_of(replies[-1].cards[0])
     if select:
         url += f"&emulator_select={select}"
@@ -75,16 +75,20 @@ async def test_a_revoked_sign_in_leads_to_a_reconnect_prompt(stack: Stack) -> No
     assert await _free_busy_as(stack, KENJI.aad_object_id, KENJI.email)
 
 
-async def test_someone_else_signing_in_on_a_members_link_is_refused(stack: Stack) -> None:
+async def test_someone_completing_a_forwarded_connect_link_changes_nothing_for_anyone(stack: Stack) -> None:
     await complete_setup(stack, FIONA, mode="delegated")
+    assert (await _connect(stack, LAURA))[0] == 200
+    tokens = TokenCacheRepository(stack.db, stack.services.cipher, FABRIKAM)
+    lauras_own = await tokens.load(LAURA.aad_object_id)
 
-    status, text = await _connect(stack, KENJI, select=LAURA_OID)
+    status, text = await _connect(stack, KENJI, select=LAURA.aad_object_id)  # Kenji's link, Laura signs in
 
     assert status == 403
-    assert "different account" in text
-    tokens = TokenCacheRepository(stack.db, stack.services.cipher, FABRIKAM)
+    assert "nothing changed" in text
     assert await tokens.load(KENJI.aad_object_id) is None
-    assert await tokens.load(LAURA_OID) is None
+    assert await tokens.load(LAURA.aad_object_id) == lauras_own  # her own connection is untouched
+    assert await _free_busy_as(stack, LAURA.aad_object_id, LAURA.email)
+    assert "different account" in stack.texts_to(KENJI)
 
 
 async def test_member_disconnect_deletes_the_stored_sign_in(stack: Stack) -> None:

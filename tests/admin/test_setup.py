@@ -15,7 +15,9 @@ from tests.admin.conftest import (
     admin_stack,
     card_text,
     complete_setup,
+    links_in,
     open_url_of,
+    prove_admin,
 )
 
 
@@ -38,10 +40,15 @@ async def test_domain_wide_setup_enables_the_tenant_and_tells_the_admin(stack: S
 
 async def test_setup_on_both_databases_and_rerun_changes_the_group(database_url: str, tmp_path: Path) -> None:
     async with admin_stack(database_url, tmp_path) as stack:
-        await complete_setup(stack, ADELE)
-        page = await complete_setup(stack, ADELE, group=PRODUCT_TEAM_GROUP)
+        page = await complete_setup(stack, ADELE)  # her admin sign-in, then the self-test: no new consent
         assert page.status_code == 200, page.text
+        changed = await stack.click(ADELE, "saveSetup", {"tenantId": CONTOSO, "mode": "domain_wide",
+                                                         "securityGroupId": PRODUCT_TEAM_GROUP})
         tenant = await TenantRepository(stack.db, CONTOSO).get()
+        consent_pages = stack.emu.calls_to("adminconsent")
+    # Contoso's permissions were granted before, so a Rendezvous admin changes the setup right in the chat.
+    assert "Calendar integration is now enabled" in card_text(changed["value"])
+    assert consent_pages == []
     assert tenant is not None and tenant.enabled
     assert tenant.security_group_id == PRODUCT_TEAM_GROUP
     assert tenant.admin_oid == ADELE.aad_object_id
@@ -79,24 +86,49 @@ async def test_wrong_tenant_or_malformed_ids_are_refused_with_a_clear_message(st
 
 
 async def test_a_non_admin_who_signs_in_is_refused_and_nothing_is_enabled(stack: Stack) -> None:
+    # Contoso granted Rendezvous its permissions before, so Microsoft's answer alone proves nothing: Ben must
+    # show an admin role first, and his sign-in shows none.
     page = await complete_setup(stack, BEN)
     assert page.status_code == 403
-    assert "administrator role" in page.text
-    assert "administrator role" in stack.texts_to(BEN)
+    assert "Rendezvous admin role" in page.text and "changed nothing" in page.text
+    assert "Rendezvous admin role" in stack.texts_to(BEN)
     assert await TenantRepository(stack.db, CONTOSO).get() is None
     assert not stack.emu.calls_to("adminconsent")
-    # The sign-in only served as proof: Ben's token is not kept.
+    # The sign-in only served as proof: it asked for no calendar access, and nothing of Ben's is kept.
+    [authorize] = stack.emu.calls_to("/authorize")
+    assert set(authorize.query["scope"].split()) == {"openid", "profile", "offline_access"}
     assert await TokenCacheRepository(stack.db, stack.services.cipher, CONTOSO).load(BEN.aad_object_id) is None
 
 
-async def test_admin_commands_are_refused_to_non_admins(stack: Stack) -> None:
+async def test_a_member_is_refused_every_admin_command_at_once_without_a_sign_in(stack: Stack) -> None:
     await complete_setup(stack, ADELE)
-    for command in ("status", "audit", "disconnect organization"):
-        replies = await stack.say(BEN, command)
-        assert len(replies) == 1
-        assert "Only an administrator" in replies[0].text, command
-    refusal = await stack.click(BEN, "confirmDisconnectOrganization")
-    assert "Only an administrator" in str(refusal["value"])
+    sign_ins = len(stack.emu.calls_to("/authorize"))
+    for command in ("setup", "status", "audit", "disconnect organization"):
+        [reply] = await stack.say(BEN, command)
+        shown = card_text(reply.cards[0])
+        assert "Only a Rendezvous admin" in shown and "Rendezvous.Admin" in shown, command
+        assert links_in(reply.cards[0]) == [], command  # nobody is sent to a sign-in they didn't ask for
+        assert "ADMIN_USER_IDS" not in shown
+    # Crafted card actions change nothing either.
+    for verb, data in (("confirmDisconnectOrganization", {}),
+                       ("saveSetup", {"tenantId": CONTOSO, "mode": "delegated", "securityGroupId": ""})):
+        refusal = await stack.click(BEN, verb, data)
+        assert "Only a Rendezvous admin" in card_text(refusal), verb
+    assert len(stack.emu.calls_to("/authorize")) == sign_ins
+    tenant = await TenantRepository(stack.db, CONTOSO).get()
+    assert tenant is not None and tenant.enabled and tenant.mode == "domain_wide"
+    # Turned off, the organization still has a setup that only an admin may change.
+    await stack.click(ADELE, "confirmDisconnectOrganization")
+    [reply] = await stack.say(BEN, "setup")
+    assert "Only a Rendezvous admin" in card_text(reply.cards[0])
+
+
+async def test_a_member_claiming_the_role_signs_in_and_is_refused(stack: Stack) -> None:
+    await complete_setup(stack, ADELE)
+
+    page = await prove_admin(stack, BEN, "disconnect organization")
+
+    assert page.status_code == 403 and "changed nothing" in page.text
     tenant = await TenantRepository(stack.db, CONTOSO).get()
     assert tenant is not None and tenant.enabled
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from scheduling.display import day_label
@@ -11,6 +11,7 @@ from tests.booking.conftest import (
     BEN,
     CHLOE,
     EASTERN,
+    PACIFIC,
     BookingWorld,
     all_actions,
     answer_yes,
@@ -43,17 +44,33 @@ async def test_the_full_shortcut_goes_straight_to_suggestions(world: BookingWorl
     assert world.schedule_calls() == 1
 
 
-async def test_a_partial_shortcut_asks_for_the_rest_on_the_form(world: BookingWorld) -> None:
+async def test_a_shortcut_without_a_colleague_asks_for_the_rest_on_the_form(world: BookingWorld) -> None:
+    await world.set_up_tenant()
+    await world.meet(ADELE, BEN)
+
+    await world.bot.say(ADELE, "book 90 min the day after tomorrow")
+
+    form = _last_card(world)
+    values = {element.get("id"): element.get("value") for element in form["body"] if element.get("id")}
+    assert "colleague" not in values or not values["colleague"]
+    assert values["duration"] == "custom" and values["customDuration"] == "1 h 30 min"
+    day_after_tomorrow = (datetime.now(PACIFIC) + timedelta(days=2)).date().isoformat()
+    assert values["window"] == "dates"
+    dates = [(item["id"], item.get("value")) for column in form["body"] if column.get("type") == "ColumnSet"
+             for part in column["columns"] for item in part["items"] if item.get("type") == "Input.Date"]
+    assert dates == [("fromDate", day_after_tomorrow), ("toDate", day_after_tomorrow)]
+    assert world.schedule_calls() == 0
+
+
+async def test_a_shortcut_without_a_day_looks_at_the_next_seven_days(world: BookingWorld) -> None:
     await world.set_up_tenant()
     await world.meet(ADELE, BEN)
 
     await world.bot.say(ADELE, "book 90 min with Ben")
 
-    form = _last_card(world)
-    values = {element.get("id"): element.get("value") for element in form["body"] if element.get("id")}
-    assert values["colleague"] == BEN.aad_object_id
-    assert values["duration"] == "custom" and values["customDuration"] == "1 h 30 min"
-    assert world.schedule_calls() == 0
+    text = card_text(_last_card(world))
+    today = datetime.now(PACIFIC).date()
+    assert f"1 h 30 min, {day_label(today)} – {day_label(today + timedelta(days=6))}" in text
 
 
 async def test_shortcut_problems_are_explained_on_the_form(world: BookingWorld) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.access import remember_admin_proof
 from tests.booking.conftest import (
     ADELE,
     BEN,
+    CONTOSO,
     BookingWorld,
     all_actions,
     book_buttons,
@@ -125,6 +127,7 @@ async def test_a_cancellation_reads_the_same_on_every_card(world: BookingWorld) 
 
     refreshed = card_of(await world.bot.execute(ADELE, "refreshBooking", booked["refresh"]["action"]["data"]))
     bens = world.proactive_to(BEN)[-1].cards[0]
+    await remember_admin_proof(world.services, CONTOSO, ADELE.aad_object_id)  # she signed in as an admin just now
     await world.bot.say(ADELE, "audit")
     audit = world.connector.messages(ADELE.conversation_id)[-1].cards[0]
 

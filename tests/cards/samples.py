@@ -327,6 +327,11 @@ def _admin_cards() -> list[CardSample]:
         )),
         CardSample("member_sign_in_link_without_note", admin.link_card, admin.link_card(
             "Connect your Outlook calendar", "Sign in with your work account.", "Connect calendar", SIGN_IN_URL)),
+        CardSample("admin_only", admin.admin_only_card, admin.admin_only_card(
+            "Only a Rendezvous admin can do that: someone your organization gave the Rendezvous.Admin role "
+            "(Microsoft Entra admin center, Enterprise applications, Rendezvous, Users and groups).",
+            "disconnect organization",
+        )),
         CardSample("message", admin.message_card, admin.message_card(
             "Rendezvous is turned off", "Calendar access is off for your organization and 12 stored sign-in(s) "
             "were deleted.")),

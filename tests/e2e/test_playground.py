@@ -8,12 +8,15 @@ the browser that opens the consent link, and reading calendars through Graph to 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from e2e.playground import BotMessage, Stack, card_actions, card_facts, card_text
+from e2e.playground import CONTOSO, BotMessage, Stack, card_actions, card_facts, card_text
+from scheduling.display import day_label, local_label
 from tests.e2e.steps import book_first_suggestion, introduce, served, set_up_organization, start_time, with_link
 
 BEN_TIME_ZONE = "America/New_York"
+PLAYGROUND_LOCALE = "en-US"  # what Agents Playground sends as the activity locale
 WELCOME = "I'm Rendezvous"
 
 
@@ -45,7 +48,7 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     await playground.say("help")
     help_message = await playground.wait_for_message(since=since)
     assert "What I can do" in help_message.readable
-    assert "book: Book a meeting with a colleague" in help_message.readable
+    assert "book: Book a meeting with a colleague (try: book 30 min with" in help_message.readable
 
     # Before setup nothing is enabled (and nobody is known to be an admin yet, so status is not even shown).
     since = playground.mark()
@@ -62,17 +65,28 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     await playground.say("status")
     after = await playground.wait_for_message(since=since)
     assert "Integration: Enabled" in after.readable
-    assert "Consented by: Adele Vance" in after.readable
+    assert "Set up by: Adele Vance" in after.readable
 
     # A colleague in another time zone talks to the bot once (in the group chat), so it knows him.
     await introduce(stack, ben, BEN_TIME_ZONE)
 
-    # Adele asks for times; each suggestion shows both people's local times.
+    # Adele asks in her own words for a time tomorrow (her zone); each suggestion shows both people's local
+    # times. 3pm in Los Angeles is 6pm in New York, after Ben's day: the bot says so and offers the nearest
+    # times that day. With no working day tomorrow the same request is made for Monday.
+    tomorrow = datetime.now(ZoneInfo(CONTOSO.time_zone)).date() + timedelta(days=1)
+    when, day = ("tomorrow", tomorrow) if tomorrow.weekday() < 5 else (
+        "on Monday", tomorrow + timedelta(days=7 - tomorrow.weekday()))
     since = playground.mark()
-    await playground.say("book 30 min with Ben next week")
+    await playground.say(f"book 30 min with Ben {when} at 3pm")
     suggestions: BotMessage = await playground.wait_for_text("Times for you and Ben Walters", since=since)
+    # The Playground's locale is en-US: a 12-hour clock, month before day ("Tue, Dec 1, 3:00 PM–3:30 PM PST").
+    asked = datetime.combine(day, time(15), tzinfo=ZoneInfo(CONTOSO.time_zone))
+    asked_label = local_label(asked, asked + timedelta(minutes=30), ZoneInfo(CONTOSO.time_zone), PLAYGROUND_LOCALE)
+    assert asked_label in suggestions.readable, suggestions.readable
+    assert "doesn't work: it is outside Ben Walters's working hours" in suggestions.readable
     slots = card_facts(suggestions.card)
     assert slots, suggestions.readable
+    assert all(slot["Adele Vance"].startswith(day_label(day, PLAYGROUND_LOCALE)) for slot in slots), slots
     assert len(card_actions(suggestions.card, "book")) == len(slots)
     for slot in slots:
         assert set(slot) == {"Adele Vance", "Ben Walters"}

@@ -93,8 +93,8 @@ def assert_clear_invoke_answer(body: Any) -> None:
 
 
 async def assert_still_serving(world: BookingWorld) -> None:
-    """/healthz is 200 and a plain `help` from Adele still gets the help card."""
-    async with world.bot.session.get(f"{world.bot.url}/healthz") as response:
+    """/readyz is 200 (the database answers) and a plain `help` from Adele still gets the help card."""
+    async with world.bot.session.get(f"{world.bot.url}/readyz") as response:
         assert response.status == 200, await response.text()
     mark = len(world.connector.sent)
     response = await world.bot.say(ADELE, "help")

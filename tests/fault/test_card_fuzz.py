@@ -132,7 +132,7 @@ VERBS = sorted([
     "help", "startBooking", "findTimes", "moreTimes", "nextWindow", "changeOptions", "book", "cancelBooking",
     "declineBooking", "confirmCancelBooking", "keepBooking",
     "refreshBooking", "myMeetings", "openSetup", "saveSetup", "confirmDisconnectOrganization",
-    "disconnectMyCalendar",
+    "disconnectMyCalendar", "proveAdmin",
 ])
 # Mostly Adele in her 1:1 chat (the deepest paths), also her colleague, a bystander, a group chat, an outsider.
 CLICKERS = st.sampled_from([ADELE, ADELE, ADELE, BEN, CHLOE, GROUP_ADELE, FIONA])

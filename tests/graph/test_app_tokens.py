@@ -57,7 +57,7 @@ async def test_wrong_secret(emu: EmulatorHandle) -> None:
     with pytest.raises(AuthProblem) as caught:
         await provider.token(CONTOSO)
     assert caught.value.kind is AuthFailure.BAD_CREDENTIALS
-    assert "GRAPH_CLIENT_SECRET" in caught.value.admin_hint
+    assert "new client secret" in caught.value.admin_hint
 
 
 @pytest.mark.parametrize("alias", ["organizations", "common"])

@@ -55,15 +55,52 @@ async def test_sign_in_stores_the_users_cache(
     user = await delegated.finish_sign_in(start.flow, await _browser(emu, start.auth_url))
 
     assert (user.tenant_id, user.oid) == (FABRIKAM, FIONA_OID)
-    assert user.is_admin  # wids carries the Global Administrator template id
+    # Fiona is a Global Administrator, but at Entra's defaults her id token names no role.
+    assert not user.is_admin and not user.app_roles and not user.directory_roles
     assert user.preferred_username == "fiona.gallagher@fabrikam.example"
     stored = json.loads(token_store.blobs[(FABRIKAM, FIONA_OID)])
     assert stored["RefreshToken"], "the refresh token must be kept for silent renewal"
 
 
-async def test_non_admin_is_not_flagged_admin(emu: EmulatorHandle, delegated: DelegatedAuth) -> None:
-    user = await _sign_in(emu, delegated, FABRIKAM, KENJI_OID)
-    assert not user.is_admin
+async def test_an_admin_is_recognised_by_the_app_role_or_by_wids_once_issued(
+    emu: EmulatorHandle, delegated: DelegatedAuth
+) -> None:
+    assert not (await _sign_in(emu, delegated, FABRIKAM, KENJI_OID)).is_admin
+    emu.assign_app_role(KENJI_OID)  # Fabrikam names Kenji a Rendezvous admin in Enterprise applications
+    kenji = await _sign_in(emu, delegated, FABRIKAM, KENJI_OID)
+    assert kenji.is_admin and kenji.app_roles == {"Rendezvous.Admin"}
+
+    emu.set_group_membership_claims("DirectoryRole")  # the app registration now shares directory roles
+    assert (await _sign_in(emu, delegated, FABRIKAM, FIONA_OID)).is_admin
+
+
+async def test_a_sign_in_that_only_proves_a_role_asks_for_no_calendar_and_keeps_nothing(
+    emu: EmulatorHandle, delegated: DelegatedAuth, token_store: InMemoryTokenCacheStore
+) -> None:
+    emu.sign_in_as(FIONA_OID)
+    start = await delegated.start_sign_in(FABRIKAM, REDIRECT_URI, scopes=[])
+    assert set(dict(parse_qsl(urlsplit(start.auth_url).query))["scope"].split()) == {
+        "openid", "profile", "offline_access"}
+
+    user = await delegated.finish_sign_in(start.flow, await _browser(emu, start.auth_url), keep_tokens=False)
+
+    assert user.oid == FIONA_OID
+    assert token_store.blobs == {}
+
+
+async def test_someone_else_finishing_a_sign_in_leaves_every_stored_sign_in_alone(
+    emu: EmulatorHandle, delegated: DelegatedAuth, token_store: InMemoryTokenCacheStore
+) -> None:
+    await _sign_in(emu, delegated, FABRIKAM, FIONA_OID)
+    fionas_own = token_store.blobs[(FABRIKAM, FIONA_OID)]
+    emu.sign_in_as(FIONA_OID)  # Fiona opens the link Kenji forwarded to her
+    start = await delegated.start_sign_in(FABRIKAM, REDIRECT_URI)
+
+    user = await delegated.finish_sign_in(start.flow, await _browser(emu, start.auth_url),
+                                          expected_user=(FABRIKAM, KENJI_OID))
+
+    assert user.oid == FIONA_OID  # the caller sees who it was and refuses
+    assert token_store.blobs == {(FABRIKAM, FIONA_OID): fionas_own}
 
 
 async def test_tampered_state_is_refused(emu: EmulatorHandle, delegated: DelegatedAuth) -> None:

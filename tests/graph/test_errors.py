@@ -55,4 +55,4 @@ def test_codes_from_both_fields_without_duplicates() -> None:
 def test_messages_are_actionable() -> None:
     assert "connect" in AuthProblem(AuthFailure.RECONNECT_NEEDED).user_message
     assert "Global Administrator" in AuthProblem(AuthFailure.NOT_CONSENTED).admin_hint
-    assert "GRAPH_CLIENT_SECRET" in AuthProblem(AuthFailure.BAD_CREDENTIALS).admin_hint
+    assert "new client secret" in AuthProblem(AuthFailure.BAD_CREDENTIALS).admin_hint

@@ -10,7 +10,7 @@ from botbuilder.core.adapters import TestAdapter
 from cryptography.fernet import Fernet
 
 from bot import RendezvousBot
-from cards.common import COMMANDS
+from cards.common import COLLEAGUE_PLACEHOLDER, COMMANDS, book_example
 from config import Settings
 from dialogs.context import Services
 from manifest.package import PackageOptions, render_manifest
@@ -64,3 +64,10 @@ def test_menu_fits_teams_limits(menu: list[dict[str, Any]]) -> None:
     for entry in menu:
         assert 0 < len(entry["title"]) <= 32
         assert 0 < len(entry["description"]) <= 128
+
+
+def test_the_menu_example_uses_the_placeholder_not_a_stranger(menu: list[dict[str, Any]]) -> None:
+    # The manifest is the same for everyone, so it cannot name anybody's colleague.
+    (book,) = [entry for entry in menu if entry["title"] == "book"]
+    assert book_example() in book["description"]
+    assert COLLEAGUE_PLACEHOLDER in book_example()

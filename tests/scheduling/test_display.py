@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.display import day_label, local_label, tz_abbrev
+from scheduling.display import Clock, day_label, local_label, tz_abbrev, zone_place, zone_title
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,44 @@ def test_local_label_ending_at_midnight_keeps_one_day() -> None:
 
 def test_day_label() -> None:
     assert day_label(datetime(2026, 3, 29).date()) == "Sun 29 Mar"
+
+
+# -- the reader's locale (CLDR through Babel) ----------------------------------------------------------------
+MEETING = (datetime(2026, 12, 7, 23, tzinfo=UTC), datetime(2026, 12, 7, 23, 30, tzinfo=UTC))  # 15:00 in Los Angeles
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en-US", "Mon, Dec 7, 3:00\u202fPM–3:30\u202fPM PST"),  # CLDR's narrow no-break space before PM
+        ("en-GB", "Mon 7 Dec, 15:00–15:30 PST"),
+        ("de-DE", "Mo., 7. Dez., 15:00–15:30 PST"),
+        ("fr-FR", "lun. 7 déc., 15:00–15:30 PST"),
+        (None, "Mon 7 Dec, 15:00–15:30 PST"),  # unknown: the default, en-GB
+        ("xx-ZZ", "Mon 7 Dec, 15:00–15:30 PST"),  # well-formed but not a locale CLDR has
+        ("en-US-x-private", "Mon, Dec 7, 3:00\u202fPM–3:30\u202fPM PST"),  # unknown parts fall away, as in BCP 47
+    ],
+)
+def test_a_meeting_reads_the_way_the_readers_locale_writes_times(locale: str | None, expected: str) -> None:
+    assert local_label(*MEETING, ZoneInfo("America/Los_Angeles"), locale) == expected
+
+
+def test_a_meeting_past_midnight_names_both_days_in_the_readers_language() -> None:
+    start = datetime(2026, 12, 7, 22, 30, tzinfo=UTC)
+    label = local_label(start, start + timedelta(hours=2), ZoneInfo("Europe/Berlin"), "de-DE")
+    assert label == "Mo., 7. Dez., 23:30 – Di., 8. Dez., 01:30 CET"  # tzdata's abbreviation, English like the wording
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en-US", "Dec 7, 2026, 3:00\u202fPM PST"), ("en-GB", "7 Dec 2026, 15:00 PST"),
+     ("de-DE", "07.12.2026, 15:00 PST")],
+)
+def test_a_timestamp_reads_in_the_readers_zone_and_locale(locale: str, expected: str) -> None:
+    assert Clock(ZoneInfo("America/Los_Angeles"), locale).moment(MEETING[0]) == expected
+
+
+def test_zone_names_are_the_ones_people_use() -> None:
+    assert zone_title(ZoneInfo("America/Los_Angeles")) == "Pacific Time"
+    assert zone_place(ZoneInfo("Asia/Tokyo")) == "Tokyo"
+    assert zone_title(ZoneInfo("UTC")) == zone_place(ZoneInfo("Etc/UTC")) == "UTC"

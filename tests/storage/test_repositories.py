@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.crypto import TokenCipher, TokenDecryptError
 from storage.database import Database
-from storage.models import TokenCache
+from storage.models import ConsentRequest, TokenCache
 from storage.repositories import (
     BookingRepository,
     BookingStateError,
@@ -286,12 +286,27 @@ async def test_consent_states_are_unique_and_purpose_checked(db: Database) -> No
 async def test_expired_consent_requests_are_purged(db: Database) -> None:
     consents = ConsentRepository(db)
     old = await consents.create(TENANT_A, None, None, "member_signin", now=NOW - timedelta(hours=1))
-    fresh = await consents.create(TENANT_A, None, None, "member_signin", now=NOW)
-    assert await consents.delete_expired(now=NOW) == 1
-    with pytest.raises(ConsentStateError) as gone:
-        await consents.consume(old, now=NOW)
-    assert gone.value.reason == "unknown"
+    assert await consents.delete_expired(now=NOW) == 1  # what start-up does
+    older = await consents.create(TENANT_A, None, None, "member_signin", now=NOW - timedelta(hours=1))
+    fresh = await consents.create(TENANT_A, None, None, "member_signin", now=NOW)  # sweeps as it goes
+    assert await consents.delete_expired(now=NOW) == 0
+    for gone_state in (old, older):
+        with pytest.raises(ConsentStateError) as gone:
+            await consents.consume(gone_state, now=NOW)
+        assert gone.value.reason == "unknown"
     assert (await consents.consume(fresh, now=NOW)).state == fresh
+
+
+async def test_a_used_state_keeps_no_payload_but_still_reports_the_replay(db: Database) -> None:
+    consents = ConsentRepository(db)
+    state = await consents.create(TENANT_A, None, None, "member_signin", {"flow": {"code_verifier": "v"}}, now=NOW)
+    assert (await consents.consume(state, now=NOW)).payload == {"flow": {"code_verifier": "v"}}
+    with pytest.raises(ConsentStateError) as replayed:
+        await consents.consume(state, now=NOW)
+    assert replayed.value.reason == "replayed"
+    async with db.session() as session:
+        row = await session.get(ConsentRequest, state)
+    assert row is not None and row.payload == {}
 
 
 # --- token caches ------------------------------------------------------------------------------
