@@ -346,7 +346,8 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app.on_startup.append(open_resources)
     app.on_shutdown.append(stop_background)
     app.on_cleanup.append(close_resources)
-    pruner = IdleConversationPruner(StateStore(db))  # after open_resources: the database is migrated by then
+    # After open_resources: the database is migrated by then.
+    pruner = IdleConversationPruner(StateStore(db), consents=ConsentRepository(db))
     app.on_startup.append(pruner.start)
     app.on_cleanup.insert(0, pruner.stop)
     return app

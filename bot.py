@@ -22,13 +22,15 @@ from msrest.serialization import Deserializer
 from cards.base import Card
 from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
+from cards.group_chat import bot_chat_link, group_welcome_card, personal_chat_card
 from dialogs.admin import AdminDialogs
 from dialogs.booking import BookingDialog
 from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
+from dialogs.personal_chat import remember_client, run_in_personal_chat, send_submit_actions
 from dialogs.privacy import PrivacyDialogs
 from dialogs.recent_members import RecentMembers, recent_members_for
-from dialogs.replies import ADAPTIVE_CARD, card_message
+from dialogs.replies import ADAPTIVE_CARD, MOBILE_PLATFORMS, card_message
 from dialogs.text_input import identifiers_fit, member_fields, normalize_activity, valid_locale, valid_time_zone
 from storage.repositories import MemberRecord, MemberRepository
 from storage.state_store import ETagConflict
@@ -47,6 +49,7 @@ ONE_TO_ONE_ONLY = (
     "Let's do that in our 1:1 chat, so your calendar and your data stay between us. "
     "Open Rendezvous from the Teams app bar (or message me directly) and try there."
 )
+ANSWERED_IN_PERSONAL_CHAT = "I've answered you in our 1:1 chat, so your calendar and your data stay between us."
 UNKNOWN_CONVERSATION_TYPE = "unknown"
 # What may run where others read along (group chats, channels): nothing that shows a person's data.
 SHARED_CHAT_COMMANDS = frozenset({"help"})
@@ -59,6 +62,15 @@ def _client_time_zone(activity: Activity) -> str | None:
         if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
             return str(props["timezone"])
     return activity.local_timezone or None
+
+
+def _client_platform(activity: Activity) -> str | None:
+    """Which Teams client sent the activity ("android", "ios", "web", "desktop"), from the clientInfo entity."""
+    for entity in activity.entities or []:
+        props = entity.additional_properties if hasattr(entity, "additional_properties") else {}
+        if getattr(entity, "type", None) == "clientInfo" and isinstance(props.get("platform"), str):
+            return str(props["platform"]).lower()
+    return None
 
 
 def _client_locale(activity: Activity) -> str | None:
@@ -147,6 +159,8 @@ class RendezvousBot(TeamsActivityHandler):
             "book": booking.book,
             "cancelBooking": booking.cancel_booking,
             "declineBooking": booking.decline_booking,
+            "confirmCancelBooking": booking.confirm_cancel_booking,
+            "keepBooking": booking.keep_booking,
             "refreshBooking": booking.refresh_booking,
             "myMeetings": booking.my_meetings_action,
             "disconnectMyCalendar": connection.disconnect_my_calendar,
@@ -175,7 +189,14 @@ class RendezvousBot(TeamsActivityHandler):
             TURN_OUTCOME.set("refused")
             return
         turn_context.turn_state["rendezvous.actor"] = await self._record_member(turn_context)
+        mobile = _client_platform(activity) in MOBILE_PLATFORMS
+        if mobile:
+            # Teams mobile cannot send Action.Execute: every card this turn sends or updates gets Action.Submit
+            # buttons, whose answers come back as messages and take the same route (on_message_activity).
+            send_submit_actions(turn_context)
         try:
+            if activity.conversation.conversation_type == "personal":
+                await remember_client(self.services, turn_context, mobile)
             await super().on_turn(turn_context)
         finally:
             try:
@@ -271,7 +292,11 @@ class RendezvousBot(TeamsActivityHandler):
         # installationUpdate that Teams sends alongside is not answered, or the welcome would come twice.
         bot_id = turn_context.activity.recipient.id
         if any(member.id == bot_id for member in members_added):
-            await turn_context.send_activity(card_message(welcome_card(self.actor(turn_context).name)))
+            actor = self.actor(turn_context)
+            # In a group chat or channel the welcome is for everyone there, not for whoever added the app.
+            welcome = (welcome_card(actor.name) if actor.is_personal_chat
+                       else group_welcome_card(bot_chat_link(bot_id)))
+            await turn_context.send_activity(card_message(welcome))
 
     # ----------------------------------------------------------------- messages and commands
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -288,9 +313,26 @@ class RendezvousBot(TeamsActivityHandler):
             return
         actor = self.actor(turn_context)
         if command not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
-            await turn_context.send_activity(ONE_TO_ONE_ONLY)
+            await self._continue_in_personal_chat(turn_context, actor, command, argument)
             return
         await self.commands[command](turn_context, actor, argument)
+
+    async def _continue_in_personal_chat(self, turn_context: TurnContext, actor: Actor, command: str,
+                                         argument: str) -> None:
+        """A personal command typed where others read along: answered in the person's 1:1 chat when the bot
+        has one with them, else a link that opens that chat. Nothing of theirs is said where they typed it."""
+        handler = self.commands[command]
+
+        async def answer(personal_context: TurnContext, personal_actor: Actor) -> None:
+            await handler(personal_context, personal_actor, argument)
+
+        mobile = _client_platform(turn_context.activity) in MOBILE_PLATFORMS
+        if await run_in_personal_chat(self.services, actor.tenant_id, actor.aad_object_id, answer,
+                                      submit_actions=mobile):
+            await turn_context.send_activity(ANSWERED_IN_PERSONAL_CHAT)
+            return
+        await turn_context.send_activity(card_message(personal_chat_card(bot_chat_link(
+            turn_context.activity.recipient.id))))
 
     def match_command(self, text: str) -> tuple[str | None, str]:
         """Longest command that starts the text, case-insensitive; the rest is the argument."""

@@ -10,6 +10,8 @@ from html import escape
 
 from aiohttp import web
 
+from cards.stored_data import NEVER_STORED, STORED_DATA
+
 _STYLE = "body{font-family:Segoe UI,system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;" \
          "line-height:1.5;color:#242424}h1{color:#354FC7}"
 
@@ -30,15 +32,13 @@ async def home(_: web.Request) -> web.Response:
 
 async def privacy(_: web.Request) -> web.Response:
     return _page("Rendezvous privacy statement", [
-        "Rendezvous reads only free/busy information of the people you choose to meet, never the subject, "
-        "body, location or attendees of anyone's meetings.",
-        "It reads back only the meetings it created itself, and touches only the calendars of people who "
-        "use it. Each organization's data is kept apart from every other organization's.",
-        "It stores, per person who talks to it: the Teams and Entra ids, name, email address, the time zone "
-        "and locale Teams reports, the time zone of your Outlook working hours, and "
-        "the chat reference it needs to send you messages; the meetings booked through it; and, in the "
-        "individual mode, your sign-in tokens, encrypted. It logs which calendar look-ups it made about you, "
-        "and you can see them with the \"privacy\" command.",
+        "Rendezvous reads only free/busy information of the people you choose to meet, and reads back only "
+        "the meetings it booked itself.",
+        "It touches only the calendars of people who use it. Each organization's data is kept apart from every "
+        "other organization's.",
+        *(f"{what}: {kept}" for what, kept in STORED_DATA),
+        NEVER_STORED,
+        "The \"privacy\" command shows what is stored about you and every calendar look-up about you.",
         "An admin's \"disconnect\" command deletes the organization's tokens; yours deletes your own.",
     ])
 

@@ -257,7 +257,7 @@ class SlotFinderCalls:
     people: list[Availability]
     window_start: datetime
     window_end: datetime
-    page: int = 6  # the dialog asks for one more than a page, to know whether "More times" is due
+    page: int = 5  # one page, as the dialog asks (next_offset says whether "More times" is due)
 
     async def prepare(self, worker: int) -> SlotRequest:
         return SlotRequest(duration=MEETING_LENGTH, window_start=self.window_start,

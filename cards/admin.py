@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
+from cards.stored_data import NEVER_STORED, STORED_DATA
 from scheduling.display import Clock
 
 MODE_LABELS = {
@@ -177,7 +178,8 @@ def audit_card(rows: list[AuditRow], total: int, clock: Clock = Clock()) -> Card
             [
                 (
                     _when(row.booked_at, clock),
-                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start, clock)} ({row.status})",
+                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start, clock)} "
+                    f"({plain(row.status)})",
                 )
                 for row in rows
             ]
@@ -230,11 +232,9 @@ def privacy_card(view: PrivacyView) -> Card:
                 ("Calendar sign-in stored", "yes (encrypted)" if view.token_stored else "no"),
             ]
         ),
-        text(
-            "Rendezvous never stores the subject, body or attendees of your meetings: it only asks Outlook "
-            "when you are busy.",
-            subtle=True,
-        ),
+        heading("What Rendezvous keeps, and for how long"),
+        facts(list(STORED_DATA)),
+        text(NEVER_STORED, subtle=True),
         heading("Calendar look-ups about you"),
     ]
     if view.graph_calls:

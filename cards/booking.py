@@ -125,7 +125,8 @@ class SlotView:
     slot_id: str
     labels: tuple[tuple[str, str], ...]  # (person name, "Tue 25 Nov, 09:00–09:30 PST")
     unverified_note: str | None = None
-    why: str | None = None  # why it ranks where it does, e.g. "Inside both working days; earliest"
+    why: str | None = None  # why it is a good time, in a few words, e.g. "Early in Ben's day"
+    day: str | None = None  # the day heading it is listed under (the organizer's day), e.g. "Tue 25 Nov"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,11 @@ def suggestions_card(view: SuggestionsView) -> Card:
     if view.intro:
         body.append(text(view.intro, weight="Bolder"))
     body.extend(text(warning, color="Warning") for warning in view.warnings)
-    for slot in view.slots:
+    day = None
+    for slot in view.slots:  # in time order: a day's heading, then that day's times
+        if slot.day and slot.day != day:
+            day = slot.day
+            body.append({**text(plain(day), weight="Bolder"), "separator": True, "spacing": "Large"})
         items: list[dict[str, Any]] = [facts(plain_facts(slot.labels))]
         if slot.why:
             items.append(text(slot.why, subtle=True, size="Small"))
@@ -237,6 +242,11 @@ def confirmation_card(view: ConfirmationView) -> Card:
     return result
 
 
+def cancelled_by_words(name: str) -> str:
+    """How a cancellation reads on every card that shows it (the Booked card, a list row, the colleague's, audit)."""
+    return f"cancelled by {name}"
+
+
 @dataclass(frozen=True)
 class CancelledView:
     subject: str
@@ -246,19 +256,61 @@ class CancelledView:
 
 
 def cancelled_card(view: CancelledView) -> Card:
-    by = f" by {plain(view.cancelled_by)}" if view.cancelled_by else ""
+    what = cancelled_by_words(plain(view.cancelled_by)) if view.cancelled_by else "cancelled"
     return card([
         heading(f"Cancelled: {plain(view.subject)}"),
-        text(f"The meeting with {plain(view.with_name)} was cancelled{by}. Outlook has sent the cancellation."),
+        text(f"The meeting with {plain(view.with_name)} was {what}. Outlook has sent the cancellation."),
         facts(plain_facts(view.times)),
     ])
 
 
-def _role_action(booking_id: str, *, attendee: bool, cancel_title: str) -> dict[str, Any]:
-    """Outlook's roles: the organizer cancels the meeting for everyone, an attendee declines their own copy."""
+# Where a meeting's buttons sit: on its own card, or on a row of `my meetings` (whose answer rebuilds the list).
+IN_LIST = "myMeetings"
+
+
+def _role_action(booking_id: str, *, attendee: bool, cancel_title: str, shown_in: str | None = None
+                 ) -> dict[str, Any]:
+    """Outlook's roles: the organizer cancels the meeting for everyone, an attendee declines their own copy.
+
+    Either button only asks first (see `cancel_question`); nothing changes until the answer.
+    """
+    data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
     if attendee:
-        return execute("Decline", "declineBooking", {"bookingId": booking_id}, style="destructive")
-    return execute(cancel_title, "cancelBooking", {"bookingId": booking_id}, style="destructive")
+        return execute("Decline", "declineBooking", data, style="destructive")
+    return execute(cancel_title, "cancelBooking", data, style="destructive")
+
+
+def _question_actions(booking_id: str, *, attendee: bool, shown_in: str | None = None) -> list[dict[str, Any]]:
+    data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
+    return [
+        execute("Yes, decline" if attendee else "Yes, cancel", "confirmCancelBooking", data, style="destructive"),
+        execute("Keep it", "keepBooking", data),
+    ]
+
+
+def _question(attendee: bool) -> str:
+    return "Decline this meeting?" if attendee else "Cancel this meeting?"
+
+
+@dataclass(frozen=True)
+class CancelQuestionView:
+    booking_id: str
+    subject: str
+    with_name: str
+    times: tuple[tuple[str, str], ...]
+    for_attendee: bool = False  # the invited colleague declines their own copy; the organizer cancels for both
+
+
+def cancel_question_card(view: CancelQuestionView) -> Card:
+    """One more click before a meeting is cancelled (or declined): Yes, or keep it as it is."""
+    consequence = ("Outlook will tell the organizer and remove it from your calendar." if view.for_attendee
+                   else "Outlook will send the cancellation to both of you.")
+    return card([
+        heading(_question(view.for_attendee)),
+        text(f"{plain(view.subject)} — with {plain(view.with_name)}", weight="Bolder"),
+        facts(plain_facts(view.times)),
+        text(consequence, subtle=True),
+    ], _question_actions(view.booking_id, attendee=view.for_attendee))
 
 
 @dataclass(frozen=True)
@@ -292,6 +344,8 @@ class MeetingItem:
     join_url: str | None = None
     is_organizer: bool = True
     can_respond: bool = True  # False once the person's own copy is gone (declined or deleted in Outlook)
+    cancelled_by: str | None = None  # set once the meeting was cancelled (it then shows no buttons)
+    asking: bool = False  # the row asks "Cancel this meeting?" in place of its buttons
 
 
 @dataclass(frozen=True)
@@ -318,17 +372,31 @@ def my_meetings_card(view: MyMeetingsView) -> Card:
         body.append(text(f"The next {len(shown)} of {total}; the other {hidden} are in your "
                          "Outlook calendar.", subtle=True))
     for item in shown:
-        actions = []
-        if item.join_url:
-            actions.append(open_url("Join", item.join_url))
-        if item.can_respond:
-            actions.append(_role_action(item.booking_id, attendee=not item.is_organizer, cancel_title="Cancel"))
-        items = [text(f"{plain(item.subject)} — with {plain(item.with_name)}", weight="Bolder"),
-                 facts([*plain_facts(item.times), ("Response", plain(item.response))])]
-        if actions:
-            items.append({"type": "ActionSet", "actions": actions})
-        body.append({"type": "Container", "separator": True, "items": items})
+        body.append({"type": "Container", "separator": True, "items": _meeting_row(item)})
     return card(body, [execute("Book a meeting", "startBooking")])
+
+
+def _meeting_row(item: MeetingItem) -> list[dict[str, Any]]:
+    """One meeting of the list: what, when, the reply so far, and its buttons (or the question, or who cancelled)."""
+    title = text(f"{plain(item.subject)} — with {plain(item.with_name)}", weight="Bolder")
+    if item.cancelled_by:
+        status = cancelled_by_words(plain(item.cancelled_by))
+        return [title, facts([*plain_facts(item.times), ("Status", status[:1].upper() + status[1:])])]
+    rows = [title, facts([*plain_facts(item.times), ("Response", plain(item.response))])]
+    attendee = not item.is_organizer
+    if item.asking and item.can_respond:
+        rows.append(text(_question(attendee), weight="Bolder", color="Attention"))
+        rows.append({"type": "ActionSet",
+                     "actions": _question_actions(item.booking_id, attendee=attendee, shown_in=IN_LIST)})
+        return rows
+    actions = []
+    if item.join_url:
+        actions.append(open_url("Join", item.join_url))
+    if item.can_respond:
+        actions.append(_role_action(item.booking_id, attendee=attendee, cancel_title="Cancel", shown_in=IN_LIST))
+    if actions:
+        rows.append({"type": "ActionSet", "actions": actions})
+    return rows
 
 
 def sign_in_needed_card(message: str) -> Card:

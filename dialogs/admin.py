@@ -40,6 +40,7 @@ from dialogs.access import (
     admin_standing,
     forget_group_memberships,
 )
+from dialogs.booking_views import status_words
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, consent_link, start_sign_in_link
@@ -376,8 +377,8 @@ class AdminDialogs:
             return (member.name or member.email or oid) if member else oid
 
         recent = sorted(bookings, key=lambda b: b.created_at, reverse=True)[:AUDIT_LIMIT]
-        rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc, b.status, b.created_at)
-                for b in recent]
+        rows = [AuditRow(name(b.organizer_oid), name(b.attendee_oid), b.start_utc,
+                         status_words(b, name(b.organizer_oid)), b.created_at) for b in recent]
         return audit_card(rows, len(bookings), clock)
 
 

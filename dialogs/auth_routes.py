@@ -34,7 +34,9 @@ from dialogs.access import (
 from dialogs.admin import AdminDialogs, app_already_has_access, apply_setup
 from dialogs.booking import resume_after_sign_in
 from dialogs.clock import reader_clock
+from dialogs.connect import signed_in_card
 from dialogs.context import Services
+from dialogs.link_cards import replace_link_card
 from dialogs.signin import (
     CONSENT_CALLBACK_PATH,
     SIGN_IN_CALLBACK_PATH,
@@ -185,6 +187,7 @@ class AuthCallbacks:
 
     async def _member_connected(self, record: ConsentRecord) -> web.Response:
         oid = record.aad_object_id or ""
+        await replace_link_card(self.services, record, signed_in_card())
         await self._tell(record, "Connected: Rendezvous can now use your Outlook calendar. Type **book** to book.")
         # Booking also checks the chat's own pending booking, so it is asked even without a payload.
         await resume_booking(self.services, record.tenant_id, oid, dict(record.payload.get("resume") or {}))

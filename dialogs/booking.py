@@ -17,19 +17,21 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes
 
 from cards.base import Card, plain
 from cards.booking import (
+    IN_LIST,
     MAX_MEETINGS_SHOWN,
     BookingForm,
     CancelledView,
+    CancelQuestionView,
     DeclinedView,
     MeetingItem,
     MyMeetingsView,
@@ -37,6 +39,8 @@ from cards.booking import (
     SlotView,
     SuggestionsView,
     booking_form_card,
+    cancel_question_card,
+    cancelled_by_words,
     cancelled_card,
     declined_card,
     my_meetings_card,
@@ -71,6 +75,8 @@ from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.clock import notice_key, zone_notice, zone_or_utc
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.link_cards import remember_link_card
+from dialogs.personal_chat import run_in_personal_chat
 from dialogs.recent_members import recent_members_for
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
@@ -406,7 +412,7 @@ class BookingDialog:
         if search.window.end <= _now():
             return ActionResult(text="That window has already passed. Pick a later one.")
         await _typing(turn_context)
-        slots, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+        slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
         searched_in = search.organizer.zone()
         search = await self._with_known_zones(actor, search)
         if search.organizer.zone() != searched_in:
@@ -415,7 +421,7 @@ class BookingDialog:
             moved = _window_in(search, search.organizer.zone())
             if moved is not None and moved != search.window:
                 search = replace(search, window=moved)
-                slots, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+                slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
         record = SearchRecord(
             search_id=new_search_id(),
             tenant_id=actor.tenant_id,
@@ -426,7 +432,7 @@ class BookingDialog:
             window_end=search.window.end.isoformat(),
             window_label=search.window.description,
             offset=offset,
-            slots=[slot for slot, _ in slots[:PAGE_SIZE]],
+            slots=[slot for slot, _ in slots],
         )
         memory = await self._memory(turn_context)
         memory.remember(record, _now())
@@ -449,7 +455,9 @@ class BookingDialog:
                 next_window_label=next_label,
                 notes=tuple(notes + warnings),
             )))
-        views = tuple(view for _, view in slots[:PAGE_SIZE])
+        # The ranking (or, for a time asked for, the nearness to it) chose this page; it reads in time order,
+        # grouped by the organizer's days, except that a time asked for and free is offered on top.
+        views = tuple(view for _, view in sorted(slots, key=_page_order(search.options.requested_start)))
         return ActionResult(card=suggestions_card(SuggestionsView(
             search_id=record.search_id,
             colleague_name=search.colleague.name,
@@ -457,18 +465,18 @@ class BookingDialog:
             window_label=search.window.description,
             slots=views,
             warnings=tuple(notes + warnings),
-            has_more=len(slots) > PAGE_SIZE,
+            has_more=has_more,
             intro=intro,
         )))
 
     async def _slots(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
-                     offset: int) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+                     offset: int) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         if tenant.mode == "delegated":
             return await self._delegated_slots(turn_context, actor, search, offset)
         return await self._domain_wide_slots(actor, search, offset)
 
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
-                                 ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+                                 ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         organizer, colleague = search.organizer, search.colleague
         caller = self._caller(actor.tenant_id, "domain_wide", organizer)
         emails = [organizer.email or "", colleague.email or ""]
@@ -484,7 +492,7 @@ class BookingDialog:
             _with_zone(availability[(colleague.email or "").lower()], colleague),
         ]
         request = SlotRequest(duration=search.duration, window_start=search.window.start,
-                              window_end=search.window.end, now=_now(), max_results=PAGE_SIZE + 1)
+                              window_end=search.window.end, now=_now(), max_results=PAGE_SIZE)
         # As shown in messages (Markdown): the colleague's name, or an address, as text.
         names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
         names.update({person.email: plain(person.email) for person in people if person.email not in names})
@@ -495,13 +503,14 @@ class BookingDialog:
         ]
         if search.options.requested_start:
             wanted = datetime.fromisoformat(search.options.requested_start)
-            nearest = nearest_first(request, people, wanted, ["you", plain(colleague.name)], offset)
+            nearest = nearest_first(request, people, wanted, ["you", plain(colleague.name)], offset,
+                                    reason_names=names)
             result = nearest.result
             if nearest.why_not and not offset:
                 asked = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
                 notes.insert(0, f"{asked} doesn't work: {nearest.why_not}. Here are the nearest times.")
         else:
-            result = find_slots(request, people, offset=offset)
+            result = find_slots(request, people, offset=offset, names=names)
         slots = []
         for suggestion in result.suggestions:
             unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
@@ -512,12 +521,13 @@ class BookingDialog:
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
             note = f"{unverified}'s calendar could not be read" if unverified else None
-            why = "; ".join(suggestion.reasons).capitalize() if suggestion.reasons else None
-            slots.append((slot, SlotView(slot.slot_id, labels, note, why)))
-        return slots, result.no_slot_message(names, actor.locale), notes
+            why = _capitalized(", ".join(suggestion.reasons)) if suggestion.reasons else None
+            slots.append((slot, SlotView(slot.slot_id, labels, note, why,
+                                         day=_day_of(suggestion.start, organizer, actor.locale))))
+        return slots, result.next_offset is not None, result.no_slot_message(names, actor.locale), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
-                               ) -> tuple[list[tuple[OfferedSlot, SlotView]], str | None, list[str]]:
+                               ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         """Individual mode: Outlook suggests times inside the organizer's working days, one time slot per day.
 
         Each suggestion is then read with the getSchedule path's policy (standing_of): a time when either
@@ -531,8 +541,8 @@ class BookingDialog:
             search = await self._with_known_zones(actor, search)
             organizer, colleague = search.organizer, search.colleague
             if not asked:
-                return [], (f"Your working hours leave no room for a {duration_label(search.options.duration_minutes)}"
-                            " meeting in this window."), []
+                length = duration_label(search.options.duration_minutes)
+                return [], False, f"Your working hours leave no room for a {length} meeting in this window.", []
             found = await self._graph(
                 actor, [organizer, colleague], "findMeetingTimes",
                 f"suggest times for {organizer.name} and {colleague.name}",
@@ -544,7 +554,8 @@ class BookingDialog:
             if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
                 memory = await self._memory(turn_context)
                 memory.set_pending(search.options)
-                card = await _sign_in_card(self.services, actor, _option_values(search.options), stopped.result.text)
+                card = await _sign_in_card(self.services, turn_context, actor, _option_values(search.options),
+                                           stopped.result.text)
                 raise BookingStopped(ActionResult(card=card)) from None
             raise
         usable = []
@@ -559,7 +570,7 @@ class BookingDialog:
             if standing is not Standing.BLOCKED:
                 usable.append((suggestion, standing))
         slots = []
-        for suggestion, standing in usable[offset:offset + PAGE_SIZE + 1]:
+        for suggestion, standing in usable[offset:offset + PAGE_SIZE]:
             labels = (
                 (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
                 (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
@@ -570,17 +581,20 @@ class BookingDialog:
             unread = ("your" if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN
                       else f"{plain(colleague.name)}'s")
             note = None if verified else f"Outlook could not confirm {unread} availability"
-            slots.append((slot, SlotView(slot.slot_id, labels, note, suggestion.reason)))
+            # Outlook's own suggestionReason is a long sentence; the day heading and the times say enough.
+            slots.append((slot, SlotView(slot.slot_id, labels, note,
+                                         day=_day_of(suggestion.start, organizer, actor.locale))))
+        has_more = len(usable) > offset + PAGE_SIZE
         if found.empty_reason is not None:
-            return slots, _empty_suggestions_text(found.empty_reason, colleague), []
+            return slots, has_more, _empty_suggestions_text(found.empty_reason, colleague), []
         if found.slots and not usable:
-            return slots, (f"Outlook only suggested times when you or {plain(colleague.name)} are tentative, busy "
-                           "or away, and I don't offer those."), []
+            return slots, has_more, (f"Outlook only suggested times when you or {plain(colleague.name)} are "
+                                     "tentative, busy or away, and I don't offer those."), []
         notes = []
         if wanted is not None and not offset and (not usable or usable[0][0].start != wanted):
             label = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
             notes.append(f"Outlook doesn't suggest {label} for you both. Here are the nearest times it does.")
-        return slots, None, notes
+        return slots, has_more, None, notes
 
     async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
                                  ) -> list[tuple[datetime, datetime]]:
@@ -752,11 +766,7 @@ class BookingDialog:
     async def refresh_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             booking, organizer, colleague = await self._participants_booking(actor, data)
-            if booking.status == "cancelled":
-                reader = organizer if actor.aad_object_id == organizer.oid else colleague
-                return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, colleague, reader)))
-            return ActionResult(card=self._confirmation(booking, organizer, colleague,
-                                                        for_attendee=actor.aad_object_id != organizer.oid))
+            return await self._card_of_booking(actor, booking, organizer, colleague)
 
         return await self._guarded(show, turn_context, actor, data)
 
@@ -783,39 +793,53 @@ class BookingDialog:
         return await self._guarded(self._my_meetings, turn_context, actor, data)
 
     async def _my_meetings(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return ActionResult(card=await self._meetings_card(turn_context, actor))
+
+    async def _meetings_card(self, turn_context: TurnContext, actor: Actor, *, changed: BookingRecord | None = None,
+                             asking: bool = False) -> Card:
+        """The list of upcoming meetings. `changed` is the one a row button acted on; the list is then rebuilt
+        with the same rows: a meeting cancelled from it keeps its row (shown cancelled, without buttons), and
+        with `asking` that row asks the question in place of its buttons."""
         tenant = await self._require_tenant(actor)
-        bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(actor.aad_object_id)
+        now = _now()
+        bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
+            actor.aad_object_id, upcoming_only=changed is None, now=now)
         members = MemberRepository(self.services.db, actor.tenant_id)
         await _typing(turn_context)
         items: list[MeetingItem] = []
-        confirmed = [booking for booking in bookings if booking.status == "confirmed" and booking.event_id]
+        shown_statuses = ("confirmed",) if changed is None else ("confirmed", "cancelled")
+        listed = [booking for booking in bookings
+                  if booking.status in shown_statuses and booking.event_id and booking.end_utc > now]
         # Only the meetings the card can show are read back from Outlook (one Graph call each).
-        for booking in confirmed[:MAX_MEETINGS_SHOWN]:
+        for booking in listed[:MAX_MEETINGS_SHOWN]:
             organizer_record = await members.get(booking.organizer_oid)
             attendee_record = await members.get(booking.attendee_oid)
             if organizer_record is None or attendee_record is None:
                 continue
             organizer, attendee = person_of(organizer_record), person_of(attendee_record)
             organizes = booking.organizer_oid == actor.aad_object_id
+            row = MeetingItem(
+                booking_id=booking.id,
+                subject=booking.subject,
+                with_name=(attendee if organizes else organizer).name,
+                times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
+                response="",
+                join_url=booking.join_url,
+                is_organizer=organizes,
+            )
+            if booking.status == "cancelled":  # only its organizer cancels a meeting (Outlook's roles)
+                items.append(replace(row, can_respond=False, cancelled_by=organizer.name))
+                continue
             if organizes:
                 response, can_respond = await self._response_of(actor, tenant, booking, organizer, attendee), True
                 response = f"{attendee.name}: {response}"
             else:
                 response, can_respond = await self._own_response(actor, tenant, booking, organizer, attendee)
                 response = f"You: {response}"
-            items.append(MeetingItem(
-                booking_id=booking.id,
-                subject=booking.subject,
-                with_name=(attendee if organizes else organizer).name,
-                times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
-                response=response,
-                join_url=booking.join_url,
-                is_organizer=organizes,
-                can_respond=can_respond,
-            ))
+            items.append(replace(row, response=response, can_respond=can_respond,
+                                 asking=asking and changed is not None and booking.id == changed.id))
         notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
-        return ActionResult(card=my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes),
-                                                                 total=len(confirmed))))
+        return my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes), total=len(listed)))
 
     async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                            attendee: Person) -> str:
@@ -849,7 +873,7 @@ class BookingDialog:
         if invitation is None:
             return "not in your Outlook calendar any more (declined or removed)", False
         if invitation.is_cancelled:
-            return f"cancelled by {organizer.name}", False
+            return cancelled_by_words(organizer.name), False
         return _RESPONSE_WORDS.get(invitation.response, "none yet"), True
 
     async def _invitation(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
@@ -862,24 +886,84 @@ class BookingDialog:
             about=attendee)
 
     async def cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        """The button on a meeting: the organizer cancels it for everyone, an attendee declines their own copy.
+        """The button on a meeting: it only asks first ("Cancel this meeting?", or "Decline…" for the attendee).
 
         The role comes from the booking, never from the button, so an older card or an altered payload cannot
         make an attendee cancel someone else's meeting.
         """
-        return await self._guarded(self._cancel_or_decline, turn_context, actor, data)
+        return await self._guarded(self._ask_before_cancelling, turn_context, actor, data)
 
     decline_booking = cancel_booking
 
+    async def confirm_cancel_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                     ) -> ActionResult:
+        """"Yes, cancel" (or "Yes, decline"): the organizer cancels the meeting for everyone, an attendee declines
+        their own copy. A second click finds the meeting already cancelled and shows that, changing nothing."""
+        async def act(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            result, done = await self._cancel_or_decline_once(turn_context, actor, data)
+            if done and data.get("in") == IN_LIST:
+                booking, _, _ = await self._participants_booking(actor, data)
+                return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking))
+            return result
+
+        return await self._guarded(act, turn_context, actor, data)
+
+    async def keep_booking(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        """"Keep it": the meeting's card (or the list) as it was before the question; nothing is changed."""
+        async def keep(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+            booking, organizer, attendee = await self._participants_booking(actor, data)
+            if data.get("in") == IN_LIST:
+                return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking))
+            return await self._card_of_booking(actor, booking, organizer, attendee)
+
+        return await self._guarded(keep, turn_context, actor, data)
+
+    async def _ask_before_cancelling(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                     ) -> ActionResult:
+        await self._require_tenant(actor)
+        booking, organizer, attendee = await self._participants_booking(actor, data)
+        in_list = data.get("in") == IN_LIST
+        if booking.status == "cancelled" and not in_list:
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
+                                                                    _reader(actor, organizer, attendee))))
+        if booking.status not in ("confirmed", "cancelled") or not booking.event_id:
+            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+        if in_list:
+            return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking, asking=True))
+        organizes = actor.aad_object_id == organizer.oid
+        return ActionResult(card=cancel_question_card(CancelQuestionView(
+            booking_id=booking.id,
+            subject=booking.subject,
+            with_name=(attendee if organizes else organizer).name,
+            times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
+            for_attendee=not organizes,
+        )))
+
+    async def _card_of_booking(self, actor: Actor, booking: BookingRecord, organizer: Person, attendee: Person
+                               ) -> ActionResult:
+        """The meeting's own card as it stands: Booked (the attendee's copy offers Decline) or Cancelled."""
+        if booking.status == "cancelled":
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
+                                                                    _reader(actor, organizer, attendee))))
+        return ActionResult(card=self._confirmation(booking, organizer, attendee,
+                                                    for_attendee=actor.aad_object_id != organizer.oid))
+
     async def _cancel_or_decline(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
                                  ) -> ActionResult:
+        result, _ = await self._cancel_or_decline_once(turn_context, actor, data)
+        return result
+
+    async def _cancel_or_decline_once(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                      ) -> tuple[ActionResult, bool]:
+        """Cancels (organizer) or declines (attendee); also says whether the meeting is now cancelled or declined,
+        rather than waiting for a sign-in or refused."""
         tenant = await self._require_tenant(actor)
         booking, organizer, attendee = await self._participants_booking(actor, data)
         if booking.status == "cancelled":
-            reader = organizer if actor.aad_object_id == organizer.oid else attendee
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, reader)))
+            reader = _reader(actor, organizer, attendee)
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, reader))), True
         if booking.status != "confirmed" or not booking.event_id:
-            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel."), False
         if actor.aad_object_id != organizer.oid:
             return await self._decline(turn_context, actor, tenant, booking, organizer, attendee)
         await _typing(turn_context)
@@ -889,14 +973,13 @@ class BookingDialog:
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
         count_booking("cancelled", actor.tenant_id)
-        view = _cancelled_view(cancelled, organizer, attendee, organizer, cancelled_by=actor.name)
+        view = _cancelled_view(cancelled, organizer, attendee, organizer)
         await notify_member(self.services, actor.tenant_id, attendee.oid,
-                            card=cancelled_card(_cancelled_view(cancelled, organizer, attendee, attendee,
-                                                                cancelled_by=actor.name)))
-        return ActionResult(card=cancelled_card(view))
+                            card=cancelled_card(_cancelled_view(cancelled, organizer, attendee, attendee)))
+        return ActionResult(card=cancelled_card(view)), True
 
     async def _decline(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, booking: BookingRecord,
-                       organizer: Person, attendee: Person) -> ActionResult:
+                       organizer: Person, attendee: Person) -> tuple[ActionResult, bool]:
         """The invited colleague declines their own copy, as Outlook offers them; the organizer is told.
 
         In individual mode this needs the colleague's own sign-in (they get the sign-in card first, and the
@@ -912,21 +995,22 @@ class BookingDialog:
                                   self._calendar().decline_event(caller, invitation.id), about=attendee)
         except BookingStopped as stopped:
             if tenant.mode == "delegated" and stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
-                card = await _sign_in_card(self.services, actor, {"decline": booking.id}, stopped.result.text)
-                return ActionResult(card=card)
+                card = await _sign_in_card(self.services, turn_context, actor, {"decline": booking.id},
+                                           stopped.result.text)
+                return ActionResult(card=card), False
             raise
         if invitation is None:
             return ActionResult(text="That meeting is no longer in your Outlook calendar: you may have declined or "
-                                     "deleted it there already.")
+                                     "deleted it there already."), True
         if invitation.is_cancelled:
-            return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook.")
+            return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook."), True
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
                             times=meeting_times(booking, organizer, attendee, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
                             card=declined_card(replace(view, for_organizer=True,
                                                        times=meeting_times(booking, organizer, attendee, organizer))))
         log.info("booking %s: the attendee declined their copy", booking.id)
-        return ActionResult(card=declined_card(view))
+        return ActionResult(card=declined_card(view)), True
 
     # ----------------------------------------------------------------- individual mode: resume after sign-in
     async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
@@ -1040,10 +1124,12 @@ class BookingDialog:
         except (PayloadRefused, ColleagueRefused, WindowError) as refused:
             return ActionResult(text=str(refused))
 
-    @staticmethod
-    async def _send(turn_context: TurnContext, result: ActionResult) -> None:
+    async def _send(self, turn_context: TurnContext, result: ActionResult) -> None:
         if result.card is not None:
-            await turn_context.send_activity(card_message(result.card))
+            sent = await turn_context.send_activity(card_message(result.card))
+            # A sign-in card sent as a new message: its link's callback replaces it with what happened.
+            await remember_link_card(self.services, result.card, sent.id if sent else None,
+                                     turn_context.activity.conversation.id)
         if result.text:
             await turn_context.send_activity(result.text)
 
@@ -1055,35 +1141,15 @@ async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, res
     state's pending booking wins when there is one (it is the newest). The suggestions (or the reason
     there are none) go to the organizer's chat as a proactive message. Returns False when nothing waited.
     """
-    member = await MemberRepository(services.db, tenant_id).get(oid.lower())
-    if member is None or not member.conversation_reference:
-        log.warning("cannot resume a booking in tenant %s: no conversation with the organizer", tenant_id)
-        return False
-    reference = ConversationReference().deserialize(member.conversation_reference)
-    conversation = reference.conversation
-    actor = Actor(
-        tenant_id=tenant_id.lower(),
-        aad_object_id=member.aad_object_id,
-        teams_user_id=member.teams_user_id or "",
-        name=member.name or "",
-        conversation_id=conversation.id if conversation else "",
-        conversation_type=(conversation.conversation_type if conversation else None) or "personal",
-        email=member.email or member.user_principal_name,
-        time_zone=member.time_zone,
-        outlook_time_zone=member.outlook_time_zone,
-        locale=member.locale,
-    )
     dialog = BookingDialog(services)
     resumed = False
 
-    async def logic(turn_context: TurnContext) -> None:
+    async def logic(turn_context: TurnContext, actor: Actor) -> None:
         nonlocal resumed
-        # A continuation activity carries no channelData, and the state key needs the tenant.
-        turn_context.activity.channel_data = {"tenant": {"id": actor.tenant_id}}
         resumed = await dialog.resume(turn_context, actor, resume)
-        await services.conversation_state.save_changes(turn_context)
 
-    await services.adapter.continue_conversation(reference, logic, services.settings.app_id or None)
+    if not await run_in_personal_chat(services, tenant_id, oid, logic):
+        log.warning("cannot resume a booking in tenant %s: no conversation with the organizer", tenant_id)
     return resumed
 
 
@@ -1130,13 +1196,22 @@ def _needs_sign_in(exc: BaseException) -> bool:
     return isinstance(exc, AuthProblem) and exc.kind is AuthFailure.RECONNECT_NEEDED
 
 
-async def _sign_in_card(services: Services, actor: Actor, resume: dict[str, Any], message: str | None) -> Card:
-    """The connect flow's sign-in card, carrying what to resume after sign-in (a booking's options, a decline)."""
+async def _sign_in_card(services: Services, turn_context: TurnContext, actor: Actor, resume: dict[str, Any],
+                        message: str | None) -> Card:
+    """The connect flow's sign-in card, carrying what to resume after sign-in (a booking's options, a decline).
+
+    Answering a card button, it replaces the clicked card (`replyToId`), so that message is the one the link's
+    callback replaces with what happened; a typed command's card is remembered once sent (`_send`).
+    """
     try:
-        return await sign_in_card_for(services, actor, resume=resume)
+        card = await sign_in_card_for(services, actor, resume=resume)
     except (IntegrationNotConfigured, AuthProblem) as exc:
         log.warning("could not build a sign-in link for tenant %s: %s", actor.tenant_id, type(exc).__name__)
         return sign_in_needed_card(message or "I need your permission to use your Outlook calendar.")
+    activity = turn_context.activity
+    if activity.reply_to_id and (activity.type == ActivityTypes.invoke or isinstance(activity.value, dict)):
+        await remember_link_card(services, card, activity.reply_to_id, actor.conversation_id)
+    return card
 
 
 async def _booking_by_key(bookings: BookingRepository, organizer_oid: str, key: str) -> BookingRecord | None:
@@ -1153,10 +1228,16 @@ def _zone_name(person: Person) -> str:
     return person.shown_time_zone or "UTC"
 
 
-def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person, reader: Person,
-                    cancelled_by: str | None = None) -> CancelledView:
+def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person, reader: Person) -> CancelledView:
+    """Only its organizer can cancel a meeting (Outlook's roles; an attendee declines), so every card names them.
+    The times are written the way `reader` reads them."""
     return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=meeting_times(booking, organizer, attendee, reader), cancelled_by=cancelled_by)
+                         times=meeting_times(booking, organizer, attendee, reader), cancelled_by=organizer.name)
+
+
+def _reader(actor: Actor, organizer: Person, attendee: Person) -> Person:
+    """Which of the meeting's two people is reading the card."""
+    return organizer if actor.aad_object_id == organizer.oid else attendee
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:
@@ -1241,6 +1322,23 @@ def _dates_label(first: date, last: date, locale: str | None) -> str:
     if first == last:
         return day_label(first, locale)
     return f"{day_label(first, locale)} – {day_label(last, locale)}"
+
+
+def _page_order(requested_start: str | None) -> Callable[[tuple[OfferedSlot, SlotView]], tuple[bool, datetime]]:
+    """Sort key of a page of suggestions: the time asked for first (it is on the page only when it is free),
+    then time order."""
+    wanted = datetime.fromisoformat(requested_start) if requested_start else None
+
+    def key(pair: tuple[OfferedSlot, SlotView]) -> tuple[bool, datetime]:
+        start = pair[0].start_utc
+        return start != wanted, start
+
+    return key
+
+
+def _day_of(start: datetime, organizer: Person, locale: str | None) -> str:
+    """The heading a suggested time is grouped under: its day on the organizer's clock, in their locale."""
+    return day_label(start.astimezone(organizer.zone()).date(), locale)
 
 
 def _capitalized(value: str) -> str:

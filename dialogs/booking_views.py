@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.base import Card
-from cards.booking import ConfirmationView, confirmation_card
+from cards.booking import ConfirmationView, cancelled_by_words, confirmation_card
 from dialogs.booking_people import Person
 from scheduling.display import local_label
 from storage.repositories import BookingRecord
@@ -31,3 +31,9 @@ def confirmation_card_for(booking: BookingRecord, organizer: Person, colleague: 
         refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
         for_attendee=for_attendee,
     ))
+
+
+def status_words(booking: BookingRecord, organizer_name: str) -> str:
+    """A booking's state in a listing such as `audit`: a cancellation names who cancelled, as every card does
+    (only the organizer can cancel; an attendee declines their own copy)."""
+    return cancelled_by_words(organizer_name) if booking.status == "cancelled" else booking.status

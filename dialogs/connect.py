@@ -15,6 +15,7 @@ from cards.admin import disconnect_choice_card, link_card, message_card
 from dialogs.access import NOT_SET_UP, ensure_allowed, is_admin
 from dialogs.admin import NOT_CONFIGURED
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.link_cards import remember_link_card
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, start_sign_in_link
 from graph.errors import AuthProblem
@@ -46,6 +47,12 @@ async def sign_in_card_for(services: Services, actor: Actor, resume: dict[str, A
         url,
         "The link is for you only, works once and expires in 10 minutes.",
     )
+
+
+def signed_in_card() -> dict[str, Any]:
+    """What the connect card becomes once its link was used and the sign-in worked."""
+    return message_card("Signed in ✓", "Your Outlook calendar is connected to Rendezvous. This card's link has "
+                                       "been used; type **connect** if you ever need a new one.")
 
 
 async def has_connection(services: Services, actor: Actor) -> bool:
@@ -81,7 +88,8 @@ class ConnectDialogs:
             await turn_context.send_activity(
                 "Your calendar is already connected. Use the button below only if you want to sign in again."
             )
-        await turn_context.send_activity(card_message(card))
+        sent = await turn_context.send_activity(card_message(card))
+        await remember_link_card(self.services, card, sent.id if sent else None, actor.conversation_id)
 
     async def disconnect(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         connected = await has_connection(self.services, actor)

@@ -16,6 +16,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
 from dialogs.context import Services
+from dialogs.personal_chat import last_seen_on_mobile, send_submit_actions
 from dialogs.replies import card_message
 from graph.tokens import APP_SCOPES, DELEGATED_SCOPES, SIGN_IN_SCOPES
 from storage.crypto import TokenCipher
@@ -130,6 +131,9 @@ async def notify_member(
 
     async def send(turn_context: TurnContext) -> None:
         if card is not None:
+            turn_context.activity.channel_data = {"tenant": {"id": tenant_id}}  # the state key names the tenant
+            if await last_seen_on_mobile(services, turn_context):
+                send_submit_actions(turn_context)
             await turn_context.send_activity(card_message(card))
         if text:
             await turn_context.send_activity(text)

@@ -16,11 +16,14 @@ from typing import Any
 
 from dialogs.booking_state import ABANDONED_AFTER, prune_document
 from dialogs.bot_storage import storage_key_tenant
+from storage.repositories import ConsentRepository
 from storage.state_store import ETagConflict, StateStore
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = timedelta(minutes=10)
+# A used or expired sign-in link still answers "expired" or "already used" (rather than "unknown") for a day.
+CONSENT_KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
 async def prune_idle_conversations(store: StateStore, now: datetime) -> int:
@@ -42,8 +45,12 @@ class IdleConversationPruner:
     """Runs prune_idle_conversations at start-up and every `interval` until stopped (aiohttp signal handlers:
     `start` goes on on_startup after the database is migrated, `stop` on on_cleanup)."""
 
-    def __init__(self, store: StateStore, interval: timedelta = SWEEP_INTERVAL) -> None:
+    def __init__(self, store: StateStore, interval: timedelta = SWEEP_INTERVAL,
+                 consents: ConsentRepository | None = None) -> None:
         self._store = store
+        # Sign-in and consent requests a day past their 10 minutes: who asked, and what to continue (a booking's
+        # subject and note), go with them, as the privacy statement says.
+        self._consents = consents
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
 
@@ -59,9 +66,12 @@ class IdleConversationPruner:
     async def _sweep_forever(self) -> None:
         while True:
             try:
-                pruned = await prune_idle_conversations(self._store, datetime.now(UTC))
+                now = datetime.now(UTC)
+                pruned = await prune_idle_conversations(self._store, now)
                 if pruned:
                     log.info("pruned subjects and notes from %d idle conversations", pruned)
+                if self._consents is not None:
+                    await self._consents.delete_expired(now - CONSENT_KEPT_AFTER_EXPIRY)
             except Exception as exc:  # a database outage must not end the sweeping for good
                 log.warning("pruning idle conversations failed: %s", type(exc).__name__)
             await asyncio.sleep(self._interval.total_seconds())

@@ -12,7 +12,7 @@ import bisect
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from scheduling.display import day_label, local_label, tz_abbrev
 from scheduling.intervals import Interval, has_stretch, intersect, merge, subtract
@@ -136,7 +136,7 @@ def describe_no_slot(reason: NoSlotReason, person_name: str | None = None, until
     if reason is NoSlotReason.NO_COMMON_FREE_TIME:
         return f"You and {name} both have free time in this window, but never at the same time for long enough."
     if reason is NoSlotReason.WINDOW_IN_PAST:
-        return "This window has already passed (or starts sooner than the minimum notice allows)."
+        return "This window has already passed, or starts too soon to book."
     return "This window is shorter than the meeting."
 
 
@@ -210,28 +210,17 @@ def _grid_starts(free: list[Interval], duration: timedelta, step: timedelta) -> 
     return starts
 
 
-def _owner(index: int, people: Sequence[Availability]) -> str:
+def _possessive(index: int, people: Sequence[Availability], names: Mapping[str, str]) -> str:
+    """Whose day a reason is about: "your" for the organizer, else the name the caller gave (or "their")."""
     if index == 0:
         return "your"
-    if len(people) == 2:
-        return "their"
-    return f"{people[index].email}'s"
+    name = names.get(people[index].email)
+    return f"{name}'s" if name else "their"
 
 
-def _inside_phrase(count: int) -> str:
-    if count == 1:
-        return "inside your working day"
-    if count == 2:
-        return "inside both working days"
-    return "inside everyone's working day"
-
-
-def _edge_phrase(count: int) -> str:
-    if count == 1:
-        return "not at the edge of your day"
-    if count == 2:
-        return "not at the edge of either day"
-    return "not at the edge of anyone's day"
+def _together(count: int) -> str:
+    """Who shares the free time: you alone, the two of you, or everyone."""
+    return "you are" if count == 1 else ("you are both" if count == 2 else "everyone is")
 
 
 @dataclass(frozen=True)
@@ -239,40 +228,62 @@ class _Ranked:
     start: datetime
     score: float
     comfortable: bool
-    edge_reasons: tuple[str, ...]
+    edges: tuple[tuple[str, int], ...]  # ("early" | "late", index of the person whose day edge it is)
 
 
 def _rank(starts: list[datetime], persons: list[_Person], request: SlotRequest) -> list[_Ranked]:
     """Scores in (0, 1]: every slot away from all day edges beats every slot at an edge;
     inside each group, earlier beats later."""
-    people = [person.availability for person in persons]
     earliest = request.earliest_start
     span = request.window_end - earliest
     ranked: list[_Ranked] = []
     for start in starts:
         end = start + request.duration
-        edge_reasons: list[str] = []
+        edges: list[tuple[str, int]] = []
         for index, person in enumerate(persons):
             day = person.day_containing(start, end)
             if day is None:  # cannot happen for a start taken from the shared working time
                 raise AssertionError("slot outside a working day")
             if start - day.start < EDGE_MARGIN:
-                edge_reasons.append(f"in the first 30 minutes of {_owner(index, people)} day")
+                edges.append(("early", index))
             if day.end - end < EDGE_MARGIN:
-                edge_reasons.append(f"in the last 30 minutes of {_owner(index, people)} day")
-        comfortable = not edge_reasons
+                edges.append(("late", index))
+        comfortable = not edges
         earliness = 1 - (start - earliest) / span  # in (0, 1]: the slot ends inside the window
         score = round((int(comfortable) + earliness) / 2, 6)
-        ranked.append(_Ranked(start, score, comfortable, tuple(edge_reasons)))
+        ranked.append(_Ranked(start, score, comfortable, tuple(edges)))
     ranked.sort(key=lambda item: (-item.score, item.start))
-    return _spread(ranked, persons[0].availability.zone())
+    apart, overlapping = _without_overlaps(ranked, request.duration)
+    zone = persons[0].availability.zone()
+    spacing = max(SPREAD, request.duration)
+    return _spread(apart, zone, spacing) + _spread(overlapping, zone, spacing)
 
 
-def _spread(ranked: list[_Ranked], organizer_zone: tzinfo) -> list[_Ranked]:
+def _without_overlaps(ranked: list[_Ranked], duration: timedelta) -> tuple[list[_Ranked], list[_Ranked]]:
+    """Splits the ranking into slots that overlap no better-ranked kept slot, and the rest.
+
+    The rest come after every non-overlapping slot, so a page shows overlapping times only when nothing
+    else is left to offer.
+    """
+    kept: list[datetime] = []
+    apart: list[_Ranked] = []
+    overlapping: list[_Ranked] = []
+    for item in ranked:
+        position = bisect.bisect_left(kept, item.start)
+        neighbours = kept[max(position - 1, 0):position + 1]
+        if any(abs(item.start - other) < duration for other in neighbours):
+            overlapping.append(item)
+        else:
+            kept.insert(position, item.start)
+            apart.append(item)
+    return apart, overlapping
+
+
+def _spread(ranked: list[_Ranked], organizer_zone: tzinfo, spacing: timedelta) -> list[_Ranked]:
     """Reorders the ranking in rounds so a page offers real choices, not five starts 15 minutes apart.
 
     Going down the score order, each slot joins the first round in which its organizer-local day has fewer
-    than SLOTS_PER_DAY_PER_ROUND slots and none within SPREAD of it. The result is every round in turn,
+    than SLOTS_PER_DAY_PER_ROUND slots and none within `spacing` of it. The result is every round in turn,
     each in score order: the best times of each day come first, their neighbours later, nothing is dropped.
     """
     rounds_by_day: dict[date, list[list[datetime]]] = {}
@@ -282,7 +293,7 @@ def _spread(ranked: list[_Ranked], organizer_zone: tzinfo) -> list[_Ranked]:
         round_index = 0
         while round_index < len(day_rounds) and (
             len(day_rounds[round_index]) >= SLOTS_PER_DAY_PER_ROUND
-            or any(abs(item.start - other) < SPREAD for other in day_rounds[round_index])
+            or any(abs(item.start - other) < spacing for other in day_rounds[round_index])
         ):
             round_index += 1
         if round_index == len(day_rounds):
@@ -320,24 +331,54 @@ def _suggestion(item: _Ranked, persons: list[_Person], request: SlotRequest, rea
     )
 
 
-def _reasons_for(item: _Ranked, best: _Ranked, earliest_start: datetime, count: int) -> list[str]:
-    reasons = [_inside_phrase(count)]
-    if item.comfortable:
-        reasons.append(_edge_phrase(count))
-    else:
-        reasons.extend(item.edge_reasons)
-    if item.start == earliest_start:
-        reasons.append("earliest")
-    elif item.comfortable and item is best:
-        reasons.append("earliest away from the day edges")
-    return reasons
+def _reasons_for(item: _Ranked, earliest_start: datetime, only_one: bool, persons: list[_Person],
+                 shared: list[Interval], free: list[Interval], request: SlotRequest,
+                 names: Mapping[str, str]) -> list[str]:
+    """At most two short reasons in everyday words: "early in Ben's day", "both free all afternoon"."""
+    people = [person.availability for person in persons]
+    together = _together(len(people))
+    reasons = [f"{kind} in {_possessive(index, people, names)} day" for kind, index in item.edges]
+    if only_one:
+        reasons.append("the only time that fits" if len(people) == 1 else f"the only time {together} free")
+    elif item.start == earliest_start:
+        reasons.append("the earliest time that fits" if len(people) == 1 else f"the earliest time {together} free")
+    end = item.start + request.duration
+    stretch = _containing(free, item.start, end)
+    working = _containing(shared, item.start, end)
+    part = _part_of_day(item.start, persons[0])
+    if stretch is not None and working is not None and part is not None and (
+        stretch[0] <= max(part[1], working[0]) and min(part[2], working[1]) <= stretch[1]
+    ):
+        who = "you are" if len(people) == 1 else ("both" if len(people) == 2 else "everyone")
+        reasons.append(f"{who} free all {part[0]}")
+    elif stretch == (item.start, end) and len(reasons) < 2:
+        reasons.append("fits between other meetings")
+    return reasons[:2]
 
 
-def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0) -> SlotSearchResult:
-    """Ranked meeting times for everyone in `people` (organizer first).
+def _containing(intervals: list[Interval], start: datetime, end: datetime) -> Interval | None:
+    return next(((first, last) for first, last in intervals if first <= start and end <= last), None)
 
-    `offset` pages through the same ranking ("More times"): the result's `next_offset` is the
-    offset for the next page, or None when there is none.
+
+def _part_of_day(start: datetime, organizer: _Person) -> tuple[str, datetime, datetime] | None:
+    """The organizer's morning or afternoon (their working day split at local noon) that `start` falls in."""
+    day = organizer.day_containing(start, start)
+    if day is None:
+        return None
+    zone = organizer.availability.zone()
+    noon = datetime.combine(start.astimezone(zone).date(), time(12), tzinfo=zone).astimezone(UTC)
+    if start < noon:
+        return ("morning", day.start, min(noon, day.end)) if day.start < noon else None
+    return ("afternoon", max(noon, day.start), day.end) if day.end > noon else None
+
+
+def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0,
+               names: Mapping[str, str] | None = None) -> SlotSearchResult:
+    """The best meeting times for everyone in `people` (organizer first), one page in time order.
+
+    The ranking decides which times make a page; the page lists them in time order. `offset` pages
+    through the same ranking ("More times"): the result's `next_offset` is the offset for the next page,
+    or None when there is none. `names` maps attendees' emails to the names the reasons use.
     """
     if not people:
         raise ValueError("find_slots needs at least the organizer")
@@ -361,10 +402,13 @@ def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0
     if not ranked:
         return _explain_no_slot(request, persons, shared)
 
-    page = ranked[offset : offset + request.max_results]
+    page = sorted(ranked[offset : offset + request.max_results], key=lambda item: item.start)
     earliest_start = min(item.start for item in ranked)
+    only_one = len(ranked) == 1
     suggestions = [
-        _suggestion(item, persons, request, _reasons_for(item, ranked[0], earliest_start, len(people))) for item in page
+        _suggestion(item, persons, request,
+                    _reasons_for(item, earliest_start, only_one, persons, shared, free, request, names or {}))
+        for item in page
     ]
     next_offset = offset + len(page) if offset + len(page) < len(ranked) else None
     return SlotSearchResult(suggestions, None, next_offset, total=len(ranked))

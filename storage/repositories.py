@@ -554,6 +554,16 @@ class ConsentRepository:
             raise ConsentStateError("replayed")
         raise ConsentStateError("expired")
 
+    async def add_to_payload(self, state: str, values: dict[str, Any], now: datetime | None = None) -> bool:
+        """Adds `values` to the payload of a request still open (unused, unexpired); False when it is not."""
+        now = now or utc_now()
+        async with self._db.session() as session:
+            row = await session.get(ConsentRequest, state, with_for_update=True)
+            if row is None or row.consumed_at is not None or row.expires_at <= now:
+                return False
+            row.payload = {**row.payload, **values}
+        return True
+
     async def delete_expired(self, now: datetime | None = None) -> int:
         """Housekeeping: removes requests past their expiry; returns how many."""
         async with self._db.session() as session:

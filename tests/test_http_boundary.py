@@ -3,6 +3,7 @@ bot refuses, chats of unknown type, and the headers every page a browser opens c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,11 @@ async def test_a_chat_of_unknown_type_is_treated_as_shared(
         member = await MemberRepository(Database(sqlite_url), TENANT).get(ALICE.aad_object_id)
 
     replies = connector.messages(ALICE.conversation_id)
-    assert [reply.text for reply in replies[:2]] == [ONE_TO_ONE_ONLY, ONE_TO_ONE_ONLY]
+    # Not known to be 1:1 and no 1:1 chat with Alice yet: a link that opens one, nothing of hers.
+    for reply in replies[:2]:
+        [card] = reply.cards
+        assert "our 1:1 chat" in json.dumps(card)
+        assert [a["url"] for a in card["actions"]] == ["https://teams.microsoft.com/l/chat/0/0?users=28:rendezvous-bot"]
     assert clicked["value"] == ONE_TO_ONE_ONLY
     assert replies[2].cards, "help still works where others may read along"
     # Proactive messages (someone's meetings) never go to a chat that may not be 1:1.

@@ -93,7 +93,9 @@ async def test_setup_booking_my_meetings_and_cancel_log_no_address_event_id_or_s
         await stack.bot.say(ADELE, "my meetings")
         cancel = next(a for a in all_actions(confirmation) if a.get("verb") == "cancelBooking")
         stack.emu.faults.fail("/events/", 503, times=1, retry_after="0", method="DELETE")
-        await stack.bot.execute(ADELE, "cancelBooking", cancel["data"])
+        question = card_of(await stack.bot.execute(ADELE, "cancelBooking", cancel["data"]))
+        [yes] = [a for a in all_actions(question) if a.get("verb") == "confirmCancelBooking"]
+        await stack.bot.execute(ADELE, "confirmCancelBooking", yes["data"])
 
     lines = bot_lines(bot_log)
     text = "\n".join(lines)

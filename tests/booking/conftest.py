@@ -198,3 +198,11 @@ async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[Book
     """SQLite and PostgreSQL, for what rests on the database's guarantees (idempotency under races)."""
     async for built in booking_world(database_url, tmp_path):
         yield built
+
+
+async def answer_yes(bot: RunningBot, user: TeamsUser, button: dict[str, Any]) -> dict[str, Any]:
+    """Clicks a meeting's Cancel (or Decline) button, then "Yes" on the question it asks; returns the invoke
+    response to the "Yes" click."""
+    question = card_of(await bot.execute(user, button["verb"], button["data"]))
+    [yes] = [action for action in all_actions(question) if action.get("verb") == "confirmCancelBooking"]
+    return await bot.execute(user, "confirmCancelBooking", yes["data"])

@@ -14,6 +14,7 @@ from tests.booking.conftest import (
     PACIFIC,
     BookingWorld,
     all_actions,
+    answer_yes,
     at,
     book_buttons,
     card_of,
@@ -148,15 +149,17 @@ async def test_my_meetings_shows_the_colleagues_reply_and_cancel_tells_them(worl
     assert "Budget" in card_text(listing) and "Ben Walters: tentative" in card_text(listing)
     cancel = next(a for a in all_actions(confirmation) if a.get("verb") == "cancelBooking")
 
-    cancelled = card_of(await world.bot.execute(ADELE, "cancelBooking", cancel["data"]))
+    cancelled = card_of(await answer_yes(world.bot, ADELE, cancel))
 
     assert "Cancelled: Budget" in card_text(cancelled)
+    assert "cancelled by Adele Vance" in card_text(cancelled)
     assert world.emu.created_events(ADELE.email) == []
     assert all(copy.is_cancelled for copy in world.emu.created_events(BEN.email))
     [booking] = await world.bookings()
     assert booking.status == "cancelled"
     told = world.proactive_to(BEN)
     assert told and "Cancelled: Budget" in card_text(told[-1].cards[0])
+    assert "cancelled by Adele Vance" in card_text(told[-1].cards[0])
     await world.bot.say(ADELE, "my meetings")
     assert "no upcoming meetings" in card_text(_last_card(world))
 

@@ -45,7 +45,9 @@ async def test_suggestions_respect_both_calendars_and_show_both_zones(world: Boo
     # half hour is 10:00 Pacific = 13:00 Eastern.
     assert slots[0] == [("Adele Vance", f"{day_label(day)}, 10:00–10:30 PST"),
                         ("Ben Walters", f"{day_label(day)}, 13:00–13:30 EST")]
-    assert "Inside both working days; not at the edge of either day; earliest" in card_text(card)
+    reasons = [item["text"] for element in card["body"] if element.get("type") == "Container"
+               for item in element["items"] if item.get("type") == "TextBlock"]
+    assert reasons[0] == "The earliest time you are both free"
     busy = [(at(day, 8, 0, PACIFIC), at(day, 9, 0, PACIFIC)), (at(day, 12, 0, EASTERN), at(day, 13, 0, EASTERN))]
     for data in book_buttons(card):
         start = datetime.strptime(data["slotId"], "%Y%m%dT%H%MZ").replace(tzinfo=UTC)

@@ -48,8 +48,10 @@ async def test_cancelling_twice_at_once_cancels_once_and_both_clicks_see_cancell
     confirmation = card_of(await world.bot.execute(ADELE, "book", book_buttons(card)[0]))
     cancel = next(a for a in all_actions(confirmation) if a.get("verb") == "cancelBooking")
 
-    first, second = await asyncio.gather(world.bot.execute(ADELE, "cancelBooking", cancel["data"]),
-                                         world.bot.execute(ADELE, "cancelBooking", cancel["data"]))
+    question = card_of(await world.bot.execute(ADELE, "cancelBooking", cancel["data"]))
+    [yes] = [a for a in all_actions(question) if a.get("verb") == "confirmCancelBooking"]
+    first, second = await asyncio.gather(world.bot.execute(ADELE, "confirmCancelBooking", yes["data"]),
+                                         world.bot.execute(ADELE, "confirmCancelBooking", yes["data"]))
 
     for response in (first, second):
         assert "Cancelled: Retro" in card_text(card_of(response)), response

@@ -165,6 +165,8 @@ async def test_a_free_time_asked_for_is_offered_first(world: BookingWorld) -> No
     card = last_card(world)
     facts = slot_facts(card)
     assert facts[0] == [(ADELE.name, "Thu 3 Dec, 11:00–11:30 PST"), (BEN.name, "Thu 3 Dec, 14:00–14:30 EST")]
+    others = [slot[0][1] for slot in facts[1:]]
+    assert others and others == sorted(others)  # below it, the nearest times in time order (one day, 24-hour)
     assert "doesn't work" not in card_text(card)
 
 
@@ -180,8 +182,11 @@ async def test_a_busy_time_asked_for_says_who_is_busy_and_offers_the_nearest(wor
     assert "Thu 3 Dec, 11:00–11:30 PST doesn't work: Ben Walters is busy then. Here are the nearest times." in (
         card_text(card))
     starts = [facts[0][1] for facts in slot_facts(card)]
-    # Nearest first, one meeting's length apart: 30 minutes after, then an hour before and an hour after.
-    assert starts[:3] == ["Thu 3 Dec, 11:30–12:00 PST", "Thu 3 Dec, 10:00–10:30 PST", "Thu 3 Dec, 12:00–12:30 PST"]
+    # The nearest times, one meeting's length apart (30 minutes after, then an hour before and an hour after),
+    # listed in time order like any page: the time asked for is on top only when it is free.
+    nearest = ["Thu 3 Dec, 11:30–12:00 PST", "Thu 3 Dec, 10:00–10:30 PST", "Thu 3 Dec, 12:00–12:30 PST"]
+    assert set(nearest) <= set(starts)
+    assert starts == sorted(starts)  # one day, 24-hour clock: text order is time order
 
 
 async def test_a_time_outside_working_hours_says_whose(world: BookingWorld) -> None:
@@ -193,7 +198,9 @@ async def test_a_time_outside_working_hours_says_whose(world: BookingWorld) -> N
     card = last_card(world)
     assert ("Thu 3 Dec, 15:00–15:30 PST doesn't work: it is outside Ben Walters's working hours. "
             "Here are the nearest times.") in card_text(card)
-    assert slot_facts(card)[0][0] == (ADELE.name, "Thu 3 Dec, 14:00–14:30 PST")  # the end of Ben's day
+    starts = [facts[0][1] for facts in slot_facts(card)]
+    assert starts == sorted(starts)  # in time order (one day, 24-hour clock)
+    assert starts[-1] == "Thu 3 Dec, 14:00–14:30 PST"  # the nearest: the end of Ben's day
 
 
 def help_text(world: BookingWorld, user: TeamsUser = ADELE) -> str:

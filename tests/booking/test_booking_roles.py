@@ -18,6 +18,7 @@ from tests.booking.conftest import (
     LAURA,
     BookingWorld,
     all_actions,
+    answer_yes,
     book_buttons,
     card_of,
     card_text,
@@ -55,7 +56,11 @@ async def test_in_domain_wide_mode_the_colleague_declines_their_copy_and_the_org
     world.emu.clear_calls()
     world.connector.clear()
 
-    declined = card_of(await world.bot.execute(BEN, verb, _button(invitation, "declineBooking")["data"]))
+    question = card_of(await world.bot.execute(BEN, verb, _button(invitation, "declineBooking")["data"]))
+    assert "Decline this meeting?" in card_text(question)
+    assert _graph_calls(world) == [], "nothing happens before the answer"
+    yes = _button(question, "confirmCancelBooking")
+    declined = card_of(await world.bot.execute(BEN, "confirmCancelBooking", yes["data"]))
 
     assert "Declined: Roadmap" in card_text(declined)
     [meeting] = world.emu.created_events(ADELE.email)
@@ -87,7 +92,7 @@ async def test_my_meetings_offers_each_person_the_action_of_their_role(world: Bo
     assert [a["title"] for a in all_actions(adeles_list) if a.get("verb")] == ["Cancel", "Book a meeting"]
     assert "Ben Walters: none yet" in card_text(adeles_list)
 
-    await world.bot.execute(BEN, "declineBooking", _button(invitation, "declineBooking")["data"])
+    await answer_yes(world.bot, BEN, _button(invitation, "declineBooking"))
     await world.bot.say(BEN, "my meetings")
     await world.bot.say(ADELE, "my meetings")
 
@@ -105,7 +110,7 @@ async def test_in_individual_mode_the_colleague_declines_with_their_own_sign_in(
     decline = _button(invitation, "declineBooking")["data"]
     world.emu.clear_calls()
 
-    sign_in = card_of(await world.bot.execute(LAURA, "declineBooking", decline))
+    sign_in = card_of(await answer_yes(world.bot, LAURA, {"verb": "declineBooking", "data": decline}))
 
     assert "Connect your Outlook calendar" in card_text(sign_in)
     assert _graph_calls(world) == [], "nothing is sent with Fiona's token for Laura's click"
@@ -134,7 +139,8 @@ async def test_in_individual_mode_the_organizer_cancels_with_their_own_token(wor
     [booking] = await world.bookings(FABRIKAM)
     world.emu.clear_calls()
 
-    cancelled = card_of(await world.bot.execute(FIONA, "cancelBooking", {"bookingId": booking.id}))
+    cancel = {"verb": "cancelBooking", "data": {"bookingId": booking.id}}
+    cancelled = card_of(await answer_yes(world.bot, FIONA, cancel))
 
     assert "Cancelled: Sync" in card_text(cancelled)
     assert {call.token_subject for call in _graph_calls(world)} == {FIONA.aad_object_id}

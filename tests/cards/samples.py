@@ -14,9 +14,10 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 from zoneinfo import ZoneInfo
 
-from cards import admin, booking, common
+from cards import admin, booking, common, group_chat
 from cards.base import Card
-from scheduling.display import local_label
+from cards.mobile import with_submit_actions
+from scheduling.display import day_label, local_label
 from scheduling.windows import dst_changes
 
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -89,7 +90,8 @@ def _slots(count: int, *, unverified_from: int | None = None,
             slot_id=f"s{int(start.timestamp())}",
             labels=_times(start, 30, people),
             unverified_note=f"{name}'s calendar could not be read" if unverified else None,
-            why="Inside both working days; earliest" if n == 0 else "Inside both working days",
+            why="Early in Alice's day, the earliest time you are both free" if n == 0 else "Both free all afternoon",
+            day=day_label(start.astimezone(LOS_ANGELES).date()),
         ))
     return tuple(slots)
 
@@ -256,7 +258,22 @@ def _booking_cards() -> list[CardSample]:
             booking.MyMeetingsView(items=_meetings(MANY_MEETINGS, long_text_every=1)))),
         CardSample("sign_in_needed", booking.sign_in_needed_card, booking.sign_in_needed_card(
             "I need your permission to use your Outlook calendar.")),
+        CardSample("cancel_question", booking.cancel_question_card, booking.cancel_question_card(
+            booking.CancelQuestionView(booking_id=_booking_id(4), subject=LONG_SUBJECT[:200], with_name=LONG_NAME,
+                                       times=times))),
+        CardSample("decline_question", booking.cancel_question_card, booking.cancel_question_card(
+            booking.CancelQuestionView(booking_id=_booking_id(5), subject="Design review", with_name="Dmitri Ivanov",
+                                       times=times, for_attendee=True))),
+        CardSample("my_meetings_asking_and_cancelled", booking.my_meetings_card, booking.my_meetings_card(
+            booking.MyMeetingsView(items=tuple(
+                replace(item, asking=index == 0, cancelled_by=LONG_NAME if index == 1 else None)
+                for index, item in enumerate(_meetings(3, long_text_every=2)))))),
     ]
+    # What a person on Teams mobile gets (cards/mobile.py): the same cards with Action.Submit buttons.
+    on_mobile = ("booking_form_prefilled_with_problems", "suggestions_full_page", "confirmation_with_join_url",
+                 "my_meetings_full", "cancel_question")
+    samples += [CardSample(f"{sample.name}_on_mobile", sample.builder, with_submit_actions(sample.card))
+                for sample in samples if sample.name in on_mobile]
     return samples
 
 
@@ -347,7 +364,10 @@ def _admin_cards() -> list[CardSample]:
 
 
 def _common_cards() -> list[CardSample]:
+    chat_link = group_chat.bot_chat_link("28:6f1a2b3c-4d5e-4f60-8172-93a4b5c6d7e8")
     return [
+        CardSample("group_welcome", group_chat.group_welcome_card, group_chat.group_welcome_card(chat_link)),
+        CardSample("personal_chat_link", group_chat.personal_chat_card, group_chat.personal_chat_card(chat_link)),
         CardSample("welcome", common.welcome_card, common.welcome_card("Alice Okafor")),
         CardSample("welcome_without_name", common.welcome_card, common.welcome_card("")),
         CardSample("help", common.help_card, common.help_card()),

@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from cards import admin, booking, common
+from cards import admin, booking, common, group_chat
 from tests.cards.conftest import PROBE_PREFIX
 from tests.cards.probes import PROBES, Probe
 from tests.cards.samples import all_samples, cards_by_name
@@ -18,7 +18,7 @@ SAMPLES = {sample.name: sample for sample in all_samples()}
 def _public_builders() -> set[str]:
     return {
         f"{module.__name__}.{name}"
-        for module in (common, booking, admin)
+        for module in (common, booking, admin, group_chat)
         for name, function in inspect.getmembers(module, inspect.isfunction)
         if name.endswith("_card") and not name.startswith("_") and function.__module__ == module.__name__
     }

@@ -117,9 +117,14 @@ async def test_admin_sets_up_then_a_member_books_and_cancels_a_meeting(stack: St
     assert f"Ben Walters: {slots[0]['Ben Walters']}" in mine.readable
     [cancel] = card_actions(mine.card, "cancelBooking")
 
-    cancelled = await playground.invoke("cancelBooking", cancel["data"], reply_to=mine.message_id,
-                                        title=cancel["title"])
-    assert card_text(cancelled["value"]).startswith("Cancelled"), cancelled
+    # Cancel asks first, in the row; "Yes, cancel" does it and the row then says who cancelled.
+    asking = await playground.invoke("cancelBooking", cancel["data"], reply_to=mine.message_id,
+                                     title=cancel["title"])
+    assert "Cancel this meeting?" in card_text(asking["value"]), asking
+    [yes] = card_actions(asking["value"], "confirmCancelBooking")
+    cancelled = await playground.invoke("confirmCancelBooking", yes["data"], reply_to=mine.message_id,
+                                        title=yes["title"])
+    assert "Cancelled by Adele Vance" in card_text(cancelled["value"]), cancelled
 
     # Gone from Adele's calendar; Ben's copy is marked cancelled, as Outlook does.
     assert with_link(await emulator.events_of(org.tenant_id, adele.email), teams_link) == []

@@ -1,0 +1,36 @@
+"""What Rendezvous stores, said once for the `privacy` card and the /privacy page alike.
+
+Each entry is one kind of stored data (storage/models.py: members, bookings, token_caches, graph_calls,
+bot_state, consent_requests, tenants) and how long it is kept. Change it together with the tables
+(tests/booking/test_privacy_statement.py maps every table to an entry).
+"""
+
+from __future__ import annotations
+
+STORED_DATA: tuple[tuple[str, str], ...] = (
+    ("About you",
+     "your Microsoft Entra and Teams ids, name, email address and user principal name, the time zone and "
+     "locale Teams reports, the time zone of your Outlook working hours, when you first "
+     "and last used Rendezvous, a reference to your 1:1 chat with it so it can message you there, and, once you "
+     "have used it from Teams on a phone, whether you last did, so its buttons work there."),
+    ("Meetings booked here",
+     "for each meeting booked through Rendezvous that you organize or are invited to: its subject, time, the "
+     "colleague it is with, its state (booked, cancelled, failed), Outlook's event id and Teams link, and which "
+     "chat message shows it. The note for your colleague is not kept with it: it goes into the invitation."),
+    ("Searches in progress",
+     "what you chose on the booking form (colleague, length, window, subject and note) and the times offered, "
+     "until you book one of them or for an hour at most; the times offered are forgotten after 12 hours."),
+    ("Calendar look-ups",
+     "each time Rendezvous read or changed a calendar about you: when, what it did and why."),
+    ("Your sign-in",
+     "in individual mode only: your sign-in tokens, encrypted, until you type disconnect. For each sign-in link "
+     "it also keeps who asked and what to continue afterwards, such as the booking you were making; the link "
+     "works for 10 minutes and that record is deleted a day later."),
+    ("If you set Rendezvous up",
+     "your organization's settings record who set it up and who granted consent (id and name)."),
+)
+
+NEVER_STORED = (
+    "Of the rest of your calendar Rendezvous reads only when you are busy: never the subject, body, location "
+    "or attendees of meetings it did not book, and it stores none of them."
+)
