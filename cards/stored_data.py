@@ -1,7 +1,7 @@
 """What Rendezvous stores, said once for the `privacy` card and the /privacy page alike.
 
 Each entry is one kind of stored data (storage/models.py: members, bookings, token_caches, graph_calls,
-bot_state, consent_requests, tenants) and how long it is kept. Change it together with the tables
+bot_state, consent_requests, tenants, mailbox_pauses) and how long it is kept. Change it together with the tables
 (tests/booking/test_privacy_statement.py maps every table to an entry).
 """
 
@@ -26,6 +26,10 @@ STORED_DATA: tuple[tuple[str, str], ...] = (
      "in individual mode only: your sign-in tokens, encrypted, until you type disconnect. For each sign-in link "
      "it also keeps who asked and what to continue afterwards, such as the booking you were making; the link "
      "works for 10 minutes and that record is deleted a day later."),
+    ("When Outlook asks Rendezvous to wait",
+     "with several Rendezvous servers: a SHA-256 digest of your organization's id and your mailbox address (not "
+     "the address itself) and the time until which Outlook asked for no more requests about your calendar; "
+     "deleted an hour after that time."),
     ("If you set Rendezvous up",
      "your organization's settings record who set it up and who granted consent (id and name)."),
 )

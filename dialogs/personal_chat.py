@@ -85,14 +85,29 @@ def send_submit_actions(turn_context: TurnContext) -> None:
     turn_context.on_update_activity(_submit_actions_on_update)
 
 
+# 1:1 chats this process has seen used only from a computer: their state need not be read on every turn (a
+# `help` turn then costs no database read). Per process; another process that saw the phone keeps its mark
+# until a turn it serves clears it, and a stale mark only means Action.Submit buttons, which work everywhere.
+_DESKTOP_ONLY_CHATS: set[str] = set()
+_DESKTOP_ONLY_REMEMBERED = 100_000
+
+
 async def remember_client(services: Services, turn_context: TurnContext, mobile: bool) -> None:
     """Notes, in this 1:1 chat's state, whether the person writes from Teams mobile (saved with the turn).
 
     Nothing is written for a chat that has only ever been used from a computer."""
+    chat = turn_context.activity.conversation.id
+    if not mobile and chat in _DESKTOP_ONLY_CHATS:
+        return
+    _DESKTOP_ONLY_CHATS.discard(chat)
     accessor = services.conversation_state.create_property(CLIENT_PROPERTY)
     known = await accessor.get(turn_context)
     if mobile or (isinstance(known, dict) and known.get("mobile") is True):
         await accessor.set(turn_context, {"mobile": mobile})
+    if not mobile:
+        if len(_DESKTOP_ONLY_CHATS) >= _DESKTOP_ONLY_REMEMBERED:
+            _DESKTOP_ONLY_CHATS.clear()
+        _DESKTOP_ONLY_CHATS.add(chat)
 
 
 async def last_seen_on_mobile(services: Services, turn_context: TurnContext) -> bool:

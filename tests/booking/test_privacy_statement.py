@@ -35,6 +35,7 @@ ENTRY_FOR_TABLE = {
     "token_caches": "Your sign-in",
     "consent_requests": "Your sign-in",
     "tenants": "If you set Rendezvous up",
+    "mailbox_pauses": "When Outlook asks Rendezvous to wait",
 }
 
 
