@@ -2,7 +2,7 @@
 
 Setup never trusts the chat alone. A first setup is approved at Microsoft: the consent link goes to
 whoever may grant the permissions (the person in Teams or their administrator), and the tenant is
-enabled only after the consent callback and a self-test (see dialogs/auth_routes.py). Changing an
+enabled only after the consent callback and a self-test (see web/auth_routes.py). Changing an
 existing setup, and every other admin command, needs a Rendezvous admin: ADMIN_USER_IDS, or a recent
 sign-in whose id token shows the Rendezvous.Admin app role (or an admin directory role in `wids`).
 """
