@@ -35,7 +35,17 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from config import PROJECT_ROOT
 from emulator.testing import running_emulator
 from storage.database import Database
-from tests.booking.conftest import ADELE, BEN, EVERYONE, all_actions, book_buttons, card_of, day_form, meeting_day
+from tests.booking.conftest import (
+    ADELE,
+    BEN,
+    EVERYONE,
+    all_actions,
+    answer_yes,
+    book_buttons,
+    card_of,
+    day_form,
+    meeting_day,
+)
 from tests.fault.test_crash_recovery import CrashWorld
 from tests.harness import ConnectorStub, RunningBot
 from tests.processes import BotProcess, bot_env, connector_server, free_port
@@ -180,7 +190,7 @@ async def test_a_booking_is_traced_through_server_graph_and_database_without_per
     async with world.bot.session.get(f"{world.bot.url}/auth/signin?code={SIGN_IN_CODE}&state=unknown") as callback:
         assert callback.status >= 400
     cancel = next(a for a in all_actions(confirmation) if a.get("verb") == "cancelBooking")
-    card_of(await world.bot.execute(ADELE, "cancelBooking", cancel["data"]))
+    card_of(await answer_yes(world.bot, ADELE, cancel))  # Cancel asks first
 
     def booking_trace() -> list[Span]:
         """The spans of the trace whose server span answered the click that created the event."""
