@@ -3,9 +3,7 @@
 settings -> database (migrated on start-up) -> Graph clients -> bot -> aiohttp routes:
   POST /api/messages   activities from Teams (JWT-checked by CloudAdapter when MicrosoftAppId is set), each
                        turn answered within TURN_DEADLINE_SECONDS (dialogs/deadlines.py)
-  GET  /healthz        liveness: 200 while the process serves (no database call); also counts organizations Entra ID
-                       is not answering for
-  GET  /readyz         readiness: 200 only when the database answers, 503 otherwise
+  everything else     web/: health and readiness, the sign-in and consent callbacks, the public pages
 and one background task: booking recovery (dialogs/booking_recovery.py), from start-up until shutdown.
 """
 
@@ -30,7 +28,6 @@ from sqlalchemy.engine import make_url
 
 from bot import TURN_KIND, TURN_OUTCOME, RendezvousBot
 from config import ConfigError, Settings, load_settings
-from dialogs.auth_routes import add_auth_routes
 from dialogs.booking_recovery import BookingRecovery
 from dialogs.bot_connector import BoundedConnectorAuthentication
 from dialogs.bot_storage import SqlBotStorage, TenantConversationState
@@ -43,16 +40,16 @@ from graph.http import GraphHttp
 from graph.mailbox_slots import LocalMailboxSlots, MailboxSlots
 from graph.msal_threads import MsalThreads
 from graph.tokens import AppTokenProvider, DelegatedAuth
-from http_guard import BodyRefused, add_security_headers, read_json_body
 from log_safety import configure_logging
 from observability import configure_telemetry
 from observability.metrics import record_turn
-from public_pages import add_public_pages
 from storage.crypto import TokenCipher, load_or_create_key
 from storage.database import DATABASE_OUTAGES, Database
 from storage.mailbox_slots import PostgresMailboxSlots
 from storage.repositories import ConsentRepository
 from storage.state_store import StateStore
+from web import add_web_routes
+from web.http_guard import BodyRefused, read_json_body
 
 log = logging.getLogger("rendezvous")
 
@@ -68,7 +65,6 @@ MAX_BODY_BYTES = 1024 * 1024
 SERVICES_KEY = web.AppKey("services", Services)
 BOT_KEY = web.AppKey("bot", RendezvousBot)
 DEADLINES_KEY = web.AppKey("turn_deadlines", TurnDeadlines)
-MSAL_THREADS_KEY = web.AppKey("msal_threads", MsalThreads)
 GRAPH_CONNECT_TIMEOUT = 5.0
 # Activity types a metric label may carry; anything else a client writes is "other".
 ACTIVITY_KINDS = frozenset(kind.value for kind in ActivityTypes)
@@ -185,26 +181,6 @@ async def messages(request: web.Request) -> web.Response:
     return web.Response(status=201)
 
 
-def _entra_report(request: web.Request) -> dict[str, Any]:
-    unanswered = request.app[MSAL_THREADS_KEY].unanswered_tenants()
-    return {"entra_unanswered_tenants": unanswered} if unanswered else {}
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """Liveness: 200 while the process serves requests, without touching the database, so a probe that
-    restarts unhealthy instances never restarts them all for a database outage that a restart cannot fix.
-    Entra ID not answering for some organizations is reported in the body but stays 200, for the same reason."""
-    return web.json_response({"status": "ok", **_entra_report(request)})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    """Readiness: 200 only when the database answers (every turn needs it), so a load balancer sends turns
-    elsewhere while it does not."""
-    if await request.app[SERVICES_KEY].db.ping():
-        return web.json_response({"status": "ready", **_entra_report(request)})
-    return web.json_response({"status": "database unavailable", **_entra_report(request)}, status=503)
-
-
 def make_error_handler() -> Any:
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8].upper()
@@ -303,18 +279,13 @@ def create_app(settings: Settings, bot_auth_overrides: dict[str, str] | None = N
     app[SERVICES_KEY] = services
     app[BOT_KEY] = bot
     app[DEADLINES_KEY] = deadlines
-    app[MSAL_THREADS_KEY] = msal_threads
 
     async def finish_background_turns(_: web.Application) -> None:
         await deadlines.drain()
 
     app.on_shutdown.append(finish_background_turns)
     app.router.add_post("/api/messages", messages)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    add_auth_routes(app, services)
-    add_public_pages(app)
-    add_security_headers(app)
+    add_web_routes(app, services, msal_threads)
 
     async def open_resources(_: web.Application) -> None:
         if migrate:

@@ -2,7 +2,7 @@
 
 Setup never trusts the chat alone. A first setup is approved at Microsoft: the consent link goes to
 whoever may grant the permissions (the person in Teams or their administrator), and the tenant is
-enabled only after the consent callback and a self-test (see dialogs/auth_routes.py). Changing an
+enabled only after the consent callback and a self-test (see web/auth_routes.py). Changing an
 existing setup, and every other admin command, needs a Rendezvous admin: ADMIN_USER_IDS, or a recent
 sign-in whose id token shows the Rendezvous.Admin app role (or an admin directory role in `wids`).
 """
@@ -42,6 +42,7 @@ from dialogs.access import (
 )
 from dialogs.booking_views import status_words
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.link_cards import remember_answer_card, remember_link_card
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, consent_link, start_sign_in_link
 from graph.calendar import Caller
@@ -197,17 +198,29 @@ class AdminDialogs:
             return message_card("Sign-in unavailable", problem.user_message)
         return link_card(title, f"{explanation} {ADMIN_SIGN_IN_NOTE}", "Sign in", url, LINK_NOTE)
 
+    async def _show(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
+        """Sends `card`; one carrying a sign-in or consent link is remembered, so the link's callback replaces it
+        with what happened."""
+        sent = await turn_context.send_activity(card_message(card))
+        await remember_link_card(self.services, card, sent.id if sent else None, turn_context.activity.conversation.id)
+
+    async def _answer(self, turn_context: TurnContext, result: ActionResult) -> ActionResult:
+        """A button's answer; a link card in it takes the clicked card's place, which its callback then replaces."""
+        if result.card is not None:
+            await remember_answer_card(self.services, turn_context, result.card)
+        return result
+
     async def prove_admin(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         """The "I have that role" button: a sign-in, after which the command continues."""
         command = data.get("command")
         if not isinstance(command, str) or command not in COMMAND_FRESHNESS:  # an altered card
             command = "status"
-        return ActionResult(
+        return await self._answer(turn_context, ActionResult(
             card=await self._proof_card(
                 actor, {"then": command}, "Confirm you're a Rendezvous admin",
                 f"Sign in and I'll continue with **{command}** right after.",
             )
-        )
+        ))
 
     async def card_after_proof(self, tenant_id: str, command: str, clock: Clock) -> dict[str, Any]:
         """What the command shows, sent once its admin sign-in succeeded; timestamps on the admin's clock."""
@@ -221,10 +234,10 @@ class AdminDialogs:
 
     # -- setup -------------------------------------------------------------------------------------
     async def setup(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
-        await turn_context.send_activity(card_message(await self._setup_or_refusal(actor)))
+        await self._show(turn_context, await self._setup_or_refusal(actor))
 
     async def open_setup(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
-        return ActionResult(card=await self._setup_or_refusal(actor))
+        return await self._answer(turn_context, ActionResult(card=await self._setup_or_refusal(actor)))
 
     async def _setup_or_refusal(self, actor: Actor) -> dict[str, Any]:
         """Anyone may start a first setup (Microsoft decides who may approve it); changing one needs an admin."""
@@ -248,6 +261,9 @@ class AdminDialogs:
         )
 
     async def save_setup(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._answer(turn_context, await self._save_setup(actor, data))
+
+    async def _save_setup(self, actor: Actor, data: dict[str, Any]) -> ActionResult:
         choice = parse_setup(actor, data)
         if isinstance(choice, str):
             return ActionResult(
@@ -315,7 +331,7 @@ class AdminDialogs:
             )
             return
         refusal = await self._refusal(actor, "status")
-        await turn_context.send_activity(card_message(refusal or await self._status_card(actor.tenant_id, actor.clock)))
+        await self._show(turn_context, refusal or await self._status_card(actor.tenant_id, actor.clock))
 
     async def _status_card(self, tenant_id: str, clock: Clock) -> dict[str, Any]:
         tenants = TenantRepository(self.services.db, tenant_id)
@@ -340,14 +356,14 @@ class AdminDialogs:
     # -- disconnect (organization) -----------------------------------------------------------------
     async def disconnect_organization(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         refusal = await self._refusal(actor, "disconnect organization")
-        await turn_context.send_activity(card_message(refusal or disconnect_choice_card(has_own_connection=False)))
+        await self._show(turn_context, refusal or disconnect_choice_card(has_own_connection=False))
 
     async def confirm_disconnect_organization(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
         refusal = await self._refusal(actor, "disconnect organization")
         if refusal is not None:
-            return ActionResult(card=refusal)
+            return await self._answer(turn_context, ActionResult(card=refusal))
         tenants = TenantRepository(self.services.db, actor.tenant_id)
         await tenants.disable()
         removed = await TokenCacheRepository(self.services.db, self.services.cipher, actor.tenant_id).delete_all()
@@ -366,7 +382,7 @@ class AdminDialogs:
     # -- audit -------------------------------------------------------------------------------------
     async def audit(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         refusal = await self._refusal(actor, "audit")
-        await turn_context.send_activity(card_message(refusal or await self._audit_card(actor.tenant_id, actor.clock)))
+        await self._show(turn_context, refusal or await self._audit_card(actor.tenant_id, actor.clock))
 
     async def _audit_card(self, tenant_id: str, clock: Clock) -> dict[str, Any]:
         bookings = await BookingRepository(self.services.db, tenant_id).list_all()

@@ -75,7 +75,7 @@ from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.clock import notice_key, zone_notice, zone_or_utc
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
-from dialogs.link_cards import remember_link_card
+from dialogs.link_cards import remember_answer_card, remember_link_card
 from dialogs.personal_chat import run_in_personal_chat
 from dialogs.recent_members import recent_members_for
 from dialogs.replies import card_message
@@ -1208,9 +1208,7 @@ async def _sign_in_card(services: Services, turn_context: TurnContext, actor: Ac
     except (IntegrationNotConfigured, AuthProblem) as exc:
         log.warning("could not build a sign-in link for tenant %s: %s", actor.tenant_id, type(exc).__name__)
         return sign_in_needed_card(message or "I need your permission to use your Outlook calendar.")
-    activity = turn_context.activity
-    if activity.reply_to_id and (activity.type == ActivityTypes.invoke or isinstance(activity.value, dict)):
-        await remember_link_card(services, card, activity.reply_to_id, actor.conversation_id)
+    await remember_answer_card(services, turn_context, card)
     return card
 
 

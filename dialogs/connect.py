@@ -1,7 +1,7 @@
 """Members connecting their own calendar (individual / delegated mode), and disconnecting it.
 
 `sign_in_card_for(services, actor)` is what booking shows when someone must connect first; the
-booking it carries in `resume` continues after the sign-in callback (dialogs/auth_routes.py).
+booking it carries in `resume` continues after the sign-in callback (web/auth_routes.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import ActivityTypes, ConversationReference
 
 from cards.base import Card
 from dialogs.context import Services
@@ -43,6 +43,14 @@ async def remember_link_card(services: Services, card: Card, activity_id: str | 
     where: dict[str, Any] = {LINK_CARD_KEY: {"activityId": activity_id, "conversationId": conversation_id}}
     if not await ConsentRepository(services.db).add_to_payload(state, where):
         log.info("a link card could not be remembered: its link was already used or has expired")
+
+
+async def remember_answer_card(services: Services, turn_context: TurnContext, card: Card) -> None:
+    """For a card that answers a card button: it takes the clicked card's place (`replyToId`), so that message
+    is where its link is shown. A typed command's card is remembered once sent (`remember_link_card`)."""
+    activity = turn_context.activity
+    if activity.reply_to_id and (activity.type == ActivityTypes.invoke or isinstance(activity.value, dict)):
+        await remember_link_card(services, card, activity.reply_to_id, activity.conversation.id)
 
 
 async def replace_link_card(services: Services, record: ConsentRecord, card: Card) -> bool:

@@ -4,7 +4,9 @@ The rules, each of which a real change could break:
 * graph/ knows nothing of Teams, cards or tables; storage/ nothing of Graph or Teams;
 * cards/ and scheduling/ are pure: only the standard library's pure modules and each other;
 * botbuilder (archived upstream) only in app.py, bot.py and dialogs/;
-* dialogs/ never imports bot.py or app.py, and no production module imports tests/ or bench/.
+* dialogs/ never imports bot.py, app.py or web/; web/ (HTTP answers other than /api/messages) may use
+  dialogs/, storage/, graph/, cards/ and scheduling/ but not bot.py, app.py or the emulator;
+* no production module imports tests/ or bench/.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = ("app.py", "serve.py", "bot.py", "config.py", "public_pages.py", "http_guard.py", "log_safety.py",
-              "cards", "deploy", "dialogs", "emulator", "graph", "manifest", "observability", "scheduling", "storage")
+PRODUCTION = ("app.py", "serve.py", "bot.py", "config.py", "log_safety.py", "cards", "deploy", "dialogs", "emulator",
+              "graph", "manifest", "observability", "scheduling", "storage", "web")
 BOTBUILDER_ALLOWED = ("app.py", "bot.py", "dialogs/")
 FORBIDDEN: dict[str, set[str]] = {
     "graph/": {"storage", "dialogs", "bot", "app", "cards", "emulator", "aiohttp", "sqlalchemy", "observability"},
     # The telemetry setup knows the libraries it instruments, not the bot's layers.
     "observability/": {"storage", "dialogs", "bot", "app", "cards", "graph", "emulator", "scheduling"},
     "storage/": {"graph", "dialogs", "bot", "app", "cards", "scheduling", "emulator", "msal", "httpx"},
-    "dialogs/": {"bot", "app"},
+    "dialogs/": {"bot", "app", "web"},
+    "web/": {"bot", "app", "emulator"},
     "bot.py": {"app"},
     "": {"tests", "bench"},  # every production module
 }
@@ -101,6 +104,9 @@ def test_every_layer_imports_only_downward() -> None:
         ("graph/leak.py", "def later():\n    from botbuilder.core import TurnContext\n", "botbuilder belongs"),
         ("dialogs/leak.py", "def later():\n    from bot import card_message\n", "must not know"),
         ("graph/leak.py", "from scheduling.slots import find_slots\n", "scheduling.model"),
+        ("dialogs/leak.py", "def later():\n    from web.auth_routes import page\n", "must not know"),
+        ("web/leak.py", "from bot import RendezvousBot\n", "must not know"),
+        ("web/leak.py", "from botbuilder.core import TurnContext\n", "botbuilder belongs"),
     ],
 )
 def test_the_check_catches_a_wrong_way_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_name: str,

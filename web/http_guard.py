@@ -7,6 +7,10 @@
 * `add_security_headers`: every page a browser opens (the sign-in and consent callbacks under /auth/,
   the public pages) may not be framed, sniffed, leak its URL as a referrer, or load anything but its
   own inline style. /api/messages, which only the Bot Connector calls, is left as it is.
+
+The body guard serves only /api/messages (app.py) yet lives here with the headers: both are the HTTP
+boundary's own rules, plain aiohttp and JSON with nothing of botbuilder or the bot, and tests of the
+boundary find them in one place; app.py keeps only what needs botbuilder.
 """
 
 from __future__ import annotations

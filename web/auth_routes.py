@@ -12,6 +12,8 @@ a browser: it enables a first setup (for domain-wide mode the self-test then pro
 application permissions, which only a Global or Privileged Role Administrator can), while changing an
 existing setup needs a state handed out to a proven Rendezvous admin. Pages are short HTML meant for a
 person: success says to go back to Teams, failure says exactly what went wrong, with status 400/403.
+In Teams, the card whose link was used is replaced by what happened (dialogs/link_cards.py); an admin
+sign-in that leads on to Microsoft's consent page hands its card's place on to the consent request.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from cards.admin import message_card
 from dialogs.access import (
     PROOF_FOR_VIEWING,
     WHO_IS_AN_ADMIN,
@@ -36,7 +39,7 @@ from dialogs.booking import resume_after_sign_in
 from dialogs.clock import reader_clock
 from dialogs.connect import signed_in_card
 from dialogs.context import Services
-from dialogs.link_cards import replace_link_card
+from dialogs.link_cards import LINK_CARD_KEY, replace_link_card
 from dialogs.signin import (
     CONSENT_CALLBACK_PATH,
     SIGN_IN_CALLBACK_PATH,
@@ -58,6 +61,10 @@ from storage.repositories import (
 log = logging.getLogger(__name__)
 
 GO_BACK = "You can close this window and go back to Teams."
+LINK_USED = "This card's link has been used."
+CONNECTED = "Rendezvous is connected ✓"
+CONNECTED_NOTE = "Calendar integration is enabled for your organization."
+DID_NOT_WORK = "That didn't work"
 _STATE_PROBLEMS = {
     "unknown": "This link wasn't issued by Rendezvous, or it was changed on the way. Start again from Teams.",
     "expired": "This link has expired (links work for 10 minutes). Start again from Teams.",
@@ -125,6 +132,7 @@ class AuthCallbacks:
             )
         except AuthProblem as problem:
             log.info("sign-in for tenant %s failed: %s", record.tenant_id, problem.kind.value)
+            await self._settle(record, DID_NOT_WORK, f"The sign-in didn't work: {problem.user_message}")
             await self._tell(record, f"The sign-in didn't work: {problem.user_message}")
             return refused(problem.user_message)
         if (user.tenant_id, user.oid) != expected:
@@ -152,11 +160,13 @@ class AuthCallbacks:
                 f"Your account doesn't have the Rendezvous admin role, so I changed nothing. A Rendezvous admin "
                 f"is {WHO_IS_AN_ADMIN}."
             )
+            await self._settle(record, DID_NOT_WORK, message)
             await self._tell(record, message)
             return refused(message, 403)
         await remember_admin_proof(self.services, record.tenant_id, oid)
         if then == "consent":
             return await self._setup_after_admin_sign_in(record)
+        await self._settle(record, "Signed in ✓", "You're confirmed as a Rendezvous admin.")
         member = await MemberRepository(self.services.db, record.tenant_id).get(oid)
         clock = reader_clock(member.outlook_time_zone, member.time_zone, member.locale) if member else Clock()
         card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, then, clock)
@@ -173,11 +183,14 @@ class AuthCallbacks:
         try:
             if await app_already_has_access(self.services, record.tenant_id):
                 passed, message = await apply_setup(self.services, record.tenant_id, oid, mode, group, name)
+                await self._settle_setup(record, passed)
                 await self._tell(record, message)
                 if passed:
                     return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
                 return refused("The self-test failed, so Rendezvous is not enabled yet. The details are in Teams.")
             payload = {"mode": mode, "security_group_id": group, "admin_name": name, "authorized_by": "admin"}
+            if LINK_CARD_KEY in record.payload:  # the consent callback replaces this sign-in's card
+                payload[LINK_CARD_KEY] = record.payload[LINK_CARD_KEY]
             url = await consent_link(self.services, record.tenant_id, record.teams_user_id, oid, payload)
         except IntegrationNotConfigured:
             return refused("Rendezvous isn't configured with its Microsoft app credentials yet.")
@@ -202,6 +215,7 @@ class AuthCallbacks:
         if query.get("error"):
             problem = classify_auth_error(query)
             message = f"Permissions were not granted. {problem.user_message}"
+            await self._settle(record, DID_NOT_WORK, message)
             await self._tell(record, f"{message} {problem.admin_hint}")
             return refused(f"{message} {problem.admin_hint}")
         reported_tenant = (query.get("tenant") or "").strip().lower()
@@ -211,6 +225,7 @@ class AuthCallbacks:
                 "Teams. Sign in with an admin account of your own organization and try setup again."
             )
             log.warning("consent callback for tenant %s named another tenant; refused", record.tenant_id)
+            await self._settle(record, DID_NOT_WORK, message)
             await self._tell(record, message)
             return refused(message)
         if query.get("admin_consent", "").lower() != "true":
@@ -224,6 +239,7 @@ class AuthCallbacks:
                 "Rendezvous was set up for your organization in the meantime, so this approval changed nothing. "
                 f"To change the setup, a Rendezvous admin types **setup**: {WHO_IS_AN_ADMIN}."
             )
+            await self._settle(record, "Nothing changed", message)
             await self._tell(record, message)
             return refused(message, 409)
         mode = str(record.payload.get("mode") or "domain_wide")
@@ -237,6 +253,7 @@ class AuthCallbacks:
                 f"\nTo use **status** and **audit** or to change the setup later, you need to be a Rendezvous "
                 f"admin: {WHO_IS_AN_ADMIN}."
             )
+        await self._settle_setup(record, passed)
         await self._tell(record, message)
         if passed:
             return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
@@ -245,6 +262,17 @@ class AuthCallbacks:
     async def _name(self, tenant_id: str, oid: str) -> str | None:
         member = await MemberRepository(self.services.db, tenant_id).get(oid)
         return member.name if member else None
+
+    async def _settle(self, record: ConsentRecord, title: str, text: str) -> None:
+        """Puts what happened in place of the card whose link was used, where Rendezvous noted that card."""
+        await replace_link_card(self.services, record, message_card(title, f"{text} {LINK_USED}"))
+
+    async def _settle_setup(self, record: ConsentRecord, passed: bool) -> None:
+        if passed:
+            await self._settle(record, CONNECTED, CONNECTED_NOTE)
+        else:
+            await self._settle(record, DID_NOT_WORK, "The self-test failed, so Rendezvous is not enabled yet: the "
+                                                     "details are in the message below.")
 
     async def _tell(self, record: ConsentRecord, text: str) -> None:
         if record.aad_object_id:
