@@ -471,12 +471,14 @@ async def run(options: LoadOptions) -> dict[str, Any]:
             connector.url = str(stub.make_url("")).rstrip("/")
             try:
                 deadline = str(options.turn_deadline)
+                bot_log = folder / "bot.log"  # until the bot process names its own
                 async with bot_process(database_url, emu, folder, TURN_DEADLINE_SECONDS=deadline) as bot, \
                         aiohttp.ClientSession(
                     connector=aiohttp.TCPConnector(limit=0),
                     timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT_S),
                 ) as session:
                     started_kib = bot.memory()
+                    bot_log = bot.log_file
                     db = Database(database_url)
                     try:  # the admin's set-up, through storage: domain-wide, no security group
                         tenants = TenantRepository(db, LOAD_TENANT)
@@ -504,7 +506,7 @@ async def run(options: LoadOptions) -> dict[str, Any]:
                     log_errors = _error_lines(bot.log_file)
             finally:
                 await stub.close()
-                kept_log = _keep_bot_log(folder / "bot.log", options.output)
+                kept_log = _keep_bot_log(bot_log, options.output)
             duplicates = await duplicates_in(emu, database_url, pairs)
     report = _report(options, database_version, tally, duplicates, wall_s,
                      {"after start-up": started_kib, "before load": before_kib, "after load": after_kib},
