@@ -22,3 +22,34 @@ NO_TENANT = "I can only help inside a Microsoft Teams organization (this chat ha
 MEMBERS_ONLY = "I can only help members of an organization; guests and anonymous users can't book here."
 BUTTON_NO_LONGER_SUPPORTED = "That button is no longer supported. Type **help** to start again."
 UNKNOWN_DATASET = "Unknown dataset “{dataset}”"
+
+# --- dialogs/access.py: who may do what ---------------------------------------------------------------------------
+WHO_IS_AN_ADMIN = (
+    "someone your organization gave the Rendezvous.Admin role (Microsoft Entra admin center, Enterprise "
+    "applications, Rendezvous, Users and groups)"
+)
+ADMIN_ONLY = (
+    f"Only a Rendezvous admin can do that: {WHO_IS_AN_ADMIN}. Ask one of them, or ask a Global Administrator "
+    "to give you that role."
+)
+NOT_SET_UP = (
+    "Rendezvous isn't connected to your organization's Outlook calendars yet. "
+    "Ask an administrator to type **setup** in a chat with me."
+)
+GROUP_CHECK_FAILED = (
+    "I couldn't check whether Rendezvous is allowed for this person in your organization, so I "
+    "stopped here. Please try again in a few minutes; an admin can see the reason with **status**."
+)
+YOU_ARE_NOT_IN_THE_GROUP = (
+    "Your organization has limited Rendezvous to the members of one security group, and you're not "
+    "in it. Ask your Teams administrator to add you if you need it."
+)
+COLLEAGUE_NOT_IN_THE_GROUP = (
+    "Your organization has limited Rendezvous to the members of one security group, and {name} isn't "
+    "in it, so I can't look at their calendar or book them."
+)
+UNKNOWN_PERSON = "that person"
+ACCESS_POLICY_BLOCKS_MAILBOX = (
+    "Your organization's Exchange settings don't let Rendezvous read this calendar. I've left a note "
+    "for your administrator, who can add the mailbox to Rendezvous's application access policy."
+)

@@ -30,11 +30,10 @@ from cards.admin import (
     setup_card,
     status_card,
 )
+from cards.texts import ADMIN_ONLY, WHO_IS_AN_ADMIN
 from dialogs.access import (
-    ADMIN_ONLY,
     PROOF_FOR_CHANGES,
     PROOF_FOR_VIEWING,
-    WHO_IS_AN_ADMIN,
     AdminStanding,
     admin_diagnostic,
     admin_standing,

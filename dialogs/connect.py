@@ -12,7 +12,8 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from cards.admin import disconnect_choice_card, link_card, message_card
-from dialogs.access import NOT_SET_UP, ensure_allowed, is_admin
+from cards.texts import NOT_SET_UP
+from dialogs.access import ensure_allowed, is_admin
 from dialogs.admin import NOT_CONFIGURED
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.link_cards import remember_link_card

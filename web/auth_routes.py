@@ -26,9 +26,9 @@ from typing import Any
 from aiohttp import web
 
 from cards.admin import message_card
+from cards.texts import WHO_IS_AN_ADMIN
 from dialogs.access import (
     PROOF_FOR_VIEWING,
-    WHO_IS_AN_ADMIN,
     AdminStanding,
     admin_standing,
     forget_admin_proof,
