@@ -53,3 +53,28 @@ ACCESS_POLICY_BLOCKS_MAILBOX = (
     "Your organization's Exchange settings don't let Rendezvous read this calendar. I've left a note "
     "for your administrator, who can add the mailbox to Rendezvous's application access policy."
 )
+
+# --- dialogs/connect.py: a member's own calendar connection -------------------------------------------------------
+DOMAIN_WIDE_NOTE = (
+    "There's nothing to connect: your organization connected everyone's calendars at once (domain-wide mode). "
+    "Just type **book** to book a meeting."
+)
+CONNECT_TITLE = "Connect your Outlook calendar"
+CONNECT_EXPLAINED = (
+    "Sign in with your work account so I can see when you're free and add meetings to your calendar. "
+    "I'll message you here when it's done."
+)
+CONNECT_BUTTON = "Connect calendar"
+LINK_IS_PERSONAL = "The link is for you only, works once and expires in 10 minutes."
+SIGNED_IN_TITLE = "Signed in ✓"
+SIGNED_IN = (
+    "Your Outlook calendar is connected to Rendezvous. This card's link has "
+    "been used; type **connect** if you ever need a new one."
+)
+ALREADY_CONNECTED = "Your calendar is already connected. Use the button below only if you want to sign in again."
+DISCONNECT_TITLE = "Disconnect"
+NO_CONNECTION_TO_REMOVE = "You have no calendar connection stored with Rendezvous, so there was nothing to remove."
+DISCONNECTED = (
+    "Done: I deleted your stored sign-in, so Rendezvous can no longer use your calendar. Meetings already "
+    "booked stay in your calendar. Type **connect** whenever you want to connect again."
+)
