@@ -78,3 +78,24 @@ DISCONNECTED = (
     "Done: I deleted your stored sign-in, so Rendezvous can no longer use your calendar. Meetings already "
     "booked stay in your calendar. Type **connect** whenever you want to connect again."
 )
+
+# --- dialogs/clock.py: said once per conversation when Teams and Outlook disagree ---------------------------------
+ZONE_NOTICE = "You appear to be in {place} right now; times are shown in your Outlook time zone, {title}."
+ZONE_NOTICE_UTC = "Teams says your device is set to UTC; times are shown in your Outlook time zone, {title}."
+
+# --- dialogs/deadlines.py: a turn that takes longer than Teams waits ----------------------------------------------
+STILL_WORKING_MESSAGE = "Still working on it; I'll answer here as soon as it's done."
+STILL_WORKING_SUBMIT = "Still working on it; I'll update the card as soon as it's done."
+
+# --- dialogs/privacy.py: the labels of what is stored about the reader --------------------------------------------
+STORED_OBJECT_ID = "Microsoft Entra object ID"
+STORED_NAME = "Name"
+STORED_EMAIL = "Email"
+STORED_UPN = "User principal name"
+STORED_OUTLOOK_ZONE = "Time zone of your Outlook working hours"
+STORED_TEAMS_ZONE = "Time zone Teams reports"
+STORED_LOCALE = "Locale Teams reports"
+STORED_TEAMS_ID = "Teams user ID"
+STORED_CHAT = "Chat to reach you in"
+STORED = "stored"
+STORED_FIRST_SEEN = "First seen"
