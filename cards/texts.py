@@ -99,3 +99,30 @@ STORED_TEAMS_ID = "Teams user ID"
 STORED_CHAT = "Chat to reach you in"
 STORED = "stored"
 STORED_FIRST_SEEN = "First seen"
+
+# --- dialogs/booking_people.py: which colleague is meant ----------------------------------------------------------
+INVITE_HINT = "ask them to open Rendezvous in Teams once"
+YOUR_COLLEAGUE = "your colleague"
+YOURSELF = "You can't book a meeting with yourself. Tell me which colleague you want to meet."
+COLLEAGUE_EMAIL_UNKNOWN = (
+    "Teams hasn't shared {name}'s work email address with me yet, so I can't look at their "
+    "calendar. Ask them to send me any message in Teams, then try again."
+)
+OWN_EMAIL_UNKNOWN = (
+    "Teams hasn't shared your work email address with me yet, so I can't look at your calendar. "
+    "Please send me any message (for example help) and try again in a minute."
+)
+PICK_A_COLLEAGUE = "Please pick the colleague you want to meet."
+COLLEAGUE_NEVER_USED_RENDEZVOUS = (
+    "I can only book colleagues in your organization who have used Rendezvous, and that person "
+    f"isn't one of them yet. To book them, {INVITE_HINT}."
+)
+SEVERAL_COLLEAGUES_MATCH = 'Several colleagues match "{needle}" ({names}). Pick the right one below.'
+OUTSIDE_THE_ORGANIZATION = (
+    "{needle} is not in your organization. Rendezvous only books colleagues of your own "
+    "organization."
+)
+NO_SUCH_COLLEAGUE = (
+    'I don\'t know anyone called "{needle}" among the colleagues who use Rendezvous. '
+    f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
+)
