@@ -126,3 +126,18 @@ NO_SUCH_COLLEAGUE = (
     'I don\'t know anyone called "{needle}" among the colleagues who use Rendezvous. '
     f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
 )
+
+# --- dialogs/booking_recovery.py: a booking an interrupted turn left unfinished -----------------------------------
+STILL_UNSETTLED = ("I was interrupted while booking this meeting, and I can't reach your Outlook calendar right now "
+                   "to see whether it went through. I'll keep checking and tell you here.")
+RECOVERED_BOOKING = ("Your meeting with {colleague} ({when}) went "
+                     "through, though I was interrupted before I could confirm it.")
+INTERRUPTED_BOOKING = "I couldn't finish booking your meeting with {colleague} ({when}): I was interrupted"
+INTERRUPTED_NOTHING_CREATED = (
+    "{opening}, and nothing was created in Outlook. Press **Book this time** again to retry, "
+    "or type **book** to pick another time."
+)
+INTERRUPTED_COULD_NOT_CHECK = (
+    "{opening}, and I couldn't reach your Outlook calendar to see whether the meeting was created. "
+    "If it is in your calendar, it stands; if not, type **book** to pick a time again."
+)

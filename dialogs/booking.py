@@ -25,6 +25,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from cards import texts
 from cards.base import Card, plain
 from cards.booking import (
     IN_LIST,
@@ -59,7 +60,7 @@ from dialogs.booking_people import (
     require_own_mailbox,
 )
 from dialogs.booking_phrases import recognize
-from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
+from dialogs.booking_recovery import BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
     BookingMemory,
@@ -745,7 +746,7 @@ class BookingDialog:
         if self._recovery.is_stuck(booking) and self.services.calendar is not None:
             current = await self._recovery.resolve(booking, organizer_in_chat=True)
             if current.status == "reserved":  # Outlook could not be asked; waiting here would not help
-                return ActionResult(text=STILL_UNSETTLED)
+                return ActionResult(text=texts.STILL_UNSETTLED)
         deadline = _now() + WAIT_FOR_OTHER_CLICK
         while current is not None and current.status == "reserved" and _now() < deadline:
             await asyncio.sleep(_POLL_INTERVAL)
