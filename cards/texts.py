@@ -141,3 +141,62 @@ INTERRUPTED_COULD_NOT_CHECK = (
     "{opening}, and I couldn't reach your Outlook calendar to see whether the meeting was created. "
     "If it is in your calendar, it stands; if not, type **book** to pick a time again."
 )
+
+# --- dialogs/booking.py: finding a time, booking it, and the meetings afterwards ------------------------------------
+THROTTLED = "Outlook is busy, try again in a minute."
+TELL_ME_THE_REST = "Tell me the rest and I'll find times that suit you both."
+PICK_A_LENGTH = "Please pick how long the meeting should be."
+NO_LATER_WINDOW = "I can only look 8 weeks ahead, and there is no later window to try."
+WINDOW_PASSED = "That window has already passed. Pick a later one."
+HEADS_UP = "Heads up: {change}."
+NO_MORE_TIMES = "There are no more times in this window."
+NOTHING_FITS = "Nothing fits in this window."
+CALENDAR_UNREAD = ("I couldn't read {name}'s calendar ({reason}), so "
+                  "times marked unverified only fit their working hours.")
+ASKED_TIME_NOT_FREE = "{asked} doesn't work: {why_not}. Here are the nearest times."
+CALENDARS_NOT_READ = "{names}'s calendar could not be read"
+NO_ROOM_IN_WORKING_HOURS = "Your working hours leave no room for a {length} meeting in this window."
+YOUR = "your"
+POSSESSIVE = "{name}'s"
+AVAILABILITY_UNCONFIRMED = "Outlook could not confirm {whose} availability"
+ONLY_BUSY_SUGGESTIONS = ("Outlook only suggested times when you or {colleague} are "
+                         "tentative, busy or away, and I don't offer those.")
+OUTLOOK_DOES_NOT_SUGGEST_ASKED = "Outlook doesn't suggest {label} for you both. Here are the nearest times it does."
+TIME_TAKEN = "That time was taken in the meantime. Here are fresh times."
+BOOKED_BY = "Booked by {organizer} with Rendezvous in Microsoft Teams."
+STILL_BOOKING = "I'm still booking this meeting. It will appear in **my meetings** in a moment."
+BOOKING_FAILED_RETRY = "Booking this time failed a moment ago. Press **Book this time** again to retry."
+CARD_NAMES_NO_MEETING = "That card did not say which meeting you mean. Type **my meetings** to see them."
+NOT_YOUR_MEETING = "I can't find that meeting among yours. Type **my meetings** to see them."
+PARTICIPANT_UNKNOWN = "One of the people in that meeting is no longer known to Rendezvous."
+THEIR_RESPONSE = "{name}: {response}"
+YOUR_RESPONSE = "You: {response}"
+RESPONSE_EVENT_GONE = "the meeting is no longer in Outlook"
+RESPONSE_NOT_OURS = "unknown (the Outlook item is not Rendezvous's)"
+RESPONSE_NONE_YET = "none yet"
+RESPONSE_NEEDS_CONNECT = "unknown (type **connect** to let me read your calendar)"
+RESPONSE_NOT_ASKED = "unknown (Outlook could not be asked just now)"
+RESPONSE_NOT_IN_CALENDAR = "not in your Outlook calendar any more (declined or removed)"
+NEVER_CREATED = "That meeting was never created in Outlook, so there is nothing to cancel."
+INVITATION_GONE = ("That meeting is no longer in your Outlook calendar: you may have declined or "
+                   "deleted it there already.")
+ALREADY_CANCELLED_BY = "{organizer} has already cancelled that meeting in Outlook."
+GRAPH_NOT_CONFIGURED = "Rendezvous itself isn't configured to reach Microsoft yet. Please tell the people who run it."
+NO_EMAIL_FROM_TEAMS = ("Teams didn't tell me your email address, so I can't find your calendar. "
+                       "Please try again in a minute.")
+ORGANIZATION_NOT_CONNECTED = ("Your organization hasn't connected Rendezvous to Outlook yet. "
+                              "Ask a Teams admin to type **setup** here.")
+ACCESS_POLICY_BLOCKS_CALENDAR = ("Your organization's Exchange settings don't let Rendezvous read {whose} calendar; "
+                                 "your admin can check the application access policy.")
+COLLEAGUE_BUSY_THROUGHOUT = "{colleague} is busy at every time that fits both your working hours in this window."
+COLLEAGUE_BUSY_OR_UNREAD = ("Outlook couldn't read {colleague}'s free/busy, or {first_name} is "
+                            "busy at every time that fits in this window.")
+NO_ROOM_FREE = "Outlook found no meeting room free at any time that fits in this window."
+ORGANIZER_BUSY_THROUGHOUT = "Your calendar has no free time long enough in this window."
+NO_SUGGESTION_NO_REASON = "Outlook couldn't suggest a time and didn't say why. Try another window, or book in Outlook."
+PERMISSION_NEEDED = "I need your permission to use your Outlook calendar."
+WINDOW_NEEDS_BOTH_DATES = "Please give both dates of the window (From and To)."
+WINDOW_DATES_UNREADABLE = "Dates must be real calendar dates written like 2026-12-01."
+PICK_A_WINDOW = "Please pick when: this week, next week, or between two dates."
+ONE_COLLEAGUE_AT_A_TIME = ("I can book one colleague at a time for now, so I left out {names}: booking with several "
+                           "colleagues is coming. Book them one by one, or find a time for the first below.")
