@@ -200,3 +200,96 @@ WINDOW_DATES_UNREADABLE = "Dates must be real calendar dates written like 2026-1
 PICK_A_WINDOW = "Please pick when: this week, next week, or between two dates."
 ONE_COLLEAGUE_AT_A_TIME = ("I can book one colleague at a time for now, so I left out {names}: booking with several "
                            "colleagues is coming. Book them one by one, or find a time for the first below.")
+
+# --- dialogs/admin.py: setup, status, disconnect and the self-test --------------------------------------------------
+NOT_CONFIGURED = (
+    "Rendezvous itself can't reach Microsoft yet: the server running it has no Microsoft app credentials. "
+    "Please tell the person who runs Rendezvous."
+)
+NOT_A_TENANT_ID = (
+    "“{value}” isn't a tenant ID. It is a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47; "
+    "you'll find it on the Overview page of Microsoft Entra admin center."
+)
+OTHER_TENANT = (
+    "That tenant ID belongs to a different organization than the Teams organization you're chatting "
+    "from ({tenant_id}). Rendezvous can only be set up for the organization you're in."
+)
+CHOOSE_A_MODE = "Please choose an integration mode: domain-wide or individual."
+NOT_A_GROUP_ID = (
+    "“{value}” isn't a group object ID. Copy the Object ID (a GUID) from the group's page in "
+    "Microsoft Entra admin center, or leave the field empty."
+)
+LINK_NOTE = "The link works once and expires in 10 minutes."
+ADMIN_SIGN_IN_NOTE = (
+    "Sign in with the work account you use in Teams. I only read which roles your account has: this sign-in "
+    "gives Rendezvous no access to your calendar."
+)
+CONSENT_DOMAIN_WIDE = (
+    "Domain-wide mode needs application permissions, which only a Global Administrator or Privileged Role "
+    "Administrator of your organization can grant."
+)
+CONSENT_INDIVIDUAL = (
+    "Individual mode asks only for delegated permissions (each member later connects their own "
+    "calendar); a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or "
+    "Application Administrator can grant them."
+)
+CONSENT_GROUP_NEEDS_MORE = (
+    " Limiting Rendezvous to a security group also needs the application permissions "
+    "GroupMember.Read.All and User.Read.All, which this link doesn't ask for: a Global Administrator "
+    "or Privileged Role Administrator grants them under Enterprise applications, Rendezvous, "
+    "Permissions (Microsoft grants an app's application permissions all together). Without them the "
+    "self-test fails and Rendezvous stays off."
+)
+CONSENT_WHO = (
+    "{who} If that's you, open the link and sign in with your admin account. If not, send the link to one "
+    "of them: it works in any browser, for your organization only. I'll tell you here as soon as it's done "
+    "and tested."
+)
+STILL_ADMIN_TITLE = "Confirm you're still an admin"
+ADMIN_PROOF_TOO_OLD = (
+    "Your last admin sign-in is too old for **{command}**. Sign in again and I'll continue right after."
+)
+NOT_AVAILABLE_TITLE = "Not available"
+SIGN_IN_UNAVAILABLE_TITLE = "Sign-in unavailable"
+SIGN_IN_BUTTON = "Sign in"
+CONFIRM_ADMIN_TITLE = "Confirm you're a Rendezvous admin"
+CONTINUE_AFTER_SIGN_IN = "Sign in and I'll continue with **{command}** right after."
+SETUP_TITLE = "Rendezvous setup"
+CONFIRM_ADMIN_FIRST_TITLE = "First, confirm you're a Rendezvous admin"
+ALREADY_CONSENTED = (
+    "Your organization has already granted Rendezvous its permissions, so I need to see that "
+    f"you may set it up: {WHO_IS_AN_ADMIN}. Sign in and I'll finish the setup right after."
+)
+GRANT_PERMISSIONS = "Grant permissions"
+CONSENT_NEXT = "Next, Microsoft's consent page approves Rendezvous for your organization ({mode}). {explanation}"
+STATUS_TITLE = "Rendezvous status"
+NOT_SET_UP_YET = "Not set up yet. Type **setup** to begin."
+TURNED_OFF_TITLE = "Rendezvous is turned off"
+TURNED_OFF = (
+    "Calendar access is off for your organization and {removed} stored sign-in(s) were deleted. "
+    "Existing meetings stay in everyone's calendar. Type **setup** to turn it on again. To remove "
+    "the app's permissions entirely, delete Rendezvous under Enterprise applications in "
+    "Microsoft Entra admin center."
+)
+SELF_TEST_FAILED = "Setup self-test failed. {failed}"
+CHECK_CONFIGURATION = "Configuration"
+CHECK_TOKEN = "Access token"
+TOKEN_ISSUED = "Microsoft issued Rendezvous a token."
+CHECK_OWN_CALENDAR = "Your calendar"
+FREE_BUSY_SKIPPED = "Not connected yet, so I skipped the free/busy test. Type **connect** to connect it."
+CHECK_FREE_BUSY = "Free/busy test"
+MAILBOX_UNKNOWN = "I don't know your mailbox address yet."
+FREE_BUSY_READ = "I could read your own free/busy."
+NO_FREE_BUSY = "Outlook returned no free/busy."
+CHECK_GROUP = "Security group"
+GROUP_READ = "I can read the group's members"
+GROUP_HAS_YOU = "; you are in it."
+GROUP_LACKS_YOU = "; note that you are not in it yourself."
+GROUP_UNREADABLE = (
+    "I couldn't check the group: {diagnostic} Restricting to a group needs the "
+    "GroupMember.Read.All and User.Read.All application permissions."
+)
+INTEGRATION_ENABLED = "Calendar integration is now enabled, {mode}."
+EACH_MEMBER_CONNECTS = " Each member types **connect** once to connect their own calendar."
+SELF_TEST_BLOCKED = "The permissions were granted, but the self-test failed, so Rendezvous is not enabled yet:"
+FIX_AND_RETRY = "Fix the problem above, then type **setup** to try again."

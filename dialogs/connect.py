@@ -22,12 +22,12 @@ from cards.texts import (
     DOMAIN_WIDE_NOTE,
     LINK_IS_PERSONAL,
     NO_CONNECTION_TO_REMOVE,
+    NOT_CONFIGURED,
     NOT_SET_UP,
     SIGNED_IN,
     SIGNED_IN_TITLE,
 )
 from dialogs.access import ensure_allowed, is_admin
-from dialogs.admin import NOT_CONFIGURED
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.link_cards import remember_link_card
 from dialogs.replies import card_message
