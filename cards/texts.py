@@ -293,3 +293,111 @@ INTEGRATION_ENABLED = "Calendar integration is now enabled, {mode}."
 EACH_MEMBER_CONNECTS = " Each member types **connect** once to connect their own calendar."
 SELF_TEST_BLOCKED = "The permissions were granted, but the self-test failed, so Rendezvous is not enabled yet:"
 FIX_AND_RETRY = "Fix the problem above, then type **setup** to try again."
+
+# --- dialogs/booking_state.py: clicks on suggestions that can no longer be honoured ---------------------------------
+CARD_NAMES_NO_SEARCH = (
+    "That card is missing what I need to know which times you mean. "
+    "Type **book** to start again."
+)
+SEARCH_FORGOTTEN = (
+    "I don't know those times any more (or they were not offered to you). "
+    "Type **book** to find fresh ones."
+)
+SEARCH_OF_SOMEONE_ELSE = (
+    "Those times were offered to someone else, so only they can book them. "
+    "Type **book** to find times of your own."
+)
+CARD_NAMES_NO_TIME = (
+    "That card did not say which time you picked. Please pick a time again."
+)
+ALREADY_BOOKED_FROM_SEARCH = (
+    "You already booked a time from these suggestions. "
+    "Type **book** to book another meeting."
+)
+TIME_NOT_OFFERED = (
+    "That time was not one I offered, so I did not book it. "
+    "Please pick one of the times on the card."
+)
+TIMES_TOO_OLD = (
+    "These times are more than 15 minutes old and may have been taken since. "
+    "Press **Change options** or type **book** to get fresh ones."
+)
+
+# --- dialogs/access.py: one line for an administrator (shown by **status**), then the Graph request ids ------------
+DIAGNOSTIC_ACCESS_POLICY = (
+    "Exchange's application access policy blocked the mailbox (403 ErrorAccessDenied). Add the "
+    "mailbox to the policy's mail-enabled security group, or widen the policy "
+    "(New-ApplicationAccessPolicy / Test-ApplicationAccessPolicy).{request_ids}"
+)
+DIAGNOSTIC_PERMISSION_MISSING = (
+    "Microsoft Graph answered 403: the app lacks a permission it needs (Calendars.ReadWrite; "
+    "GroupMember.Read.All and User.Read.All for the security group). Grant admin consent again "
+    "with **setup**.{request_ids}"
+)
+DIAGNOSTIC_NOT_FOUND = "Microsoft Graph answered 404: the mailbox or group does not exist.{request_ids}"
+DIAGNOSTIC_GRAPH_ERROR = "Microsoft Graph answered {status} {code}.{request_ids}"
+DIAGNOSTIC_UNEXPECTED = "Unexpected failure: {error}."
+DIAGNOSTIC_REQUEST_ID = " (request-id {request_id})"
+
+# --- web/auth_routes.py: the pages after a sign-in or consent link, and what Teams is told --------------------------
+GO_BACK = "You can close this window and go back to Teams."
+LINK_USED = "This card's link has been used."
+CONNECTED = "Rendezvous is connected ✓"
+CONNECTED_NOTE = "Calendar integration is enabled for your organization."
+DID_NOT_WORK = "That didn't work"
+LINK_NOT_OURS = "This link wasn't issued by Rendezvous, or it was changed on the way. Start again from Teams."
+LINK_EXPIRED = "This link has expired (links work for 10 minutes). Start again from Teams."
+LINK_REPLAYED = "This link was already used. Each link works once; start again from Teams if you need to."
+PAGE_TITLE = "{title} - Rendezvous"
+LINK_WITHOUT_STATE = "The link is missing its state value. Start again from Teams."
+SIGN_IN_IS_A_FORM = (
+    "Microsoft sends sign-in answers to Rendezvous as a form, so this address can't be opened as a link. "
+    "Start again from Teams."
+)
+SIGN_IN_NOT_CONFIGURED = "Rendezvous isn't configured to sign people in yet. Tell the person who runs it."
+SIGN_IN_FAILED = "The sign-in didn't work: {problem}"
+SOMEONE_ELSE_SIGNED_IN = (
+    "Someone signed in with a different account than yours, so I ignored that sign-in. "
+    "Please sign in with your own work account."
+)
+WRONG_ACCOUNT = (
+    "You signed in with a different account than the one that asked in Teams, so nothing changed. "
+    "Sign in with the same work account you use in Teams, from a new link."
+)
+NOT_AN_ADMIN = (
+    "Your account doesn't have the Rendezvous admin role, so I changed nothing. A Rendezvous admin "
+    f"is {WHO_IS_AN_ADMIN}."
+)
+ADMIN_CONFIRMED = "You're confirmed as a Rendezvous admin."
+ADMIN_CONFIRMED_PAGE = "You're confirmed as an admin"
+CONNECTED_PAGE = "Rendezvous is connected"
+ENABLED_PAGE = "Calendar integration is now enabled. {go_back}"
+SELF_TEST_FAILED_SEE_TEAMS = "The self-test failed, so Rendezvous is not enabled yet. The details are in Teams."
+APP_CREDENTIALS_MISSING = "Rendezvous isn't configured with its Microsoft app credentials yet."
+MEMBER_CONNECTED = "Connected: Rendezvous can now use your Outlook calendar. Type **book** to book."
+CALENDAR_CONNECTED_PAGE = "Your calendar is connected"
+PERMISSIONS_NOT_GRANTED = "Permissions were not granted. {problem}"
+CONSENT_IN_OTHER_TENANT = (
+    "The permissions were granted in a different organization than the one you're setting up in "
+    "Teams. Sign in with an admin account of your own organization and try setup again."
+)
+CONSENT_NOT_CONFIRMED = "Microsoft didn't confirm the consent. Start setup again from Teams."
+SET_UP_MEANWHILE = (
+    "Rendezvous was set up for your organization in the meantime, so this approval changed nothing. "
+    f"To change the setup, a Rendezvous admin types **setup**: {WHO_IS_AN_ADMIN}."
+)
+NOTHING_CHANGED = "Nothing changed"
+BECOME_AN_ADMIN = (
+    "\nTo use **status** and **audit** or to change the setup later, you need to be a Rendezvous "
+    f"admin: {WHO_IS_AN_ADMIN}."
+)
+PERMISSIONS_GRANTED_TEST_FAILED = "The permissions were granted, but the self-test failed. The details are in Teams."
+SETTLED = "{text} {link_used}"
+SELF_TEST_FAILED_SEE_BELOW = (
+    "The self-test failed, so Rendezvous is not enabled yet: the details are in the message below."
+)
+SOMETHING_WENT_WRONG = "Something went wrong"
+PROBLEM_ON_OUR_SIDE = (
+    "Rendezvous couldn't finish this step because of a problem on its side. Please start again "
+    "from Teams in a few minutes."
+)

@@ -13,6 +13,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cards import texts
 from cards.base import plain
 from cards.texts import (
     ACCESS_POLICY_BLOCKS_MAILBOX,
@@ -199,26 +200,18 @@ def admin_diagnostic(exc: BaseException) -> str:
         codes = ", ".join(f"AADSTS{code}" for code in exc.error_codes)
         return f"{exc.admin_hint}{f' ({codes})' if codes else ''}"
     if isinstance(exc, AccessDenied) and exc.access_policy:
-        return (
-            "Exchange's application access policy blocked the mailbox (403 ErrorAccessDenied). Add the "
-            "mailbox to the policy's mail-enabled security group, or widen the policy "
-            f"(New-ApplicationAccessPolicy / Test-ApplicationAccessPolicy).{_request_ids(exc)}"
-        )
+        return texts.DIAGNOSTIC_ACCESS_POLICY.format(request_ids=_request_ids(exc))
     if isinstance(exc, AccessDenied):
-        return (
-            "Microsoft Graph answered 403: the app lacks a permission it needs (Calendars.ReadWrite; "
-            "GroupMember.Read.All and User.Read.All for the security group). Grant admin consent again "
-            f"with **setup**.{_request_ids(exc)}"
-        )
+        return texts.DIAGNOSTIC_PERMISSION_MISSING.format(request_ids=_request_ids(exc))
     if isinstance(exc, NotFound):
-        return f"Microsoft Graph answered 404: the mailbox or group does not exist.{_request_ids(exc)}"
+        return texts.DIAGNOSTIC_NOT_FOUND.format(request_ids=_request_ids(exc))
     if isinstance(exc, GraphError):
-        return f"Microsoft Graph answered {exc.status} {exc.code}.{_request_ids(exc)}"
-    return f"Unexpected failure: {type(exc).__name__}."
+        return texts.DIAGNOSTIC_GRAPH_ERROR.format(status=exc.status, code=exc.code, request_ids=_request_ids(exc))
+    return texts.DIAGNOSTIC_UNEXPECTED.format(error=type(exc).__name__)
 
 
 def _request_ids(exc: GraphError) -> str:
-    return f" (request-id {exc.request_id})" if exc.request_id else ""
+    return texts.DIAGNOSTIC_REQUEST_ID.format(request_id=exc.request_id) if exc.request_id else ""
 
 
 async def explain_graph_failure(services: Services, tenant_id: str, exc: GraphError | AuthProblem) -> str:
