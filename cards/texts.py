@@ -401,3 +401,38 @@ PROBLEM_ON_OUR_SIDE = (
     "Rendezvous couldn't finish this step because of a problem on its side. Please start again "
     "from Teams in a few minutes."
 )
+
+# --- cards/common.py and cards/group_chat.py: welcome, help, and the "still working" card -------------------------
+WELCOME_HEADING = "Hi {first_name}, I'm Rendezvous"
+WELCOME_NO_NAME = "there"
+WELCOME_WHAT_I_DO = (
+    "I find times that suit you and a colleague on both Outlook calendars, in both time zones, "
+    "and put the meeting (with a Teams link) in both calendars."
+)
+TRY_TYPING = "Try typing: {example}"
+ONLY_FREE_BUSY = "I only ever look at free/busy of the people you pick, never the content of their meetings."
+BOOK_A_MEETING_BUTTON = "Book a meeting"
+HELP_BUTTON = "Help"
+HELP_HEADING = "What I can do"
+STILL_WORKING_HEADING = "Still working on it"
+STILL_WORKING_CARD = (
+    "Microsoft's services are slow to answer right now. I'll update this card as soon as it's done; "
+    "there's no need to click again."
+)
+CHECK_AGAIN_BUTTON = "Check again"
+TRY_AGAIN_BUTTON = "Try again"
+GROUP_WELCOME_HEADING = "Hi everyone, I'm Rendezvous"
+GROUP_WELCOME_WHAT_I_DO = (
+    "I find times that suit two colleagues on both Outlook calendars and book the meeting, with a "
+    "Teams link, in both."
+)
+GROUP_WELCOME_PRIVACY = (
+    "Your calendar stays between you and me: book in a 1:1 chat with me. Anyone here can open one "
+    "with the button below."
+)
+CHAT_WITH_RENDEZVOUS_BUTTON = "Chat with Rendezvous"
+MOVE_TO_PERSONAL_CHAT = (
+    "Let's do that in our 1:1 chat, so your calendar and your data stay between us. Open it, then type "
+    "your request there."
+)
+OPEN_PERSONAL_CHAT_BUTTON = "Open our 1:1 chat"
