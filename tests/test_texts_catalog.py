@@ -5,8 +5,7 @@ sentence: it has a space and a sentence end ('.', '!' or '?' followed by a space
 a plain literal or in the fixed parts of an f-string. Docstrings and the arguments of logging calls are skipped:
 they are for developers and operators, not for the reader in Teams. Short fragments without a sentence end
 ("disconnect organization", "this week") are command names and keys, which the check lets through; a label such
-as "Sign in" is moved by convention, not caught here. cards/ and web/public_pages.py are not scanned yet (see
-docs/ARCHITECTURE.md, "Wording").
+as "Sign in" is moved by convention, not caught here. The modules in NOT_YET_MOVED are not scanned yet.
 """
 
 from __future__ import annotations
@@ -18,11 +17,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The public privacy and terms pages are whole documents, not yet in the catalog.
-NOT_YET_MOVED = {"web/public_pages.py"}
-IN_FOLDERS = sorted(path.relative_to(ROOT).as_posix() for folder in ("dialogs", "web")
+CATALOG = "cards/texts.py"
+# Not in the catalog yet (docs/ARCHITECTURE.md, "Wording"): the public privacy and terms pages, the list of what is
+# stored, and the booking and admin cards' own sentences.
+NOT_YET_MOVED = {"web/public_pages.py", "cards/stored_data.py", "cards/booking.py", "cards/admin.py"}
+IN_FOLDERS = sorted(path.relative_to(ROOT).as_posix() for folder in ("dialogs", "web", "cards")
                     for path in (ROOT / folder).glob("*.py"))
-SCANNED = ["bot.py", *(name for name in IN_FOLDERS if name not in NOT_YET_MOVED)]
+SCANNED = ["bot.py", *(name for name in IN_FOLDERS if name not in NOT_YET_MOVED | {CATALOG})]
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
 SENTENCE_END = re.compile(r"[.!?](\s|$)")
 
@@ -64,10 +65,10 @@ def sentences_outside_catalog(source: str, name: str) -> list[str]:
 
 
 def test_what_the_bot_says_is_in_the_catalog() -> None:
-    assert len(SCANNED) > 20, "the scan must see bot.py, the dialogs and web/"
+    assert len(SCANNED) > 25, "the scan must see bot.py, the dialogs, web/ and cards/"
     problems = [problem for name in SCANNED
                 for problem in sentences_outside_catalog((ROOT / name).read_text(encoding="utf-8"), name)]
-    assert problems == [], "move these sentences to cards/texts.py"
+    assert problems == [], f"move these sentences to {CATALOG}"
 
 
 @pytest.mark.parametrize("source", [
