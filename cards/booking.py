@@ -145,8 +145,8 @@ class SuggestionsView:
 
 def suggestions_card(view: SuggestionsView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"Times for you and {plain(view.colleague_name)}"),
-        text(f"{view.duration_label}, {view.window_label}. Pick one to book it.", subtle=True),
+        heading(texts.SUGGESTIONS_HEADING.format(colleague=plain(view.colleague_name))),
+        text(texts.SUGGESTIONS_INTRO.format(length=view.duration_label, window=view.window_label), subtle=True),
     ]
     if view.intro:
         body.append(text(view.intro, weight="Bolder"))
@@ -160,7 +160,7 @@ def suggestions_card(view: SuggestionsView) -> Card:
         if slot.why:
             items.append(text(slot.why, subtle=True, size="Small"))
         if slot.unverified_note:
-            items.append(text(f"Unverified: {slot.unverified_note}", color="Warning", subtle=True))
+            items.append(text(texts.UNVERIFIED.format(note=slot.unverified_note), color="Warning", subtle=True))
         body.append({
             "type": "Container",
             "separator": True,
@@ -190,14 +190,14 @@ class NoSlotView:
 
 def no_slot_card(view: NoSlotView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"No time found with {plain(view.colleague_name)}"),
-        text(f"{view.window_label}: {view.reason}"),
+        heading(texts.NO_SLOT_HEADING.format(colleague=plain(view.colleague_name))),
+        text(texts.NO_SLOT_REASON.format(window=view.window_label, reason=view.reason)),
     ]
     body.extend(text(note, color="Warning") for note in view.notes)
     actions = []
     if view.next_window_label:
-        actions.append(execute(f"Try {view.next_window_label}", "nextWindow", {"searchId": view.search_id},
-                               style="positive"))
+        try_next = texts.TRY_NEXT_WINDOW_BUTTON.format(window=view.next_window_label)
+        actions.append(execute(try_next, "nextWindow", {"searchId": view.search_id}, style="positive"))
     actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
     return card(body, actions)
 
@@ -217,9 +217,8 @@ class ConfirmationView:
 
 def confirmation_card(view: ConfirmationView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"Booked: {plain(view.subject)}"),
-        text(f"{plain(view.organizer_name)} with {plain(view.colleague_name)}. "
-             "The invitation is in both Outlook calendars."),
+        heading(texts.BOOKED_HEADING.format(subject=plain(view.subject))),
+        text(texts.BOOKED.format(organizer=plain(view.organizer_name), colleague=plain(view.colleague_name))),
         facts(plain_facts(view.times)),
     ]
     if not view.join_url:
@@ -246,7 +245,7 @@ def confirmation_card(view: ConfirmationView) -> Card:
 
 def cancelled_by_words(name: str) -> str:
     """How a cancellation reads on every card that shows it (the Booked card, a list row, the colleague's, audit)."""
-    return f"cancelled by {name}"
+    return texts.CANCELLED_BY.format(name=name)
 
 
 @dataclass(frozen=True)
@@ -258,10 +257,10 @@ class CancelledView:
 
 
 def cancelled_card(view: CancelledView) -> Card:
-    what = cancelled_by_words(plain(view.cancelled_by)) if view.cancelled_by else "cancelled"
+    what = cancelled_by_words(plain(view.cancelled_by)) if view.cancelled_by else texts.CANCELLED
     return card([
-        heading(f"Cancelled: {plain(view.subject)}"),
-        text(f"The meeting with {plain(view.with_name)} was {what}. Outlook has sent the cancellation."),
+        heading(texts.CANCELLED_HEADING.format(subject=plain(view.subject))),
+        text(texts.CANCELLATION_SENT.format(colleague=plain(view.with_name), what=what)),
         facts(plain_facts(view.times)),
     ])
 
@@ -327,13 +326,11 @@ class DeclinedView:
 
 def declined_card(view: DeclinedView) -> Card:
     if view.for_organizer:
-        lines = [heading(f"Declined: {plain(view.subject)}"),
-                 text(f"{plain(view.attendee_name)} declined your meeting. It is still in your Outlook calendar: "
-                      "cancel it from **my meetings** if it is no longer needed.")]
+        lines = [heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))),
+                 text(texts.COLLEAGUE_DECLINED.format(attendee=plain(view.attendee_name)))]
     else:
-        lines = [heading(f"Declined: {plain(view.subject)}"),
-                 text(f"You declined the meeting with {plain(view.organizer_name)}. Outlook has told them, and the "
-                      "meeting is no longer in your calendar.")]
+        lines = [heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))),
+                 text(texts.YOU_DECLINED.format(organizer=plain(view.organizer_name)))]
     return card([*lines, facts(plain_facts(view.times))])
 
 
@@ -372,8 +369,7 @@ def my_meetings_card(view: MyMeetingsView) -> Card:
     total = max(view.total or 0, len(view.items))
     hidden = total - len(shown)
     if hidden > 0:
-        body.append(text(f"The next {len(shown)} of {total}; the other {hidden} are in your "
-                         "Outlook calendar.", subtle=True))
+        body.append(text(texts.MY_MEETINGS_MORE.format(shown=len(shown), total=total, hidden=hidden), subtle=True))
     for item in shown:
         body.append({"type": "Container", "separator": True, "items": _meeting_row(item)})
     return card(body, [execute(texts.BOOK_A_MEETING_BUTTON, "startBooking")])

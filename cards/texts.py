@@ -546,3 +546,25 @@ CONNECT_FIRST = "Type **connect** to sign in with your work account. I'll pick u
 BOOK_THIS_TIME_BUTTON = "Book this time"
 FORM_FROM = "From"
 FORM_TO = "To"
+SUGGESTIONS_HEADING = "Times for you and {colleague}"
+SUGGESTIONS_INTRO = "{length}, {window}. Pick one to book it."
+UNVERIFIED = "Unverified: {note}"
+NO_SLOT_HEADING = "No time found with {colleague}"
+NO_SLOT_REASON = "{window}: {reason}"
+TRY_NEXT_WINDOW_BUTTON = "Try {window}"
+BOOKED_HEADING = "Booked: {subject}"
+BOOKED = "{organizer} with {colleague}. The invitation is in both Outlook calendars."
+CANCELLED_BY = "cancelled by {name}"
+CANCELLED = "cancelled"
+CANCELLED_HEADING = "Cancelled: {subject}"
+CANCELLATION_SENT = "The meeting with {colleague} was {what}. Outlook has sent the cancellation."
+DECLINED_HEADING = "Declined: {subject}"
+COLLEAGUE_DECLINED = (
+    "{attendee} declined your meeting. It is still in your Outlook calendar: "
+    "cancel it from **my meetings** if it is no longer needed."
+)
+YOU_DECLINED = (
+    "You declined the meeting with {organizer}. Outlook has told them, and the "
+    "meeting is no longer in your calendar."
+)
+MY_MEETINGS_MORE = "The next {shown} of {total}; the other {hidden} are in your Outlook calendar."
