@@ -568,3 +568,27 @@ YOU_DECLINED = (
     "meeting is no longer in your calendar."
 )
 MY_MEETINGS_MORE = "The next {shown} of {total}; the other {hidden} are in your Outlook calendar."
+
+# --- web/public_pages.py: the public landing, privacy and terms pages (what is stored: cards/stored_data.py) -------
+HOME_TITLE = "Rendezvous"
+HOME = (
+    "Rendezvous is a Microsoft Teams bot that books meetings between colleagues on their Outlook calendars.",
+    "Add it to Teams from your organization's app catalog, then type \"help\" in a chat with it.",
+)
+PRIVACY_STATEMENT_TITLE = "Rendezvous privacy statement"
+PRIVACY_STATEMENT_OPENING = (
+    "Rendezvous reads only free/busy information of the people you choose to meet, and reads back only "
+    "the meetings it booked itself.",
+    "It touches only the calendars of people who use it. Each organization's data is kept apart from every "
+    "other organization's.",
+)
+STORED_ITEM = "{what}: {kept}"
+PRIVACY_STATEMENT_CLOSING = (
+    "The \"privacy\" command shows what is stored about you and every calendar look-up about you.",
+    "An admin's \"disconnect\" command deletes the organization's tokens; yours deletes your own.",
+)
+TERMS_TITLE = "Rendezvous terms of use"
+TERMS = (
+    "Rendezvous is provided by your organization for booking meetings with colleagues. Use it only for "
+    "meetings you are entitled to arrange. Your organization's policies on calendars and meetings apply.",
+)
