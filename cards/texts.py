@@ -592,3 +592,10 @@ TERMS = (
     "Rendezvous is provided by your organization for booking meetings with colleagues. Use it only for "
     "meetings you are entitled to arrange. Your organization's policies on calendars and meetings apply.",
 )
+
+# --- dialogs/booking.py: what part of a typed request was not understood ("I understood *Ben*, but not *x*: why.")
+LIST_AND = " and "
+UNDERSTOOD_BUT_NOT = "I understood {known}, but not"
+DID_NOT_UNDERSTAND = "I didn't understand"
+NOT_UNDERSTOOD = "{opening} {part}{reason}{more}."
+NOR = ", nor {part}"

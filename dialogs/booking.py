@@ -1352,13 +1352,13 @@ def _next_days(now: datetime, zone: Any) -> TimeWindow:
 def _not_understood(understood: list[str], unread: list[Unread]) -> str:
     """ "I understood *Ben* and *30 min*, but not *yesterday*: I can only look ahead." """
     parts = [f"*{plain(part)}*" for part in understood]
-    known = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    known = ", ".join(parts[:-1]) + (texts.LIST_AND if len(parts) > 1 else "") + parts[-1] if parts else ""
     missing = [f"*{plain(item.part)}*" + (f" ({item.why})" if item.why else "") for item in unread[1:]]
     first = unread[0]
     reason = f": {first.why}" if first.why else ""
-    more = "".join(f", nor {item}" for item in missing)
-    opening = f"I understood {known}, but not" if known else "I didn't understand"
-    return f"{opening} *{plain(first.part)}*{reason}{more}."
+    more = "".join(texts.NOR.format(part=item) for item in missing)
+    opening = texts.UNDERSTOOD_BUT_NOT.format(known=known) if known else texts.DID_NOT_UNDERSTAND
+    return texts.NOT_UNDERSTOOD.format(opening=opening, part=f"*{plain(first.part)}*", reason=reason, more=more)
 
 
 def _one_colleague_only(others: tuple[str, ...]) -> str:
