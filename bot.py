@@ -23,6 +23,18 @@ from cards.base import Card
 from cards.booking import COLLEAGUE_DATASET
 from cards.common import help_card, welcome_card
 from cards.group_chat import bot_chat_link, group_welcome_card, personal_chat_card
+from cards.texts import (
+    ANSWERED_IN_PERSONAL_CHAT,
+    BUTTON_NO_LONGER_SUPPORTED,
+    MEMBERS_ONLY,
+    NO_TENANT,
+    ONE_TO_ONE_ONLY,
+    TEAMS_ONLY,
+    UNKNOWN_COMMAND,
+    UNKNOWN_DATASET,
+    UNREADABLE_ACTION,
+    UNREADABLE_ACTIVITY,
+)
 from dialogs.admin import AdminDialogs
 from dialogs.booking import BookingDialog
 from dialogs.connect import ConnectDialogs
@@ -42,14 +54,6 @@ TURN_OUTCOME: ContextVar[str] = ContextVar("turn_outcome", default="ok")
 # What the turn was, for the turn metrics: "command:<command>", "action:<verb>", "search", or the activity type
 # app.py starts with. Only routing-table keys: never text a person typed.
 TURN_KIND: ContextVar[str] = ContextVar("turn_kind", default="other")
-UNKNOWN_COMMAND = "I didn't understand that. Type **help** to see what I can do."
-UNREADABLE_ACTION = "I didn't understand that button. Type **help** to start again."
-UNREADABLE_ACTIVITY = "I couldn't read that message: it didn't come in the shape Teams uses. Please try again."
-ONE_TO_ONE_ONLY = (
-    "Let's do that in our 1:1 chat, so your calendar and your data stay between us. "
-    "Open Rendezvous from the Teams app bar (or message me directly) and try there."
-)
-ANSWERED_IN_PERSONAL_CHAT = "I've answered you in our 1:1 chat, so your calendar and your data stay between us."
 UNKNOWN_CONVERSATION_TYPE = "unknown"
 # What may run where others read along (group chats, channels): nothing that shows a person's data.
 SHARED_CHAT_COMMANDS = frozenset({"help"})
@@ -209,16 +213,16 @@ class RendezvousBot(TeamsActivityHandler):
     @staticmethod
     def _refusal(activity: Activity) -> str | None:
         if activity.channel_id != "msteams":
-            return "Rendezvous works inside Microsoft Teams only. Please open it from Teams."
+            return TEAMS_ONLY
         if not tenant_of(activity):
-            return "I can only help inside a Microsoft Teams organization (this chat has no tenant)."
+            return NO_TENANT
         if not _readable_channel_data(activity):
             # botbuilder's Teams handlers read channelData as TeamsChannelData and fail the turn on other shapes.
             return UNREADABLE_ACTIVITY
         if not identifiers_fit(activity):  # ids longer than Teams' would not fit the rows they key
             return UNREADABLE_ACTIVITY
         if not getattr(activity.from_property, "aad_object_id", None):
-            return "I can only help members of an organization; guests and anonymous users can't book here."
+            return MEMBERS_ONLY
         return None
 
     async def _record_member(self, turn_context: TurnContext) -> Actor:
@@ -378,7 +382,7 @@ class RendezvousBot(TeamsActivityHandler):
         handler = self.actions.get(verb)
         TURN_KIND.set(f"action:{verb if handler is not None else 'unknown'}")
         if handler is None:
-            return ActionResult(text="That button is no longer supported. Type **help** to start again.")
+            return ActionResult(text=BUTTON_NO_LONGER_SUPPORTED)
         actor = self.actor(turn_context)
         if verb not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
             return ActionResult(text=ONE_TO_ONE_ONLY)
@@ -414,7 +418,7 @@ class RendezvousBot(TeamsActivityHandler):
         TURN_KIND.set("search")
         if search is None:
             body = {"statusCode": 404, "type": "application/vnd.microsoft.error",
-                    "value": {"code": "NotFound", "message": f"Unknown dataset “{dataset}”"}}
+                    "value": {"code": "NotFound", "message": UNKNOWN_DATASET.format(dataset=dataset)}}
             return InvokeResponse(status=int(HTTPStatus.OK), body=body)
         actor = self.actor(turn_context)
         # The colleague list is for booking, which happens in the 1:1 chat only.

@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cards import texts
 from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
 from cards.stored_data import NEVER_STORED, STORED_DATA
 from scheduling.display import Clock
 
 MODE_LABELS = {
-    "domain_wide": "Domain-wide (recommended)",
-    "delegated": "Individual / delegated",
+    "domain_wide": texts.MODE_DOMAIN_WIDE,
+    "delegated": texts.MODE_DELEGATED,
 }
 MODE_IN_A_SENTENCE = {
-    "domain_wide": "domain-wide for the whole organization",
-    "delegated": "in individual mode: each member connects their own calendar with connect",
+    "domain_wide": texts.MODE_DOMAIN_WIDE_IN_A_SENTENCE,
+    "delegated": texts.MODE_DELEGATED_IN_A_SENTENCE,
 }
 
 
@@ -34,9 +35,9 @@ def setup_card(
     error: str | None = None,
 ) -> Card:
     body: list[dict[str, Any]] = [
-        heading("Connect your organization's Outlook calendars"),
+        heading(texts.SETUP_HEADING),
         text(
-            "Choose how Rendezvous reaches calendars. You'll approve it in a Microsoft sign-in window next.",
+            texts.SETUP_INTRO,
         ),
     ]
     if error:
@@ -45,47 +46,40 @@ def setup_card(
         {
             "type": "Input.Text",
             "id": "tenantId",
-            "label": "Entra tenant ID (the directory ID of your organization)",
+            "label": texts.SETUP_TENANT_LABEL,
             "value": tenant_id if tenant_id is not None else teams_tenant_id,
             "isRequired": True,
-            "errorMessage": "Enter your organization's tenant ID (a GUID).",
+            "errorMessage": texts.SETUP_TENANT_ERROR,
         },
         {
             "type": "Input.ChoiceSet",
             "id": "mode",
-            "label": "Integration mode",
+            "label": texts.SETUP_MODE_LABEL,
             "style": "expanded",
             "value": mode or "domain_wide",
             "choices": [{"title": label, "value": value} for value, label in MODE_LABELS.items()],
         },
         text(
-            "**Domain-wide (recommended):** one admin consent covers the whole organization, and Rendezvous "
-            "reads free/busy with getSchedule.",
+            texts.SETUP_DOMAIN_WIDE_EXPLAINED,
             subtle=True,
         ),
         text(
-            "**Individual / delegated:** each member signs in once with **connect**, and Rendezvous uses "
-            "that person's own access (findMeetingTimes).",
+            texts.SETUP_DELEGATED_EXPLAINED,
             subtle=True,
         ),
         {
             "type": "Input.Text",
             "id": "securityGroupId",
-            "label": "Optional: security group object ID (only its members may use Rendezvous)",
+            "label": texts.SETUP_GROUP_LABEL,
             "value": security_group_id or "",
-            "placeholder": "leave empty for everyone",
+            "placeholder": texts.SETUP_GROUP_PLACEHOLDER,
         },
         text(
-            "Who can approve: domain-wide mode needs application permissions, which only a Global Administrator "
-            "or Privileged Role Administrator can grant. Individual mode asks only for delegated permissions, "
-            "which a Cloud Application Administrator or Application Administrator can also grant. A security "
-            "group needs two application permissions (GroupMember.Read.All, User.Read.All) in either mode, so "
-            "a Global Administrator or Privileged Role Administrator. It doesn't have to be you: you can send "
-            "them the link I give you next.",
+            texts.SETUP_WHO_CAN_APPROVE,
             subtle=True,
         ),
     ]
-    return card(body, [execute("Save and continue", "saveSetup", style="positive")])
+    return card(body, [execute(texts.SETUP_SAVE_BUTTON, "saveSetup", style="positive")])
 
 
 def link_card(title: str, explanation: str, button: str, url: str, note: str | None = None) -> Card:
@@ -103,8 +97,8 @@ def admin_only_card(message: str, command: str) -> Card:
     """The answer to an admin command from someone not known as an admin: who can do it, and a way for an
     admin to prove it (nobody is sent to a sign-in they did not ask for)."""
     return card(
-        [heading("Only for Rendezvous admins"), text(message)],
-        [execute("I have that role: confirm with a Microsoft sign-in", "proveAdmin", data={"command": command})],
+        [heading(texts.ADMIN_ONLY_HEADING), text(message)],
+        [execute(texts.ADMIN_PROVE_BUTTON, "proveAdmin", data={"command": command})],
     )
 
 
@@ -123,35 +117,34 @@ class StatusView:
 
 
 def status_card(view: StatusView) -> Card:
-    state = "Enabled" if view.enabled else "Not enabled"
+    state = "Enabled" if view.enabled else texts.STATUS_NOT_ENABLED
     pairs = [
         ("Integration", state),
-        ("Mode", MODE_LABELS.get(view.mode or "", "not chosen yet")),
-        ("Enabled since", _when(view.enabled_at, view.clock) if view.enabled else "-"),
-        ("Set up by", plain(view.consented_by or "-")),
-        ("Security group", plain(view.security_group_id or "none (everyone in the organization)")),
-        ("Members seen", str(view.members)),
-        ("Bookings made", str(view.bookings)),
+        ("Mode", MODE_LABELS.get(view.mode or "", texts.STATUS_MODE_NOT_CHOSEN)),
+        (texts.STATUS_ENABLED_SINCE, _when(view.enabled_at, view.clock) if view.enabled else "-"),
+        (texts.STATUS_SET_UP_BY, plain(view.consented_by or "-")),
+        (texts.CHECK_GROUP, plain(view.security_group_id or texts.STATUS_NO_GROUP)),
+        (texts.STATUS_MEMBERS, str(view.members)),
+        (texts.STATUS_BOOKINGS, str(view.bookings)),
     ]
-    body: list[dict[str, Any]] = [heading("Rendezvous status"), facts(pairs)]
+    body: list[dict[str, Any]] = [heading(texts.STATUS_TITLE), facts(pairs)]
     if view.last_error:
         when = _when(view.last_error_at, view.clock)
-        body.append(text(f"Last problem ({when}): {view.last_error}", color="Attention"))
+        body.append(text(texts.STATUS_LAST_PROBLEM.format(when=when, error=view.last_error), color="Attention"))
     else:
-        body.append(text("No calendar errors recorded.", subtle=True))
-    return card(body, [execute("Change setup", "openSetup")])
+        body.append(text(texts.STATUS_NO_ERRORS, subtle=True))
+    return card(body, [execute(texts.CHANGE_SETUP_BUTTON, "openSetup")])
 
 
 def disconnect_choice_card(has_own_connection: bool) -> Card:
-    actions = [execute("Turn off for the whole organization", "confirmDisconnectOrganization", style="destructive")]
+    actions = [execute(texts.TURN_OFF_BUTTON, "confirmDisconnectOrganization", style="destructive")]
     if has_own_connection:
-        actions.append(execute("Remove only my calendar connection", "disconnectMyCalendar"))
+        actions.append(execute(texts.REMOVE_OWN_CONNECTION_BUTTON, "disconnectMyCalendar"))
     return card(
         [
             heading("Disconnect"),
             text(
-                "Turning Rendezvous off for the organization stops all calendar access and deletes every stored "
-                "sign-in. Members keep their existing meetings. You can run **setup** again at any time."
+                texts.TURN_OFF_EXPLAINED
             ),
         ],
         actions,
@@ -169,17 +162,17 @@ class AuditRow:
 
 def audit_card(rows: list[AuditRow], total: int, clock: Clock = Clock()) -> Card:
     if not rows:
-        return message_card("Bookings made through Rendezvous", "No bookings have been made through Rendezvous yet.")
-    body: list[dict[str, Any]] = [heading("Bookings made through Rendezvous")]
+        return message_card(texts.AUDIT_HEADING, texts.AUDIT_EMPTY)
+    body: list[dict[str, Any]] = [heading(texts.AUDIT_HEADING)]
     if total > len(rows):
-        body.append(text(f"The {len(rows)} most recent of {total}.", subtle=True))
+        body.append(text(texts.AUDIT_MOST_RECENT.format(shown=len(rows), total=total), subtle=True))
     body.append(
         facts(
             [
                 (
                     _when(row.booked_at, clock),
-                    f"{plain(row.organizer)} booked {plain(row.attendee)} for {_when(row.start, clock)} "
-                    f"({plain(row.status)})",
+                    texts.AUDIT_ROW.format(organizer=plain(row.organizer), attendee=plain(row.attendee),
+                                           when=_when(row.start, clock), status=plain(row.status)),
                 )
                 for row in rows
             ]
@@ -205,15 +198,15 @@ class PrivacyView:
 
 
 _CALL_KINDS = {
-    "getSchedule": "read free/busy (getSchedule)",
-    "findMeetingTimes": "asked Outlook for meeting times (findMeetingTimes)",
-    "createEvent": "created a meeting",
-    "getEvent": "checked a meeting it created",
-    "findEvent": "looked for a meeting it was creating when it was interrupted",
-    "cancelEvent": "cancelled a meeting it created",
-    "findInvitation": "looked for your copy of a meeting",
-    "declineEvent": "declined a meeting at your request",
-    "checkMemberGroups": "checked security-group membership",
+    "getSchedule": texts.CALL_GET_SCHEDULE,
+    "findMeetingTimes": texts.CALL_FIND_MEETING_TIMES,
+    "createEvent": texts.CALL_CREATE_EVENT,
+    "getEvent": texts.CALL_GET_EVENT,
+    "findEvent": texts.CALL_FIND_INTERRUPTED,
+    "cancelEvent": texts.CALL_CANCEL,
+    "findInvitation": texts.CALL_FIND_INVITATION,
+    "declineEvent": texts.CALL_DECLINE,
+    "checkMemberGroups": texts.CALL_CHECK_GROUPS,
 }
 
 
@@ -224,21 +217,21 @@ def _call_description(call: GraphCallView) -> str:
 
 def privacy_card(view: PrivacyView) -> Card:
     body: list[dict[str, Any]] = [
-        heading("What Rendezvous stores about you"),
+        heading(texts.PRIVACY_HEADING),
         facts(
             plain_facts(view.stored_fields)
             + [
-                ("Bookings involving you", str(view.bookings)),
-                ("Calendar sign-in stored", "yes (encrypted)" if view.token_stored else "no"),
+                (texts.PRIVACY_BOOKINGS, str(view.bookings)),
+                (texts.PRIVACY_SIGN_IN, texts.PRIVACY_SIGN_IN_STORED if view.token_stored else "no"),
             ]
         ),
-        heading("What Rendezvous keeps, and for how long"),
+        heading(texts.PRIVACY_WHAT_IS_KEPT),
         facts(list(STORED_DATA)),
         text(NEVER_STORED, subtle=True),
-        heading("Calendar look-ups about you"),
+        heading(texts.PRIVACY_LOOK_UPS),
     ]
     if view.graph_calls:
         body.append(facts([(_when(call.at, view.clock), _call_description(call)) for call in view.graph_calls]))
     else:
-        body.append(text("None so far."))
+        body.append(text(texts.PRIVACY_NO_LOOK_UPS))
     return card(body)

@@ -10,20 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cards import texts
 from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
 
 COLLEAGUE_DATASET = "rendezvous.colleagues"
 DURATION_CHOICES: tuple[tuple[str, str], ...] = (
-    ("15 minutes", "15"),
-    ("30 minutes", "30"),
-    ("45 minutes", "45"),
-    ("1 hour", "60"),
-    ("Another length", "custom"),
+    (texts.LENGTH_15, "15"),
+    (texts.LENGTH_30, "30"),
+    (texts.LENGTH_45, "45"),
+    (texts.LENGTH_60, "60"),
+    (texts.LENGTH_OTHER, "custom"),
 )
 WINDOW_CHOICES: tuple[tuple[str, str], ...] = (
-    ("This week", "this_week"),
-    ("Next week", "next_week"),
-    ("Between two dates", "dates"),
+    (texts.WINDOW_THIS_WEEK, "this_week"),
+    (texts.WINDOW_NEXT_WEEK, "next_week"),
+    (texts.WINDOW_BETWEEN, "dates"),
 )
 
 
@@ -83,41 +84,42 @@ class BookingForm:
 
 
 def booking_form_card(form: BookingForm) -> Card:
-    body: list[dict[str, Any]] = [heading("Book a meeting")]
+    body: list[dict[str, Any]] = [heading(texts.BOOK_A_MEETING_BUTTON)]
     if form.intro:
         body.append(text(form.intro))
     body.extend(_problems(form.problems))
     picker = _choice_set(
         "colleague",
-        "Who do you want to meet?",
+        texts.FORM_WHO,
         form.colleagues,
         form.colleague,
         style="filtered",
-        placeholder="Type a colleague's name",
+        placeholder=texts.FORM_COLLEAGUE_PLACEHOLDER,
         isRequired=True,
-        errorMessage="Pick a colleague",
+        errorMessage=texts.FORM_COLLEAGUE_ERROR,
     )
     # Teams asks the bot for matching colleagues as the person types (application/search invoke);
     # clients without typeahead show the static choices above.
     picker["choices.data"] = {"type": "Data.Query", "dataset": COLLEAGUE_DATASET}
     body.append(picker)
     if not form.colleagues:
-        body.append(text("Only colleagues who have opened Rendezvous in Teams can be booked.", subtle=True))
-    body.append(_choice_set("duration", "How long?", list(DURATION_CHOICES), form.duration))
-    body.append(_text_input("customDuration", "Another length (up to 8 hours)", form.custom_duration,
-                            "e.g. 90 min or 2h"))
-    body.append(_choice_set("window", "When?", list(WINDOW_CHOICES), form.window))
+        body.append(text(texts.FORM_WHO_CAN_BE_BOOKED, subtle=True))
+    body.append(_choice_set("duration", texts.FORM_HOW_LONG, list(DURATION_CHOICES), form.duration))
+    body.append(_text_input("customDuration", texts.FORM_OTHER_LENGTH, form.custom_duration,
+                            texts.FORM_OTHER_LENGTH_PLACEHOLDER))
+    body.append(_choice_set("window", texts.FORM_WHEN, list(WINDOW_CHOICES), form.window))
     body.append({
         "type": "ColumnSet",
         "columns": [
-            {"type": "Column", "width": "stretch", "items": [_date_input("fromDate", "From", form.from_date)]},
-            {"type": "Column", "width": "stretch", "items": [_date_input("toDate", "To", form.to_date)]},
+            {"type": "Column", "width": "stretch", "items": [_date_input("fromDate", texts.FORM_FROM, form.from_date)]},
+            {"type": "Column", "width": "stretch", "items": [_date_input("toDate", texts.FORM_TO, form.to_date)]},
         ],
     })
-    body.append(_text_input("subject", "Subject (optional)", form.subject, "What is it about?", max_length=200))
-    body.append(_text_input("note", "Note for your colleague (optional)", form.note, "Anything they should know",
+    body.append(_text_input("subject", texts.FORM_SUBJECT, form.subject, texts.FORM_SUBJECT_PLACEHOLDER,
+                            max_length=200))
+    body.append(_text_input("note", texts.FORM_NOTE, form.note, texts.FORM_NOTE_PLACEHOLDER,
                             multiline=True, max_length=1000))
-    return card(body, [execute("Find times", "findTimes", style="positive")])
+    return card(body, [execute(texts.FIND_TIMES_BUTTON, "findTimes", style="positive")])
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,8 @@ class SuggestionsView:
 
 def suggestions_card(view: SuggestionsView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"Times for you and {plain(view.colleague_name)}"),
-        text(f"{view.duration_label}, {view.window_label}. Pick one to book it.", subtle=True),
+        heading(texts.SUGGESTIONS_HEADING.format(colleague=plain(view.colleague_name))),
+        text(texts.SUGGESTIONS_INTRO.format(length=view.duration_label, window=view.window_label), subtle=True),
     ]
     if view.intro:
         body.append(text(view.intro, weight="Bolder"))
@@ -158,7 +160,7 @@ def suggestions_card(view: SuggestionsView) -> Card:
         if slot.why:
             items.append(text(slot.why, subtle=True, size="Small"))
         if slot.unverified_note:
-            items.append(text(f"Unverified: {slot.unverified_note}", color="Warning", subtle=True))
+            items.append(text(texts.UNVERIFIED.format(note=slot.unverified_note), color="Warning", subtle=True))
         body.append({
             "type": "Container",
             "separator": True,
@@ -166,13 +168,13 @@ def suggestions_card(view: SuggestionsView) -> Card:
         })
         body.append({
             "type": "ActionSet",
-            "actions": [execute("Book this time", "book", {"searchId": view.search_id, "slotId": slot.slot_id},
-                                style="positive")],
+            "actions": [execute(texts.BOOK_THIS_TIME_BUTTON, "book",
+                                {"searchId": view.search_id, "slotId": slot.slot_id}, style="positive")],
         })
     actions = []
     if view.has_more:
-        actions.append(execute("More times", "moreTimes", {"searchId": view.search_id}))
-    actions.append(execute("Change options", "changeOptions", {"searchId": view.search_id}))
+        actions.append(execute(texts.MORE_TIMES_BUTTON, "moreTimes", {"searchId": view.search_id}))
+    actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
     return card(body, actions)
 
 
@@ -188,15 +190,15 @@ class NoSlotView:
 
 def no_slot_card(view: NoSlotView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"No time found with {plain(view.colleague_name)}"),
-        text(f"{view.window_label}: {view.reason}"),
+        heading(texts.NO_SLOT_HEADING.format(colleague=plain(view.colleague_name))),
+        text(texts.NO_SLOT_REASON.format(window=view.window_label, reason=view.reason)),
     ]
     body.extend(text(note, color="Warning") for note in view.notes)
     actions = []
     if view.next_window_label:
-        actions.append(execute(f"Try {view.next_window_label}", "nextWindow", {"searchId": view.search_id},
-                               style="positive"))
-    actions.append(execute("Change options", "changeOptions", {"searchId": view.search_id}))
+        try_next = texts.TRY_NEXT_WINDOW_BUTTON.format(window=view.next_window_label)
+        actions.append(execute(try_next, "nextWindow", {"searchId": view.search_id}, style="positive"))
+    actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
     return card(body, actions)
 
 
@@ -215,19 +217,18 @@ class ConfirmationView:
 
 def confirmation_card(view: ConfirmationView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(f"Booked: {plain(view.subject)}"),
-        text(f"{plain(view.organizer_name)} with {plain(view.colleague_name)}. "
-             "The invitation is in both Outlook calendars."),
+        heading(texts.BOOKED_HEADING.format(subject=plain(view.subject))),
+        text(texts.BOOKED.format(organizer=plain(view.organizer_name), colleague=plain(view.colleague_name))),
         facts(plain_facts(view.times)),
     ]
     if not view.join_url:
-        body.append(text("Outlook did not add a Teams link to this meeting.", color="Warning"))
+        body.append(text(texts.NO_TEAMS_LINK, color="Warning"))
     if view.note:
         body.append(text(view.note, subtle=True))
     actions: list[dict[str, Any]] = []
     if view.join_url:
-        actions.append(open_url("Join on Teams", view.join_url))
-    actions.append(_role_action(view.booking_id, attendee=view.for_attendee, cancel_title="Cancel meeting"))
+        actions.append(open_url(texts.JOIN_BUTTON, view.join_url))
+    actions.append(_role_action(view.booking_id, attendee=view.for_attendee, cancel_title=texts.CANCEL_MEETING_BUTTON))
     result = card(body, actions)
     if view.refresh_user_ids:
         result["refresh"] = {
@@ -244,7 +245,7 @@ def confirmation_card(view: ConfirmationView) -> Card:
 
 def cancelled_by_words(name: str) -> str:
     """How a cancellation reads on every card that shows it (the Booked card, a list row, the colleague's, audit)."""
-    return f"cancelled by {name}"
+    return texts.CANCELLED_BY.format(name=name)
 
 
 @dataclass(frozen=True)
@@ -256,10 +257,10 @@ class CancelledView:
 
 
 def cancelled_card(view: CancelledView) -> Card:
-    what = cancelled_by_words(plain(view.cancelled_by)) if view.cancelled_by else "cancelled"
+    what = cancelled_by_words(plain(view.cancelled_by)) if view.cancelled_by else texts.CANCELLED
     return card([
-        heading(f"Cancelled: {plain(view.subject)}"),
-        text(f"The meeting with {plain(view.with_name)} was {what}. Outlook has sent the cancellation."),
+        heading(texts.CANCELLED_HEADING.format(subject=plain(view.subject))),
+        text(texts.CANCELLATION_SENT.format(colleague=plain(view.with_name), what=what)),
         facts(plain_facts(view.times)),
     ])
 
@@ -283,13 +284,14 @@ def _role_action(booking_id: str, *, attendee: bool, cancel_title: str, shown_in
 def _question_actions(booking_id: str, *, attendee: bool, shown_in: str | None = None) -> list[dict[str, Any]]:
     data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
     return [
-        execute("Yes, decline" if attendee else "Yes, cancel", "confirmCancelBooking", data, style="destructive"),
-        execute("Keep it", "keepBooking", data),
+        execute(texts.YES_DECLINE_BUTTON if attendee else texts.YES_CANCEL_BUTTON, "confirmCancelBooking", data,
+                style="destructive"),
+        execute(texts.KEEP_IT_BUTTON, "keepBooking", data),
     ]
 
 
 def _question(attendee: bool) -> str:
-    return "Decline this meeting?" if attendee else "Cancel this meeting?"
+    return texts.CONFIRM_DECLINE_HEADING if attendee else texts.CONFIRM_CANCEL_HEADING
 
 
 @dataclass(frozen=True)
@@ -303,8 +305,8 @@ class CancelQuestionView:
 
 def cancel_question_card(view: CancelQuestionView) -> Card:
     """One more click before a meeting is cancelled (or declined): Yes, or keep it as it is."""
-    consequence = ("Outlook will tell the organizer and remove it from your calendar." if view.for_attendee
-                   else "Outlook will send the cancellation to both of you.")
+    consequence = (texts.DECLINE_CONSEQUENCE if view.for_attendee
+                   else texts.CANCEL_CONSEQUENCE)
     return card([
         heading(_question(view.for_attendee)),
         text(f"{plain(view.subject)} — with {plain(view.with_name)}", weight="Bolder"),
@@ -324,13 +326,11 @@ class DeclinedView:
 
 def declined_card(view: DeclinedView) -> Card:
     if view.for_organizer:
-        lines = [heading(f"Declined: {plain(view.subject)}"),
-                 text(f"{plain(view.attendee_name)} declined your meeting. It is still in your Outlook calendar: "
-                      "cancel it from **my meetings** if it is no longer needed.")]
+        lines = [heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))),
+                 text(texts.COLLEAGUE_DECLINED.format(attendee=plain(view.attendee_name)))]
     else:
-        lines = [heading(f"Declined: {plain(view.subject)}"),
-                 text(f"You declined the meeting with {plain(view.organizer_name)}. Outlook has told them, and the "
-                      "meeting is no longer in your calendar.")]
+        lines = [heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))),
+                 text(texts.YOU_DECLINED.format(organizer=plain(view.organizer_name)))]
     return card([*lines, facts(plain_facts(view.times))])
 
 
@@ -360,20 +360,19 @@ MAX_MEETINGS_SHOWN = 10
 
 
 def my_meetings_card(view: MyMeetingsView) -> Card:
-    body: list[dict[str, Any]] = [heading("Your meetings booked with Rendezvous")]
+    body: list[dict[str, Any]] = [heading(texts.MY_MEETINGS_HEADING)]
     body.extend(text(note, color="Warning") for note in view.notes)
     if not view.items:
-        body.append(text("You have no upcoming meetings booked here. Type **book** to book one."))
-        return card(body, [execute("Book a meeting", "startBooking", style="positive")])
+        body.append(text(texts.MY_MEETINGS_EMPTY))
+        return card(body, [execute(texts.BOOK_A_MEETING_BUTTON, "startBooking", style="positive")])
     shown = view.items[:MAX_MEETINGS_SHOWN]
     total = max(view.total or 0, len(view.items))
     hidden = total - len(shown)
     if hidden > 0:
-        body.append(text(f"The next {len(shown)} of {total}; the other {hidden} are in your "
-                         "Outlook calendar.", subtle=True))
+        body.append(text(texts.MY_MEETINGS_MORE.format(shown=len(shown), total=total, hidden=hidden), subtle=True))
     for item in shown:
         body.append({"type": "Container", "separator": True, "items": _meeting_row(item)})
-    return card(body, [execute("Book a meeting", "startBooking")])
+    return card(body, [execute(texts.BOOK_A_MEETING_BUTTON, "startBooking")])
 
 
 def _meeting_row(item: MeetingItem) -> list[dict[str, Any]]:
@@ -402,8 +401,8 @@ def _meeting_row(item: MeetingItem) -> list[dict[str, Any]]:
 def sign_in_needed_card(message: str) -> Card:
     """Shown in individual mode when the organizer's calendar is not connected (the connect flow is elsewhere)."""
     return card([
-        heading("Connect your calendar first"),
+        heading(texts.CONNECT_FIRST_HEADING),
         text(message),
-        text("Type **connect** to sign in with your work account. I'll pick up this booking where it stopped.",
+        text(texts.CONNECT_FIRST,
              subtle=True),
     ])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cards import texts
 from cards.base import Card, card, execute, facts, heading, plain, text
 
 # Where no colleague of the reader's can be named (the manifest, a group chat, nobody else uses the bot yet).
@@ -33,29 +34,23 @@ def _commands(colleague: str | None) -> list[tuple[str, str]]:
 
 
 def welcome_card(name: str, colleague: str | None = None) -> Card:
-    first_name = name.split(" ")[0] if name else "there"
+    first_name = name.split(" ")[0] if name else texts.WELCOME_NO_NAME
     return card(
         [
-            heading(f"Hi {plain(first_name)}, I'm Rendezvous"),
-            text(
-                "I find times that suit you and a colleague on both Outlook calendars, in both time zones, "
-                "and put the meeting (with a Teams link) in both calendars."
-            ),
-            text(f"Try typing: {plain(book_example(colleague))}"),
-            text(
-                "I only ever look at free/busy of the people you pick, never the content of their meetings.",
-                subtle=True,
-            ),
+            heading(texts.WELCOME_HEADING.format(first_name=plain(first_name))),
+            text(texts.WELCOME_WHAT_I_DO),
+            text(texts.TRY_TYPING.format(example=plain(book_example(colleague)))),
+            text(texts.ONLY_FREE_BUSY, subtle=True),
         ],
-        [execute("Book a meeting", "startBooking", style="positive"), execute("Help", "help")],
+        [execute(texts.BOOK_A_MEETING_BUTTON, "startBooking", style="positive"), execute(texts.HELP_BUTTON, "help")],
     )
 
 
 def help_card(colleague: str | None = None) -> Card:
     """The command list; the booking example names `colleague` (one the reader has) or the placeholder."""
     return card(
-        [heading("What I can do"), facts(_commands(colleague))],
-        [execute("Book a meeting", "startBooking", style="positive")],
+        [heading(texts.HELP_HEADING), facts(_commands(colleague))],
+        [execute(texts.BOOK_A_MEETING_BUTTON, "startBooking", style="positive")],
     )
 
 
@@ -66,14 +61,13 @@ def still_working_card(verb: str, data: dict[str, Any]) -> Card:
     """
     return card(
         [
-            heading("Still working on it"),
-            text("Microsoft's services are slow to answer right now. I'll update this card as soon as it's done; "
-                 "there's no need to click again."),
+            heading(texts.STILL_WORKING_HEADING),
+            text(texts.STILL_WORKING_CARD),
         ],
-        [execute("Check again", verb, data)],
+        [execute(texts.CHECK_AGAIN_BUTTON, verb, data)],
     )
 
 
 def late_answer_card(message: str, verb: str, data: dict[str, Any]) -> Card:
     """What a "still working" card becomes when the work ended with a message rather than a card."""
-    return card([text(message)], [execute("Try again", verb, data)])
+    return card([text(message)], [execute(texts.TRY_AGAIN_BUTTON, verb, data)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cards import texts
 from cards.base import Card, card, execute, heading, open_url, text
 
 # Teams' deep link to a chat with a bot: the bot's id ("28:" and its Microsoft App ID) as the one user.
@@ -21,20 +22,17 @@ def group_welcome_card(chat_link: str) -> Card:
     """The install welcome in a group chat or channel: addressed to everyone there."""
     return card(
         [
-            heading("Hi everyone, I'm Rendezvous"),
-            text("I find times that suit two colleagues on both Outlook calendars and book the meeting, with a "
-                 "Teams link, in both."),
-            text("Your calendar stays between you and me: book in a 1:1 chat with me. Anyone here can open one "
-                 "with the button below.", subtle=True),
+            heading(texts.GROUP_WELCOME_HEADING),
+            text(texts.GROUP_WELCOME_WHAT_I_DO),
+            text(texts.GROUP_WELCOME_PRIVACY, subtle=True),
         ],
-        [open_url("Chat with Rendezvous", chat_link), execute("Help", "help")],
+        [open_url(texts.CHAT_WITH_RENDEZVOUS_BUTTON, chat_link), execute(texts.HELP_BUTTON, "help")],
     )
 
 
 def personal_chat_card(chat_link: str) -> Card:
     """The answer to a personal command typed where others read along, when the bot has no 1:1 chat yet."""
     return card(
-        [text("Let's do that in our 1:1 chat, so your calendar and your data stay between us. Open it, then type "
-              "your request there.")],
-        [open_url("Open our 1:1 chat", chat_link)],
+        [text(texts.MOVE_TO_PERSONAL_CHAT)],
+        [open_url(texts.OPEN_PERSONAL_CHAT_BUTTON, chat_link)],
     )

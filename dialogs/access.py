@@ -13,7 +13,16 @@ import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cards import texts
 from cards.base import plain
+from cards.texts import (
+    ACCESS_POLICY_BLOCKS_MAILBOX,
+    COLLEAGUE_NOT_IN_THE_GROUP,
+    GROUP_CHECK_FAILED,
+    NOT_SET_UP,
+    UNKNOWN_PERSON,
+    YOU_ARE_NOT_IN_THE_GROUP,
+)
 from dialogs.context import Actor, Services
 from graph.calendar import Caller
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound
@@ -31,18 +40,6 @@ _ADMIN_PROOFS_KEY = "rendezvous/admin-proofs/{tenant}"
 PROOF_FOR_CHANGES = timedelta(minutes=10)
 PROOF_FOR_VIEWING = timedelta(hours=24)
 
-WHO_IS_AN_ADMIN = (
-    "someone your organization gave the Rendezvous.Admin role (Microsoft Entra admin center, Enterprise "
-    "applications, Rendezvous, Users and groups)"
-)
-ADMIN_ONLY = (
-    f"Only a Rendezvous admin can do that: {WHO_IS_AN_ADMIN}. Ask one of them, or ask a Global Administrator "
-    "to give you that role."
-)
-NOT_SET_UP = (
-    "Rendezvous isn't connected to your organization's Outlook calendars yet. "
-    "Ask an administrator to type **setup** in a chat with me."
-)
 
 
 class AdminStanding(enum.Enum):
@@ -156,22 +153,13 @@ async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_i
         return None
     allowed = await _in_group(services, tenant_id, tenant.security_group_id, oid)
     if allowed is None:
-        return (
-            "I couldn't check whether Rendezvous is allowed for this person in your organization, so I "
-            "stopped here. Please try again in a few minutes; an admin can see the reason with **status**."
-        )
+        return GROUP_CHECK_FAILED
     if allowed:
         return None
     if isinstance(actor_or_oid, Actor):
-        return (
-            "Your organization has limited Rendezvous to the members of one security group, and you're not "
-            "in it. Ask your Teams administrator to add you if you need it."
-        )
+        return YOU_ARE_NOT_IN_THE_GROUP
     name = await _display_name(services, tenant_id, oid)
-    return (
-        f"Your organization has limited Rendezvous to the members of one security group, and {plain(name)} isn't "
-        "in it, so I can't look at their calendar or book them."
-    )
+    return COLLEAGUE_NOT_IN_THE_GROUP.format(name=plain(name))
 
 
 async def _in_group(services: Services, tenant_id: str, group_id: str, oid: str) -> bool | None:
@@ -203,7 +191,7 @@ async def _in_group(services: Services, tenant_id: str, group_id: str, oid: str)
 
 async def _display_name(services: Services, tenant_id: str, oid: str) -> str:
     member = await MemberRepository(services.db, tenant_id).get(oid)
-    return (member.name if member and member.name else None) or "that person"
+    return (member.name if member and member.name else None) or UNKNOWN_PERSON
 
 
 def admin_diagnostic(exc: BaseException) -> str:
@@ -212,26 +200,18 @@ def admin_diagnostic(exc: BaseException) -> str:
         codes = ", ".join(f"AADSTS{code}" for code in exc.error_codes)
         return f"{exc.admin_hint}{f' ({codes})' if codes else ''}"
     if isinstance(exc, AccessDenied) and exc.access_policy:
-        return (
-            "Exchange's application access policy blocked the mailbox (403 ErrorAccessDenied). Add the "
-            "mailbox to the policy's mail-enabled security group, or widen the policy "
-            f"(New-ApplicationAccessPolicy / Test-ApplicationAccessPolicy).{_request_ids(exc)}"
-        )
+        return texts.DIAGNOSTIC_ACCESS_POLICY.format(request_ids=_request_ids(exc))
     if isinstance(exc, AccessDenied):
-        return (
-            "Microsoft Graph answered 403: the app lacks a permission it needs (Calendars.ReadWrite; "
-            "GroupMember.Read.All and User.Read.All for the security group). Grant admin consent again "
-            f"with **setup**.{_request_ids(exc)}"
-        )
+        return texts.DIAGNOSTIC_PERMISSION_MISSING.format(request_ids=_request_ids(exc))
     if isinstance(exc, NotFound):
-        return f"Microsoft Graph answered 404: the mailbox or group does not exist.{_request_ids(exc)}"
+        return texts.DIAGNOSTIC_NOT_FOUND.format(request_ids=_request_ids(exc))
     if isinstance(exc, GraphError):
-        return f"Microsoft Graph answered {exc.status} {exc.code}.{_request_ids(exc)}"
-    return f"Unexpected failure: {type(exc).__name__}."
+        return texts.DIAGNOSTIC_GRAPH_ERROR.format(status=exc.status, code=exc.code, request_ids=_request_ids(exc))
+    return texts.DIAGNOSTIC_UNEXPECTED.format(error=type(exc).__name__)
 
 
 def _request_ids(exc: GraphError) -> str:
-    return f" (request-id {exc.request_id})" if exc.request_id else ""
+    return texts.DIAGNOSTIC_REQUEST_ID.format(request_id=exc.request_id) if exc.request_id else ""
 
 
 async def explain_graph_failure(services: Services, tenant_id: str, exc: GraphError | AuthProblem) -> str:
@@ -240,8 +220,5 @@ async def explain_graph_failure(services: Services, tenant_id: str, exc: GraphEr
     if isinstance(exc, AuthProblem) and exc.kind is AuthFailure.RECONNECT_NEEDED:
         return exc.user_message
     if isinstance(exc, AccessDenied) and exc.access_policy:
-        return (
-            "Your organization's Exchange settings don't let Rendezvous read this calendar. I've left a note "
-            "for your administrator, who can add the mailbox to Rendezvous's application access policy."
-        )
+        return ACCESS_POLICY_BLOCKS_MAILBOX
     return exc.user_message

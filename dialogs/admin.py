@@ -17,6 +17,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
+from cards import texts
 from cards.admin import (
     MODE_IN_A_SENTENCE,
     MODE_LABELS,
@@ -30,11 +31,10 @@ from cards.admin import (
     setup_card,
     status_card,
 )
+from cards.texts import ADMIN_ONLY
 from dialogs.access import (
-    ADMIN_ONLY,
     PROOF_FOR_CHANGES,
     PROOF_FOR_VIEWING,
-    WHO_IS_AN_ADMIN,
     AdminStanding,
     admin_diagnostic,
     admin_standing,
@@ -58,10 +58,6 @@ from storage.repositories import (
 
 log = logging.getLogger(__name__)
 
-NOT_CONFIGURED = (
-    "Rendezvous itself can't reach Microsoft yet: the server running it has no Microsoft app credentials. "
-    "Please tell the person who runs Rendezvous."
-)
 AUDIT_LIMIT = 50
 
 
@@ -93,25 +89,16 @@ def parse_setup(actor: Actor, data: dict[str, Any]) -> SetupChoice | str:
     raw_tenant = _field(data, "tenantId")
     tenant_id = _guid(raw_tenant)
     if tenant_id is None:
-        return (
-            f"“{raw_tenant}” isn't a tenant ID. It is a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47; "
-            "you'll find it on the Overview page of Microsoft Entra admin center."
-        )
+        return texts.NOT_A_TENANT_ID.format(value=raw_tenant)
     if tenant_id != actor.tenant_id:
-        return (
-            "That tenant ID belongs to a different organization than the Teams organization you're chatting "
-            f"from ({actor.tenant_id}). Rendezvous can only be set up for the organization you're in."
-        )
+        return texts.OTHER_TENANT.format(tenant_id=actor.tenant_id)
     mode = _field(data, "mode")
     if mode not in MODE_LABELS:
-        return "Please choose an integration mode: domain-wide or individual."
+        return texts.CHOOSE_A_MODE
     raw_group = _field(data, "securityGroupId")
     group_id = _guid(raw_group) if raw_group else None
     if raw_group and group_id is None:
-        return (
-            f"“{raw_group}” isn't a group object ID. Copy the Object ID (a GUID) from the group's page in "
-            "Microsoft Entra admin center, or leave the field empty."
-        )
+        return texts.NOT_A_GROUP_ID.format(value=raw_group)
     return SetupChoice(tenant_id, mode, group_id)
 
 
@@ -122,39 +109,17 @@ COMMAND_FRESHNESS = {
     "audit": PROOF_FOR_CHANGES,  # shows other people's bookings
     "status": PROOF_FOR_VIEWING,
 }
-LINK_NOTE = "The link works once and expires in 10 minutes."
-ADMIN_SIGN_IN_NOTE = (
-    "Sign in with the work account you use in Teams. I only read which roles your account has: this sign-in "
-    "gives Rendezvous no access to your calendar."
-)
 
 
 def _consent_explanation(mode: str, security_group_id: str | None) -> str:
     """Who can approve this request at Microsoft, said honestly (application permissions need GA or PRA)."""
     if mode == "domain_wide":
-        who = (
-            "Domain-wide mode needs application permissions, which only a Global Administrator or Privileged Role "
-            "Administrator of your organization can grant."
-        )
+        who = texts.CONSENT_DOMAIN_WIDE
     else:
-        who = (
-            "Individual mode asks only for delegated permissions (each member later connects their own "
-            "calendar); a Global Administrator, Privileged Role Administrator, Cloud Application Administrator or "
-            "Application Administrator can grant them."
-        )
+        who = texts.CONSENT_INDIVIDUAL
         if security_group_id:
-            who += (
-                " Limiting Rendezvous to a security group also needs the application permissions "
-                "GroupMember.Read.All and User.Read.All, which this link doesn't ask for: a Global Administrator "
-                "or Privileged Role Administrator grants them under Enterprise applications, Rendezvous, "
-                "Permissions (Microsoft grants an app's application permissions all together). Without them the "
-                "self-test fails and Rendezvous stays off."
-            )
-    return (
-        f"{who} If that's you, open the link and sign in with your admin account. If not, send the link to one "
-        "of them: it works in any browser, for your organization only. I'll tell you here as soon as it's done "
-        "and tested."
-    )
+            who += texts.CONSENT_GROUP_NEEDS_MORE
+    return texts.CONSENT_WHO.format(who=who)
 
 
 class AdminDialogs:
@@ -175,8 +140,8 @@ class AdminDialogs:
         return await self._proof_card(
             actor,
             {"then": command},
-            "Confirm you're still an admin",
-            f"Your last admin sign-in is too old for **{command}**. Sign in again and I'll continue right after.",
+            texts.STILL_ADMIN_TITLE,
+            texts.ADMIN_PROOF_TOO_OLD.format(command=command),
         )
 
     async def _proof_card(self, actor: Actor, payload: dict[str, Any], title: str, explanation: str) -> dict[str, Any]:
@@ -193,10 +158,10 @@ class AdminDialogs:
                 scopes=[],
             )
         except IntegrationNotConfigured:
-            return message_card("Not available", NOT_CONFIGURED)
+            return message_card(texts.NOT_AVAILABLE_TITLE, texts.NOT_CONFIGURED)
         except AuthProblem as problem:
-            return message_card("Sign-in unavailable", problem.user_message)
-        return link_card(title, f"{explanation} {ADMIN_SIGN_IN_NOTE}", "Sign in", url, LINK_NOTE)
+            return message_card(texts.SIGN_IN_UNAVAILABLE_TITLE, problem.user_message)
+        return link_card(title, f"{explanation} {texts.ADMIN_SIGN_IN_NOTE}", texts.SIGN_IN_BUTTON, url, texts.LINK_NOTE)
 
     async def _show(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
         """Sends `card`; one carrying a sign-in or consent link is remembered, so the link's callback replaces it
@@ -217,8 +182,8 @@ class AdminDialogs:
             command = "status"
         return await self._answer(turn_context, ActionResult(
             card=await self._proof_card(
-                actor, {"then": command}, "Confirm you're a Rendezvous admin",
-                f"Sign in and I'll continue with **{command}** right after.",
+                actor, {"then": command}, texts.CONFIRM_ADMIN_TITLE,
+                texts.CONTINUE_AFTER_SIGN_IN.format(command=command),
             )
         ))
 
@@ -289,16 +254,15 @@ class AdminDialogs:
                     self.services, actor.tenant_id, actor.aad_object_id, choice.mode, choice.security_group_id,
                     actor.name,
                 )
-                return ActionResult(card=message_card("Rendezvous setup", message))
+                return ActionResult(card=message_card(texts.SETUP_TITLE, message))
             if consented_before:
                 # Microsoft's answer could no longer show that anyone approved this request.
                 return ActionResult(
                     card=await self._proof_card(
                         actor,
                         {"then": "consent", **choice.payload()},
-                        "First, confirm you're a Rendezvous admin",
-                        "Your organization has already granted Rendezvous its permissions, so I need to see that "
-                        f"you may set it up: {WHO_IS_AN_ADMIN}. Sign in and I'll finish the setup right after.",
+                        texts.CONFIRM_ADMIN_FIRST_TITLE,
+                        texts.ALREADY_CONSENTED,
                     )
                 )
             url = await consent_link(
@@ -309,17 +273,17 @@ class AdminDialogs:
                 {**choice.payload(), "admin_name": actor.name, "authorized_by": "admin" if proven else "consent"},
             )
         except IntegrationNotConfigured:
-            return ActionResult(text=NOT_CONFIGURED)
+            return ActionResult(text=texts.NOT_CONFIGURED)
         except AuthProblem as problem:
             return ActionResult(text=problem.user_message)
         return ActionResult(
             card=link_card(
-                "Grant permissions",
-                f"Next, Microsoft's consent page approves Rendezvous for your organization "
-                f"({MODE_LABELS[choice.mode]}). {_consent_explanation(choice.mode, choice.security_group_id)}",
-                "Grant permissions",
+                texts.GRANT_PERMISSIONS,
+                texts.CONSENT_NEXT.format(mode=MODE_LABELS[choice.mode],
+                                          explanation=_consent_explanation(choice.mode, choice.security_group_id)),
+                texts.GRANT_PERMISSIONS,
                 url,
-                LINK_NOTE,
+                texts.LINK_NOTE,
             )
         )
 
@@ -327,7 +291,7 @@ class AdminDialogs:
     async def status(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         if await TenantRepository(self.services.db, actor.tenant_id).get() is None:
             await turn_context.send_activity(
-                card_message(message_card("Rendezvous status", "Not set up yet. Type **setup** to begin."))
+                card_message(message_card(texts.STATUS_TITLE, texts.NOT_SET_UP_YET))
             )
             return
         refusal = await self._refusal(actor, "status")
@@ -337,7 +301,7 @@ class AdminDialogs:
         tenants = TenantRepository(self.services.db, tenant_id)
         tenant = await tenants.get()
         if tenant is None:
-            return message_card("Rendezvous status", "Not set up yet. Type **setup** to begin.")
+            return message_card(texts.STATUS_TITLE, texts.NOT_SET_UP_YET)
         members, bookings = await tenants.counts()
         view = StatusView(
             mode=tenant.mode,
@@ -371,11 +335,8 @@ class AdminDialogs:
         log.info("tenant %s disconnected by an admin; %d stored sign-ins deleted", actor.tenant_id, removed)
         return ActionResult(
             card=message_card(
-                "Rendezvous is turned off",
-                f"Calendar access is off for your organization and {removed} stored sign-in(s) were deleted. "
-                "Existing meetings stay in everyone's calendar. Type **setup** to turn it on again. To remove "
-                "the app's permissions entirely, delete Rendezvous under Enterprise applications in "
-                "Microsoft Entra admin center.",
+                texts.TURNED_OFF_TITLE,
+                texts.TURNED_OFF.format(removed=removed),
             )
         )
 
@@ -432,7 +393,7 @@ async def apply_setup(
         log.info("tenant %s enabled in %s mode", tenant_id, mode)
     else:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.ok)
-        await tenants.record_error(f"Setup self-test failed. {failed}")
+        await tenants.record_error(texts.SELF_TEST_FAILED.format(failed=failed))
     return passed, message
 
 
@@ -453,22 +414,22 @@ async def run_self_test(
     mailbox = (admin.email or admin.user_principal_name) if admin else None
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     if services.calendar is None or services.app_tokens is None:
-        return [CheckResult("Configuration", False, NOT_CONFIGURED)]
+        return [CheckResult(texts.CHECK_CONFIGURATION, False, texts.NOT_CONFIGURED)]
     if mode == "domain_wide":
         try:
             await services.app_tokens.token(tenant_id, force_refresh=True)
-            checks.append(CheckResult("Access token", True, "Microsoft issued Rendezvous a token."))
+            checks.append(CheckResult(texts.CHECK_TOKEN, True, texts.TOKEN_ISSUED))
         except AuthProblem as problem:
-            return [CheckResult("Access token", False, f"{problem.user_message} {admin_diagnostic(problem)}")]
+            return [CheckResult(texts.CHECK_TOKEN, False, f"{problem.user_message} {admin_diagnostic(problem)}")]
         caller = Caller.app(tenant_id, mailbox or admin_oid)
     else:
         token_stored = await TokenCacheRepository(services.db, services.cipher, tenant_id).load(admin_oid)
         if not token_stored:
             checks.append(
                 CheckResult(
-                    "Your calendar",
+                    texts.CHECK_OWN_CALENDAR,
                     True,
-                    "Not connected yet, so I skipped the free/busy test. Type **connect** to connect it.",
+                    texts.FREE_BUSY_SKIPPED,
                 )
             )
             caller = None
@@ -476,7 +437,7 @@ async def run_self_test(
             caller = Caller.user(tenant_id, admin_oid)
     if caller is not None:
         if not mailbox:
-            checks.append(CheckResult("Free/busy test", False, "I don't know your mailbox address yet."))
+            checks.append(CheckResult(texts.CHECK_FREE_BUSY, False, texts.MAILBOX_UNKNOWN))
         else:
             try:
                 await GraphCallRepository(services.db, tenant_id).record(
@@ -485,12 +446,12 @@ async def run_self_test(
                 found = await services.calendar.get_schedule(caller, [mailbox], now, now + timedelta(hours=1))
                 availability = found.get(mailbox.lower())
                 if availability is not None and availability.known:
-                    checks.append(CheckResult("Free/busy test", True, "I could read your own free/busy."))
+                    checks.append(CheckResult(texts.CHECK_FREE_BUSY, True, texts.FREE_BUSY_READ))
                 else:
                     reason = availability.unknown_reason if availability else None
-                    checks.append(CheckResult("Free/busy test", False, reason or "Outlook returned no free/busy."))
+                    checks.append(CheckResult(texts.CHECK_FREE_BUSY, False, reason or texts.NO_FREE_BUSY))
             except (GraphError, AuthProblem) as exc:
-                checks.append(CheckResult("Free/busy test", False, admin_diagnostic(exc)))
+                checks.append(CheckResult(texts.CHECK_FREE_BUSY, False, admin_diagnostic(exc)))
     if security_group_id:
         try:
             await GraphCallRepository(services.db, tenant_id).record(
@@ -502,19 +463,18 @@ async def run_self_test(
             inside = security_group_id in groups
             checks.append(
                 CheckResult(
-                    "Security group",
+                    texts.CHECK_GROUP,
                     True,
-                    "I can read the group's members"
-                    + ("; you are in it." if inside else "; note that you are not in it yourself."),
+                    texts.GROUP_READ
+                    + (texts.GROUP_HAS_YOU if inside else texts.GROUP_LACKS_YOU),
                 )
             )
         except (GraphError, AuthProblem) as exc:
             checks.append(
                 CheckResult(
-                    "Security group",
+                    texts.CHECK_GROUP,
                     False,
-                    f"I couldn't check the group: {admin_diagnostic(exc)} Restricting to a group needs the "
-                    "GroupMember.Read.All and User.Read.All application permissions.",
+                    texts.GROUP_UNREADABLE.format(diagnostic=admin_diagnostic(exc)),
                 )
             )
     return checks
@@ -525,10 +485,10 @@ def self_test_message(mode: str, checks: list[CheckResult]) -> tuple[bool, str]:
     passed = all(check.ok for check in checks)
     lines = [f"- {'✅' if check.ok else '❌'} {check.name}: {check.detail}" for check in checks]
     if passed:
-        head = f"Calendar integration is now enabled, {MODE_IN_A_SENTENCE[mode]}."
+        head = texts.INTEGRATION_ENABLED.format(mode=MODE_IN_A_SENTENCE[mode])
         if mode == "delegated":
-            head += " Each member types **connect** once to connect their own calendar."
+            head += texts.EACH_MEMBER_CONNECTS
     else:
-        head = "The permissions were granted, but the self-test failed, so Rendezvous is not enabled yet:"
-        lines.append("Fix the problem above, then type **setup** to try again.")
+        head = texts.SELF_TEST_BLOCKED
+        lines.append(texts.FIX_AND_RETRY)
     return passed, "\n".join([head, *lines])

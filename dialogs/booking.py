@@ -25,6 +25,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from cards import texts
 from cards.base import Card, plain
 from cards.booking import (
     IN_LIST,
@@ -59,7 +60,7 @@ from dialogs.booking_people import (
     require_own_mailbox,
 )
 from dialogs.booking_phrases import recognize
-from dialogs.booking_recovery import STILL_UNSETTLED, BookingRecovery, failure_message
+from dialogs.booking_recovery import BookingRecovery, failure_message
 from dialogs.booking_state import (
     STATE_PROPERTY,
     BookingMemory,
@@ -115,7 +116,6 @@ MAX_NOTE = 1000
 # How long a second click waits for the first click's booking to finish before answering "in progress".
 WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
 _POLL_INTERVAL = 0.2
-THROTTLED = "Outlook is busy, try again in a minute."
 _RESPONSE_WORDS = {
     AttendeeResponse.ACCEPTED: "accepted",
     AttendeeResponse.TENTATIVELY_ACCEPTED: "tentative",
@@ -286,7 +286,7 @@ class BookingDialog:
         if request.other_people:
             problems.append(_one_colleague_only(request.other_people))
         if colleague is None or problems:
-            intro = None if problems else "Tell me the rest and I'll find times that suit you both."
+            intro = None if problems else texts.TELL_ME_THE_REST
             card = await self._form_card(actor, problems=problems, values=values, intro=intro,
                                          choices_query=request.person or "")
             return ActionResult(card=card)
@@ -342,7 +342,7 @@ class BookingDialog:
             except DurationError as exc:
                 problems.append(str(exc))
         else:
-            problems.append("Please pick how long the meeting should be.")
+            problems.append(texts.PICK_A_LENGTH)
         zone = zone_or_utc(actor.shown_time_zone)
         window: TimeWindow | None = None
         try:
@@ -379,7 +379,7 @@ class BookingDialog:
             search = await self._search_again(actor, previous)
             following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             if following is None:
-                return ActionResult(text="I can only look 8 weeks ahead, and there is no later window to try.")
+                return ActionResult(text=texts.NO_LATER_WINDOW)
             first, last = following
             # The time first asked for lies before this window: the later one is ranked as usual.
             options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
@@ -410,7 +410,7 @@ class BookingDialog:
         require_own_mailbox(search.organizer)
         await self._require_allowed(actor, search.colleague)
         if search.window.end <= _now():
-            return ActionResult(text="That window has already passed. Pick a later one.")
+            return ActionResult(text=texts.WINDOW_PASSED)
         await _typing(turn_context)
         slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
         searched_in = search.organizer.zone()
@@ -439,18 +439,18 @@ class BookingDialog:
         notes = [*self._zone_notice(memory, search.organizer), *notes]
         zones = [search.organizer.zone(), search.colleague.zone()]
         changes = dst_changes(search.window.start, search.window.end, zones, actor.locale)
-        warnings = [f"Heads up: {change.description}." for change in changes]
+        warnings = [texts.HEADS_UP.format(change=change.description) for change in changes]
         if not slots:
             following = _following_window(search.window, zone_or_utc(actor.shown_time_zone), _now())
             next_label = None
             if following is not None:
                 next_label = _dates_label(*following, actor.locale)
             if offset:
-                reason = reason or "There are no more times in this window."
+                reason = reason or texts.NO_MORE_TIMES
             return ActionResult(card=no_slot_card(NoSlotView(
                 search_id=record.search_id,
                 colleague_name=search.colleague.name,
-                reason=reason or "Nothing fits in this window.",
+                reason=reason or texts.NOTHING_FITS,
                 window_label=_capitalized(search.window.description),
                 next_window_label=next_label,
                 notes=tuple(notes + warnings),
@@ -497,8 +497,7 @@ class BookingDialog:
         names = {organizer.email or "": "You", colleague.email or "": plain(colleague.name)}
         names.update({person.email: plain(person.email) for person in people if person.email not in names})
         notes = [
-            f"I couldn't read {names.get(person.email, person.email)}'s calendar ({person.unknown_reason}), so "
-            "times marked unverified only fit their working hours."
+            texts.CALENDAR_UNREAD.format(name=names.get(person.email, person.email), reason=person.unknown_reason)
             for person in people if not person.known
         ]
         if search.options.requested_start:
@@ -508,7 +507,7 @@ class BookingDialog:
             result = nearest.result
             if nearest.why_not and not offset:
                 asked = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
-                notes.insert(0, f"{asked} doesn't work: {nearest.why_not}. Here are the nearest times.")
+                notes.insert(0, texts.ASKED_TIME_NOT_FREE.format(asked=asked, why_not=nearest.why_not))
         else:
             result = find_slots(request, people, offset=offset, names=names)
         slots = []
@@ -520,7 +519,7 @@ class BookingDialog:
             )
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
-            note = f"{unverified}'s calendar could not be read" if unverified else None
+            note = texts.CALENDARS_NOT_READ.format(names=unverified) if unverified else None
             why = _capitalized(", ".join(suggestion.reasons)) if suggestion.reasons else None
             slots.append((slot, SlotView(slot.slot_id, labels, note, why,
                                          day=_day_of(suggestion.start, organizer, actor.locale))))
@@ -542,7 +541,7 @@ class BookingDialog:
             organizer, colleague = search.organizer, search.colleague
             if not asked:
                 length = duration_label(search.options.duration_minutes)
-                return [], False, f"Your working hours leave no room for a {length} meeting in this window.", []
+                return [], False, texts.NO_ROOM_IN_WORKING_HOURS.format(length=length), []
             found = await self._graph(
                 actor, [organizer, colleague], "findMeetingTimes",
                 f"suggest times for {organizer.name} and {colleague.name}",
@@ -578,9 +577,9 @@ class BookingDialog:
             verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                verified)
-            unread = ("your" if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN
-                      else f"{plain(colleague.name)}'s")
-            note = None if verified else f"Outlook could not confirm {unread} availability"
+            unread = (texts.YOUR if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN
+                      else texts.POSSESSIVE.format(name=plain(colleague.name)))
+            note = None if verified else texts.AVAILABILITY_UNCONFIRMED.format(whose=unread)
             # Outlook's own suggestionReason is a long sentence; the day heading and the times say enough.
             slots.append((slot, SlotView(slot.slot_id, labels, note,
                                          day=_day_of(suggestion.start, organizer, actor.locale))))
@@ -588,12 +587,11 @@ class BookingDialog:
         if found.empty_reason is not None:
             return slots, has_more, _empty_suggestions_text(found.empty_reason, colleague), []
         if found.slots and not usable:
-            return slots, has_more, (f"Outlook only suggested times when you or {plain(colleague.name)} are "
-                                     "tentative, busy or away, and I don't offer those."), []
+            return slots, has_more, texts.ONLY_BUSY_SUGGESTIONS.format(colleague=plain(colleague.name)), []
         notes = []
         if wanted is not None and not offset and (not usable or usable[0][0].start != wanted):
             label = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
-            notes.append(f"Outlook doesn't suggest {label} for you both. Here are the nearest times it does.")
+            notes.append(texts.OUTLOOK_DOES_NOT_SUGGEST_ASKED.format(label=label))
         return slots, has_more, None, notes
 
     async def _working_day_slots(self, actor: Actor, caller: Caller, search: _Search
@@ -672,7 +670,7 @@ class BookingDialog:
                 return await self._outcome_of(bookings, concurrent, organizer, colleague)
             search = await self._search_again(actor, offered)
             return await self._suggest(turn_context, actor, tenant, search,
-                                       intro="That time was taken in the meantime. Here are fresh times.")
+                                       intro=texts.TIME_TAKEN)
         subject = (offered.options.subject or f"{organizer.first_name} / {colleague.first_name}")[:MAX_SUBJECT]
         booking, created = await bookings.reserve(
             actor.aad_object_id, colleague.oid, slot.start_utc, slot.end_utc, subject, key,
@@ -690,7 +688,7 @@ class BookingDialog:
                             booking: BookingRecord, organizer: Person, colleague: Person,
                             options: BookingOptions) -> ActionResult:
         note = options.note or ""
-        body = (f"{note}\n\n" if note else "") + f"Booked by {organizer.name} with Rendezvous in Microsoft Teams."
+        body = (f"{note}\n\n" if note else "") + texts.BOOKED_BY.format(organizer=organizer.name)
         event = NewEvent(
             subject=booking.subject,
             body_text=body,
@@ -745,19 +743,19 @@ class BookingDialog:
         if self._recovery.is_stuck(booking) and self.services.calendar is not None:
             current = await self._recovery.resolve(booking, organizer_in_chat=True)
             if current.status == "reserved":  # Outlook could not be asked; waiting here would not help
-                return ActionResult(text=STILL_UNSETTLED)
+                return ActionResult(text=texts.STILL_UNSETTLED)
         deadline = _now() + WAIT_FOR_OTHER_CLICK
         while current is not None and current.status == "reserved" and _now() < deadline:
             await asyncio.sleep(_POLL_INTERVAL)
             current = await bookings.get(booking.id)
         if current is None or current.status == "reserved":
-            return ActionResult(text="I'm still booking this meeting. It will appear in **my meetings** in a moment.")
+            return ActionResult(text=texts.STILL_BOOKING)
         if current.status == "confirmed":
             return ActionResult(card=self._confirmation(current, organizer, colleague))
         if current.status == "cancelled":
             return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague, organizer)))
         return ActionResult(text=failure_message(current, organizer, colleague)
-                            or "Booking this time failed a moment ago. Press **Book this time** again to retry.")
+                            or texts.BOOKING_FAILED_RETRY)
 
     def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person, *,
                       for_attendee: bool = False) -> Card:
@@ -774,15 +772,15 @@ class BookingDialog:
                                     ) -> tuple[BookingRecord, Person, Person]:
         booking_id = data.get("bookingId")
         if not isinstance(booking_id, str) or not booking_id:
-            raise PayloadRefused("That card did not say which meeting you mean. Type **my meetings** to see them.")
+            raise PayloadRefused(texts.CARD_NAMES_NO_MEETING)
         booking = await BookingRepository(self.services.db, actor.tenant_id).get(booking_id)
         if booking is None or actor.aad_object_id not in (booking.organizer_oid, booking.attendee_oid):
-            raise PayloadRefused("I can't find that meeting among yours. Type **my meetings** to see them.")
+            raise PayloadRefused(texts.NOT_YOUR_MEETING)
         members = MemberRepository(self.services.db, actor.tenant_id)
         organizer_record = await members.get(booking.organizer_oid)
         attendee_record = await members.get(booking.attendee_oid)
         if organizer_record is None or attendee_record is None:
-            raise PayloadRefused("One of the people in that meeting is no longer known to Rendezvous.")
+            raise PayloadRefused(texts.PARTICIPANT_UNKNOWN)
         return booking, person_of(organizer_record), person_of(attendee_record)
 
     # ----------------------------------------------------------------- my meetings and cancel
@@ -832,10 +830,10 @@ class BookingDialog:
                 continue
             if organizes:
                 response, can_respond = await self._response_of(actor, tenant, booking, organizer, attendee), True
-                response = f"{attendee.name}: {response}"
+                response = texts.THEIR_RESPONSE.format(name=attendee.name, response=response)
             else:
                 response, can_respond = await self._own_response(actor, tenant, booking, organizer, attendee)
-                response = f"You: {response}"
+                response = texts.YOUR_RESPONSE.format(response=response)
             items.append(replace(row, response=response, can_respond=can_respond,
                                  asking=asking and changed is not None and booking.id == changed.id))
         notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
@@ -852,11 +850,11 @@ class BookingDialog:
         except BookingStopped as stopped:
             cause = stopped.__cause__
             if isinstance(cause, NotFound):
-                return "the meeting is no longer in Outlook"
+                return texts.RESPONSE_EVENT_GONE
             if isinstance(cause, NotOurEvent):
-                return "unknown (the Outlook item is not Rendezvous's)"
-            return "unknown (Outlook could not be asked just now)"
-        return _RESPONSE_WORDS.get(status.response_of(attendee.email or ""), "none yet")
+                return texts.RESPONSE_NOT_OURS
+            return texts.RESPONSE_NOT_ASKED
+        return _RESPONSE_WORDS.get(status.response_of(attendee.email or ""), texts.RESPONSE_NONE_YET)
 
     async def _own_response(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                             attendee: Person) -> tuple[str, bool]:
@@ -868,13 +866,13 @@ class BookingDialog:
             invitation = await self._invitation(actor, tenant, booking, organizer, attendee)
         except BookingStopped as stopped:
             if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
-                return "unknown (type **connect** to let me read your calendar)", True
-            return "unknown (Outlook could not be asked just now)", True
+                return texts.RESPONSE_NEEDS_CONNECT, True
+            return texts.RESPONSE_NOT_ASKED, True
         if invitation is None:
-            return "not in your Outlook calendar any more (declined or removed)", False
+            return texts.RESPONSE_NOT_IN_CALENDAR, False
         if invitation.is_cancelled:
             return cancelled_by_words(organizer.name), False
-        return _RESPONSE_WORDS.get(invitation.response, "none yet"), True
+        return _RESPONSE_WORDS.get(invitation.response, texts.RESPONSE_NONE_YET), True
 
     async def _invitation(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                           attendee: Person) -> Invitation | None:
@@ -927,7 +925,7 @@ class BookingDialog:
             return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
                                                                     _reader(actor, organizer, attendee))))
         if booking.status not in ("confirmed", "cancelled") or not booking.event_id:
-            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel.")
+            return ActionResult(text=texts.NEVER_CREATED)
         if in_list:
             return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking, asking=True))
         organizes = actor.aad_object_id == organizer.oid
@@ -963,7 +961,7 @@ class BookingDialog:
             reader = _reader(actor, organizer, attendee)
             return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, reader))), True
         if booking.status != "confirmed" or not booking.event_id:
-            return ActionResult(text="That meeting was never created in Outlook, so there is nothing to cancel."), False
+            return ActionResult(text=texts.NEVER_CREATED), False
         if actor.aad_object_id != organizer.oid:
             return await self._decline(turn_context, actor, tenant, booking, organizer, attendee)
         await _typing(turn_context)
@@ -1000,10 +998,9 @@ class BookingDialog:
                 return ActionResult(card=card), False
             raise
         if invitation is None:
-            return ActionResult(text="That meeting is no longer in your Outlook calendar: you may have declined or "
-                                     "deleted it there already."), True
+            return ActionResult(text=texts.INVITATION_GONE), True
         if invitation.is_cancelled:
-            return ActionResult(text=f"{plain(organizer.name)} has already cancelled that meeting in Outlook."), True
+            return ActionResult(text=texts.ALREADY_CANCELLED_BY.format(organizer=plain(organizer.name))), True
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
                             times=meeting_times(booking, organizer, attendee, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
@@ -1041,8 +1038,7 @@ class BookingDialog:
     def _calendar(self) -> Any:
         if self.services.calendar is None:
             raise BookingStopped(ActionResult(
-                text="Rendezvous itself isn't configured to reach Microsoft yet. Please tell the people who run "
-                     "it."))
+                text=texts.GRAPH_NOT_CONFIGURED))
         return self.services.calendar
 
     @staticmethod
@@ -1051,8 +1047,7 @@ class BookingDialog:
             return Caller.user(tenant_id, organizer.oid)
         if not organizer.email:
             raise BookingStopped(ActionResult(
-                text="Teams didn't tell me your email address, so I can't find your calendar. "
-                     "Please try again in a minute."))
+                text=texts.NO_EMAIL_FROM_TEAMS))
         return Caller.app(tenant_id, organizer.email)
 
     def _colleagues(self, actor: Actor) -> Colleagues:
@@ -1062,8 +1057,7 @@ class BookingDialog:
         tenant = await TenantRepository(self.services.db, actor.tenant_id).get()
         if tenant is None or not tenant.enabled or not tenant.mode:
             raise BookingStopped(ActionResult(
-                text="Your organization hasn't connected Rendezvous to Outlook yet. "
-                     "Ask a Teams admin to type **setup** here."))
+                text=texts.ORGANIZATION_NOT_CONNECTED))
         return tenant
 
     async def _require_allowed(self, actor: Actor, colleague: Person) -> None:
@@ -1099,13 +1093,13 @@ class BookingDialog:
             return await call
         except Throttled as exc:
             await explain_graph_failure(self.services, actor.tenant_id, exc)
-            raise BookingStopped(ActionResult(text=THROTTLED)) from exc
+            raise BookingStopped(ActionResult(text=texts.THROTTLED)) from exc
         except AccessDenied as exc:
             message = await explain_graph_failure(self.services, actor.tenant_id, exc)
             if exc.access_policy:
-                name = "your" if about.oid == actor.aad_object_id else f"{plain(about.name)}'s"
-                message = (f"Your organization's Exchange settings don't let Rendezvous read {name} calendar; "
-                           "your admin can check the application access policy.")
+                own = about.oid == actor.aad_object_id
+                name = texts.YOUR if own else texts.POSSESSIVE.format(name=plain(about.name))
+                message = texts.ACCESS_POLICY_BLOCKS_CALENDAR.format(whose=name)
             raise BookingStopped(ActionResult(text=message)) from exc
         except AuthProblem as exc:
             # Every delegated call runs on the acting person's own sign-in, so a reconnect is always theirs to do.
@@ -1173,15 +1167,15 @@ async def _confirm_created(bookings: BookingRepository, booking_id: str, created
 def _empty_suggestions_text(reason: EmptySuggestionsReason, colleague: Person) -> str:
     """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague."""
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE:
-        return f"{plain(colleague.name)} is busy at every time that fits both your working hours in this window."
+        return texts.COLLEAGUE_BUSY_THROUGHOUT.format(colleague=plain(colleague.name))
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE_OR_UNKNOWN:
-        return (f"Outlook couldn't read {plain(colleague.name)}'s free/busy, or {plain(colleague.first_name)} is "
-                "busy at every time that fits in this window.")
+        return texts.COLLEAGUE_BUSY_OR_UNREAD.format(colleague=plain(colleague.name),
+                                                     first_name=plain(colleague.first_name))
     if reason is EmptySuggestionsReason.LOCATIONS_UNAVAILABLE:
-        return "Outlook found no meeting room free at any time that fits in this window."
+        return texts.NO_ROOM_FREE
     if reason is EmptySuggestionsReason.ORGANIZER_UNAVAILABLE:
-        return "Your calendar has no free time long enough in this window."
-    return "Outlook couldn't suggest a time and didn't say why. Try another window, or book in Outlook."
+        return texts.ORGANIZER_BUSY_THROUGHOUT
+    return texts.NO_SUGGESTION_NO_REASON
 
 
 async def _typing(turn_context: TurnContext) -> None:
@@ -1207,7 +1201,7 @@ async def _sign_in_card(services: Services, turn_context: TurnContext, actor: Ac
         card = await sign_in_card_for(services, actor, resume=resume)
     except (IntegrationNotConfigured, AuthProblem) as exc:
         log.warning("could not build a sign-in link for tenant %s: %s", actor.tenant_id, type(exc).__name__)
-        return sign_in_needed_card(message or "I need your permission to use your Outlook calendar.")
+        return sign_in_needed_card(message or texts.PERMISSION_NEEDED)
     await remember_answer_card(services, turn_context, card)
     return card
 
@@ -1287,13 +1281,13 @@ def _window_from(data: dict[str, Any], zone: Any, now: datetime, locale: str | N
     if kind == "dates":
         first_text, last_text = _clean(data.get("fromDate"), 10), _clean(data.get("toDate"), 10)
         if not first_text or not last_text:
-            raise WindowError("Please give both dates of the window (From and To).")
+            raise WindowError(texts.WINDOW_NEEDS_BOTH_DATES)
         try:
             first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
         except ValueError:
-            raise WindowError("Dates must be real calendar dates written like 2026-12-01.") from None
+            raise WindowError(texts.WINDOW_DATES_UNREADABLE) from None
         return between(first, last, zone, now=now, locale=locale)
-    raise WindowError("Please pick when: this week, next week, or between two dates.")
+    raise WindowError(texts.PICK_A_WINDOW)
 
 
 def _window_in(search: _Search, zone: Any) -> TimeWindow | None:
@@ -1358,16 +1352,15 @@ def _next_days(now: datetime, zone: Any) -> TimeWindow:
 def _not_understood(understood: list[str], unread: list[Unread]) -> str:
     """ "I understood *Ben* and *30 min*, but not *yesterday*: I can only look ahead." """
     parts = [f"*{plain(part)}*" for part in understood]
-    known = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    known = ", ".join(parts[:-1]) + (texts.LIST_AND if len(parts) > 1 else "") + parts[-1] if parts else ""
     missing = [f"*{plain(item.part)}*" + (f" ({item.why})" if item.why else "") for item in unread[1:]]
     first = unread[0]
     reason = f": {first.why}" if first.why else ""
-    more = "".join(f", nor {item}" for item in missing)
-    opening = f"I understood {known}, but not" if known else "I didn't understand"
-    return f"{opening} *{plain(first.part)}*{reason}{more}."
+    more = "".join(texts.NOR.format(part=item) for item in missing)
+    opening = texts.UNDERSTOOD_BUT_NOT.format(known=known) if known else texts.DID_NOT_UNDERSTAND
+    return texts.NOT_UNDERSTOOD.format(opening=opening, part=f"*{plain(first.part)}*", reason=reason, more=more)
 
 
 def _one_colleague_only(others: tuple[str, ...]) -> str:
     names = " and ".join(plain(name) for name in others)
-    return (f"I can book one colleague at a time for now, so I left out {names}: booking with several colleagues "
-            "is coming. Book them one by one, or find a time for the first below.")
+    return texts.ONE_COLLEAGUE_AT_A_TIME.format(names=names)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import tzinfo
 
+from cards import texts
 from cards.base import plain
 from dialogs.clock import shown_time_zone, zone_or_utc
 from dialogs.context import Actor
 from storage.repositories import MemberRecord, MemberRepository
 
-INVITE_HINT = "ask them to open Rendezvous in Teams once"
 _SEARCH_LIMIT = 20
 
 
@@ -28,7 +28,7 @@ class Person:
 
     @property
     def first_name(self) -> str:
-        return self.name.split(" ")[0] if self.name else "your colleague"
+        return self.name.split(" ")[0] if self.name else texts.YOUR_COLLEAGUE
 
     @property
     def shown_time_zone(self) -> str | None:
@@ -50,7 +50,7 @@ def organizer_of(actor: Actor, record: MemberRecord | None = None) -> Person:
 def person_of(record: MemberRecord) -> Person:
     return Person(
         oid=record.aad_object_id,
-        name=record.name or record.email or "your colleague",
+        name=record.name or record.email or texts.YOUR_COLLEAGUE,
         email=record.email or record.user_principal_name,
         teams_user_id=record.teams_user_id,
         time_zone=record.time_zone,
@@ -67,26 +67,17 @@ class NoSuchColleague(ColleagueRefused):
     """Nobody who uses Rendezvous goes by the typed name."""
 
 
-YOURSELF = "You can't book a meeting with yourself. Tell me which colleague you want to meet."
-
-
 def bookable(record: MemberRecord) -> Person:
     """The colleague as a Person, refused when Teams never told us their work address (no mailbox to ask)."""
     person = person_of(record)
     if not person.email:
-        raise ColleagueRefused(
-            f"Teams hasn't shared {plain(person.name)}'s work email address with me yet, so I can't look at their "
-            f"calendar. Ask them to send me any message in Teams, then try again."
-        )
+        raise ColleagueRefused(texts.COLLEAGUE_EMAIL_UNKNOWN.format(name=plain(person.name)))
     return person
 
 
 def require_own_mailbox(organizer: Person) -> None:
     if not organizer.email:
-        raise ColleagueRefused(
-            "Teams hasn't shared your work email address with me yet, so I can't look at your calendar. "
-            "Please send me any message (for example help) and try again in a minute."
-        )
+        raise ColleagueRefused(texts.OWN_EMAIL_UNKNOWN)
 
 
 def _domain(address: str | None) -> str | None:
@@ -114,18 +105,15 @@ class Colleagues:
     async def by_id(self, value: object) -> Person:
         """The colleague a card's picker chose (an object id, or an address typed by hand)."""
         if not isinstance(value, str) or not value.strip():
-            raise ColleagueRefused("Please pick the colleague you want to meet.")
+            raise ColleagueRefused(texts.PICK_A_COLLEAGUE)
         wanted = value.strip().lower()
         if "@" in wanted:
             return await self.by_name(wanted)
         if wanted == self._actor.aad_object_id:
-            raise ColleagueRefused(YOURSELF)
+            raise ColleagueRefused(texts.YOURSELF)
         record = await self._members.get(wanted)
         if record is None:
-            raise ColleagueRefused(
-                "I can only book colleagues in your organization who have used Rendezvous, and that person "
-                f"isn't one of them yet. To book them, {INVITE_HINT}."
-            )
+            raise ColleagueRefused(texts.COLLEAGUE_NEVER_USED_RENDEZVOUS)
         return bookable(record)
 
     async def by_name(self, query: str) -> Person:
@@ -135,7 +123,7 @@ class Colleagues:
         if lowered in ("me", "myself", "yourself") or lowered in {
             (self._actor.email or "").lower(), (self._actor.name or "").lower()
         }:
-            raise ColleagueRefused(YOURSELF)
+            raise ColleagueRefused(texts.YOURSELF)
         found = [m for m in await self._members.search(needle, limit=_SEARCH_LIMIT)
                  if m.aad_object_id != self._actor.aad_object_id]
         exact = [m for m in found if lowered in {(m.email or "").lower(), (m.user_principal_name or "").lower(),
@@ -146,16 +134,10 @@ class Colleagues:
             return bookable(found[0])
         if len(found) > 1:
             names = ", ".join(plain(m.name or m.email or "?") for m in found[:5])
-            raise ColleagueRefused(f'Several colleagues match "{plain(needle)}" ({names}). Pick the right one below.')
+            raise ColleagueRefused(texts.SEVERAL_COLLEAGUES_MATCH.format(needle=plain(needle), names=names))
         if not found and lowered == (self._actor.name or "").split(" ")[0].lower():
-            raise ColleagueRefused(YOURSELF)  # their own first name, and no colleague has it
+            raise ColleagueRefused(texts.YOURSELF)  # their own first name, and no colleague has it
         their_domain, own_domain = _domain(needle), _domain(self._actor.email)
         if their_domain and own_domain and their_domain != own_domain:
-            raise ColleagueRefused(
-                f"{plain(needle)} is not in your organization. Rendezvous only books colleagues of your own "
-                "organization."
-            )
-        raise NoSuchColleague(
-            f'I don\'t know anyone called "{plain(needle)}" among the colleagues who use Rendezvous. '
-            f"Only people who have opened Rendezvous can be booked: {INVITE_HINT}."
-        )
+            raise ColleagueRefused(texts.OUTSIDE_THE_ORGANIZATION.format(needle=plain(needle)))
+        raise NoSuchColleague(texts.NO_SUCH_COLLEAGUE.format(needle=plain(needle)))

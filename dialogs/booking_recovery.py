@@ -32,6 +32,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from cards import texts
 from cards.base import plain
 from dialogs.booking_people import Person, person_of
 from dialogs.booking_views import confirmation_card_for
@@ -56,9 +57,6 @@ log = logging.getLogger(__name__)
 # failure_reason values written by recovery; each has its own message for the organizer.
 NOTHING_CREATED = "recovery: no event for this booking in Outlook"
 COULD_NOT_CHECK = "recovery: the organizer's calendar could not be reached in time"
-# The answer to a click on a stuck booking whose outcome Outlook cannot tell us yet.
-STILL_UNSETTLED = ("I was interrupted while booking this meeting, and I can't reach your Outlook calendar right now "
-                   "to see whether it went through. I'll keep checking and tell you here.")
 
 
 class BookingRecovery:
@@ -166,8 +164,8 @@ class BookingRecovery:
         if not organizer_in_chat:
             await notify_member(self.services, booking.tenant_id, organizer.oid,
                                 card=confirmation_card_for(confirmed, organizer, colleague),
-                                text=f"Your meeting with {plain(colleague.name)} ({_when(confirmed, organizer)}) went "
-                                     "through, though I was interrupted before I could confirm it.")
+                                text=texts.RECOVERED_BOOKING.format(colleague=plain(colleague.name),
+                                                                    when=_when(confirmed, organizer)))
         await notify_member(self.services, booking.tenant_id, colleague.oid,
                             card=confirmation_card_for(confirmed, organizer, colleague, for_attendee=True))
         return confirmed
@@ -199,14 +197,11 @@ class _CalendarUnreachable(Exception):
 
 def failure_message(booking: BookingRecord, organizer: Person, colleague: Person) -> str | None:
     """What the organizer is told about a booking recovery marked failed; None for other failures."""
-    opening = (f"I couldn't finish booking your meeting with {plain(colleague.name)} ({_when(booking, organizer)}): "
-               "I was interrupted")
+    opening = texts.INTERRUPTED_BOOKING.format(colleague=plain(colleague.name), when=_when(booking, organizer))
     if booking.failure_reason == NOTHING_CREATED:
-        return (f"{opening}, and nothing was created in Outlook. Press **Book this time** again to retry, "
-                "or type **book** to pick another time.")
+        return texts.INTERRUPTED_NOTHING_CREATED.format(opening=opening)
     if booking.failure_reason == COULD_NOT_CHECK:
-        return (f"{opening}, and I couldn't reach your Outlook calendar to see whether the meeting was created. "
-                "If it is in your calendar, it stands; if not, type **book** to pick a time again.")
+        return texts.INTERRUPTED_COULD_NOT_CHECK.format(opening=opening)
     return None
 
 
@@ -215,4 +210,4 @@ def _when(booking: BookingRecord, person: Person) -> str:
 
 
 def _unknown(oid: str) -> Person:
-    return Person(oid=oid, name="your colleague", email=None, teams_user_id=None, time_zone=None)
+    return Person(oid=oid, name=texts.YOUR_COLLEAGUE, email=None, teams_user_id=None, time_zone=None)

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cards import texts
+
 SEARCH_TTL = timedelta(minutes=15)
 # A search nobody has booked from for this long is abandoned: its subject and note are forgotten.
 ABANDONED_AFTER = timedelta(hours=1)
@@ -161,16 +163,13 @@ class BookingMemory:
     def search(self, search_id: object, organizer_oid: str, tenant_id: str) -> SearchRecord:
         """The search a card points at, if it is this person's; raises PayloadRefused otherwise."""
         if not isinstance(search_id, str) or not search_id:
-            raise PayloadRefused("That card is missing what I need to know which times you mean. "
-                                 "Type **book** to start again.")
+            raise PayloadRefused(texts.CARD_NAMES_NO_SEARCH)
         raw = self._document["searches"].get(search_id)
         if raw is None:
-            raise PayloadRefused("I don't know those times any more (or they were not offered to you). "
-                                 "Type **book** to find fresh ones.")
+            raise PayloadRefused(texts.SEARCH_FORGOTTEN)
         search = SearchRecord.from_dict(raw)
         if search.organizer_oid != organizer_oid or search.tenant_id != tenant_id:
-            raise PayloadRefused("Those times were offered to someone else, so only they can book them. "
-                                 "Type **book** to find times of your own.")
+            raise PayloadRefused(texts.SEARCH_OF_SOMEONE_ELSE)
         return search
 
     def offered_slot(self, data: dict[str, Any], organizer_oid: str, tenant_id: str
@@ -179,14 +178,12 @@ class BookingMemory:
         search = self.search(data.get("searchId"), organizer_oid, tenant_id)
         slot_id = data.get("slotId")
         if not isinstance(slot_id, str) or not slot_id:
-            raise PayloadRefused("That card did not say which time you picked. Please pick a time again.")
+            raise PayloadRefused(texts.CARD_NAMES_NO_TIME)
         if search.booked_slot_id not in (None, slot_id):
-            raise PayloadRefused("You already booked a time from these suggestions. "
-                                 "Type **book** to book another meeting.")
+            raise PayloadRefused(texts.ALREADY_BOOKED_FROM_SEARCH)
         slot = search.slot(slot_id)
         if slot is None:
-            raise PayloadRefused("That time was not one I offered, so I did not book it. "
-                                 "Please pick one of the times on the card.")
+            raise PayloadRefused(texts.TIME_NOT_OFFERED)
         return search, slot
 
     # -- a booking waiting for the organizer to connect their calendar (individual mode) -----------
@@ -217,5 +214,4 @@ def _forget_personal_text(raw: dict[str, Any]) -> None:
 def refuse_if_expired(search: SearchRecord, now: datetime) -> None:
     """A Book click on times older than SEARCH_TTL books nothing: they may have been taken since."""
     if search.expired(now):
-        raise PayloadRefused("These times are more than 15 minutes old and may have been taken since. "
-                             "Press **Change options** or type **book** to get fresh ones.")
+        raise PayloadRefused(texts.TIMES_TOO_OLD)

@@ -18,12 +18,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
+from cards.texts import ZONE_NOTICE, ZONE_NOTICE_UTC
 from dialogs.text_input import valid_locale, valid_time_zone
 from scheduling.display import Clock, zone_place, zone_title
-
-# What the person is told once per conversation when Teams and Outlook disagree. Kept here with the rule.
-ZONE_NOTICE = "You appear to be in {place} right now; times are shown in your Outlook time zone, {title}."
-ZONE_NOTICE_UTC = "Teams says your device is set to UTC; times are shown in your Outlook time zone, {title}."
 
 
 def zone_or_utc(name: str | None) -> tzinfo:

@@ -12,8 +12,22 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from cards.admin import disconnect_choice_card, link_card, message_card
-from dialogs.access import NOT_SET_UP, ensure_allowed, is_admin
-from dialogs.admin import NOT_CONFIGURED
+from cards.texts import (
+    ALREADY_CONNECTED,
+    CONNECT_BUTTON,
+    CONNECT_EXPLAINED,
+    CONNECT_TITLE,
+    DISCONNECT_TITLE,
+    DISCONNECTED,
+    DOMAIN_WIDE_NOTE,
+    LINK_IS_PERSONAL,
+    NO_CONNECTION_TO_REMOVE,
+    NOT_CONFIGURED,
+    NOT_SET_UP,
+    SIGNED_IN,
+    SIGNED_IN_TITLE,
+)
+from dialogs.access import ensure_allowed, is_admin
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.link_cards import remember_link_card
 from dialogs.replies import card_message
@@ -22,12 +36,6 @@ from graph.errors import AuthProblem
 from storage.repositories import TenantRepository, TokenCacheRepository
 
 log = logging.getLogger(__name__)
-
-DOMAIN_WIDE_NOTE = (
-    "There's nothing to connect: your organization connected everyone's calendars at once (domain-wide mode). "
-    "Just type **book** to book a meeting."
-)
-
 
 async def sign_in_card_for(services: Services, actor: Actor, resume: dict[str, Any] | None = None) -> dict[str, Any]:
     """A card whose button starts this person's Microsoft sign-in; `resume` comes back after it.
@@ -40,19 +48,17 @@ async def sign_in_card_for(services: Services, actor: Actor, resume: dict[str, A
         services, actor.tenant_id, actor.teams_user_id, actor.aad_object_id, "member_signin", actor.email, payload
     )
     return link_card(
-        "Connect your Outlook calendar",
-        "Sign in with your work account so I can see when you're free and add meetings to your calendar. "
-        "I'll message you here when it's done.",
-        "Connect calendar",
+        CONNECT_TITLE,
+        CONNECT_EXPLAINED,
+        CONNECT_BUTTON,
         url,
-        "The link is for you only, works once and expires in 10 minutes.",
+        LINK_IS_PERSONAL,
     )
 
 
 def signed_in_card() -> dict[str, Any]:
     """What the connect card becomes once its link was used and the sign-in worked."""
-    return message_card("Signed in ✓", "Your Outlook calendar is connected to Rendezvous. This card's link has "
-                                       "been used; type **connect** if you ever need a new one.")
+    return message_card(SIGNED_IN_TITLE, SIGNED_IN)
 
 
 async def has_connection(services: Services, actor: Actor) -> bool:
@@ -85,9 +91,7 @@ class ConnectDialogs:
             await turn_context.send_activity(problem.user_message)
             return
         if await has_connection(self.services, actor):
-            await turn_context.send_activity(
-                "Your calendar is already connected. Use the button below only if you want to sign in again."
-            )
+            await turn_context.send_activity(ALREADY_CONNECTED)
         sent = await turn_context.send_activity(card_message(card))
         await remember_link_card(self.services, card, sent.id if sent else None, actor.conversation_id)
 
@@ -102,16 +106,13 @@ class ConnectDialogs:
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
         message = await self._forget(actor, await has_connection(self.services, actor))
-        return ActionResult(card=message_card("Disconnect", message))
+        return ActionResult(card=message_card(DISCONNECT_TITLE, message))
 
     async def _forget(self, actor: Actor, connected: bool) -> str:
         if not connected:
-            return "You have no calendar connection stored with Rendezvous, so there was nothing to remove."
+            return NO_CONNECTION_TO_REMOVE
         await TokenCacheRepository(self.services.db, self.services.cipher, actor.tenant_id).delete(
             actor.aad_object_id
         )
         log.info("a member of tenant %s removed their calendar connection", actor.tenant_id)
-        return (
-            "Done: I deleted your stored sign-in, so Rendezvous can no longer use your calendar. Meetings already "
-            "booked stay in your calendar. Type **connect** whenever you want to connect again."
-        )
+        return DISCONNECTED

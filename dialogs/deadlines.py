@@ -37,6 +37,7 @@ from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from cards.common import late_answer_card, still_working_card
+from cards.texts import STILL_WORKING_MESSAGE, STILL_WORKING_SUBMIT
 from dialogs.context import tenant_of
 from dialogs.replies import ADAPTIVE_CARD, card_message
 
@@ -44,8 +45,6 @@ log = logging.getLogger(__name__)
 
 TurnLogic = Callable[[TurnContext], Coroutine[Any, Any, None]]
 CARD_ACTION = "adaptiveCard/action"
-STILL_WORKING_MESSAGE = "Still working on it; I'll answer here as soon as it's done."
-STILL_WORKING_SUBMIT = "Still working on it; I'll update the card as soon as it's done."
 # Inside the 30 s Kubernetes allows by default between asking a process to stop and killing it.
 SHUTDOWN_GRACE_SECONDS = 20.0
 # Where botbuilder keeps a turn's invoke answer (CloudAdapter returns it to Teams when the turn ends).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from botbuilder.core import TurnContext
 
+from cards import texts
 from cards.admin import GraphCallView, PrivacyView, privacy_card
 from dialogs.context import Actor, Services
 from dialogs.replies import card_message
@@ -15,18 +16,18 @@ GRAPH_CALLS_SHOWN = 50
 
 async def privacy_view(services: Services, actor: Actor) -> PrivacyView:
     member = await MemberRepository(services.db, actor.tenant_id).get(actor.aad_object_id)
-    fields: list[tuple[str, str]] = [("Microsoft Entra object ID", actor.aad_object_id)]
+    fields: list[tuple[str, str]] = [(texts.STORED_OBJECT_ID, actor.aad_object_id)]
     if member is not None:
         fields += [
-            ("Name", member.name or "-"),
-            ("Email", member.email or "-"),
-            ("User principal name", member.user_principal_name or "-"),
-            ("Time zone of your Outlook working hours", member.outlook_time_zone or "-"),
-            ("Time zone Teams reports", member.time_zone or "-"),
-            ("Locale Teams reports", member.locale or "-"),
-            ("Teams user ID", member.teams_user_id or "-"),
-            ("Chat to reach you in", "stored" if member.conversation_reference else "-"),
-            ("First seen", actor.clock.moment(member.first_seen_at) if member.first_seen_at else "-"),
+            (texts.STORED_NAME, member.name or "-"),
+            (texts.STORED_EMAIL, member.email or "-"),
+            (texts.STORED_UPN, member.user_principal_name or "-"),
+            (texts.STORED_OUTLOOK_ZONE, member.outlook_time_zone or "-"),
+            (texts.STORED_TEAMS_ZONE, member.time_zone or "-"),
+            (texts.STORED_LOCALE, member.locale or "-"),
+            (texts.STORED_TEAMS_ID, member.teams_user_id or "-"),
+            (texts.STORED_CHAT, texts.STORED if member.conversation_reference else "-"),
+            (texts.STORED_FIRST_SEEN, actor.clock.moment(member.first_seen_at) if member.first_seen_at else "-"),
         ]
     bookings = await BookingRepository(services.db, actor.tenant_id).list_for_member(
         actor.aad_object_id, upcoming_only=False

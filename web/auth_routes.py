@@ -25,10 +25,10 @@ from typing import Any
 
 from aiohttp import web
 
+from cards import texts
 from cards.admin import message_card
 from dialogs.access import (
     PROOF_FOR_VIEWING,
-    WHO_IS_AN_ADMIN,
     AdminStanding,
     admin_standing,
     forget_admin_proof,
@@ -60,22 +60,17 @@ from storage.repositories import (
 
 log = logging.getLogger(__name__)
 
-GO_BACK = "You can close this window and go back to Teams."
-LINK_USED = "This card's link has been used."
-CONNECTED = "Rendezvous is connected ✓"
-CONNECTED_NOTE = "Calendar integration is enabled for your organization."
-DID_NOT_WORK = "That didn't work"
 _STATE_PROBLEMS = {
-    "unknown": "This link wasn't issued by Rendezvous, or it was changed on the way. Start again from Teams.",
-    "expired": "This link has expired (links work for 10 minutes). Start again from Teams.",
-    "replayed": "This link was already used. Each link works once; start again from Teams if you need to.",
+    "unknown": texts.LINK_NOT_OURS,
+    "expired": texts.LINK_EXPIRED,
+    "replayed": texts.LINK_REPLAYED,
 }
 
 
 def page(title: str, message: str, status: int = 200) -> web.Response:
     body = (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title, quote=False)} - Rendezvous</title></head>"
+        f"<title>{html.escape(texts.PAGE_TITLE.format(title=title), quote=False)}</title></head>"
         "<body style=\"font-family: sans-serif; max-width: 36em; margin: 3em auto;\">"
         f"<h1>{html.escape(title, quote=False)}</h1><p>{html.escape(message, quote=False)}</p></body></html>"
     )
@@ -83,7 +78,7 @@ def page(title: str, message: str, status: int = 200) -> web.Response:
 
 
 def refused(message: str, status: int = 400) -> web.Response:
-    return page("That didn't work", message, status)
+    return page(texts.DID_NOT_WORK, message, status)
 
 
 async def _consume(
@@ -91,7 +86,7 @@ async def _consume(
 ) -> ConsentRecord | web.Response:
     state = params.get("state", "")
     if not state:
-        return refused("The link is missing its state value. Start again from Teams.")
+        return refused(texts.LINK_WITHOUT_STATE)
     try:
         record = await ConsentRepository(services.db).consume(state)
     except ConsentStateError as exc:
@@ -109,10 +104,7 @@ class AuthCallbacks:
     # -- /auth/signin --------------------------------------------------------------------------------
     async def sign_in_get(self, request: web.Request) -> web.Response:
         """Entra posts sign-in answers (form_post); a GET here is a stale or hand-made link. Nothing is used up."""
-        return refused(
-            "Microsoft sends sign-in answers to Rendezvous as a form, so this address can't be opened as a link. "
-            "Start again from Teams."
-        )
+        return refused(texts.SIGN_IN_IS_A_FORM)
 
     async def sign_in(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -121,7 +113,7 @@ class AuthCallbacks:
         if isinstance(record, web.Response):
             return record
         if self.services.delegated_auth is None:
-            return refused("Rendezvous isn't configured to sign people in yet. Tell the person who runs it.")
+            return refused(texts.SIGN_IN_NOT_CONFIGURED)
         expected = (record.tenant_id, record.aad_object_id or "")
         try:
             user = await self.services.delegated_auth.finish_sign_in(
@@ -132,19 +124,17 @@ class AuthCallbacks:
             )
         except AuthProblem as problem:
             log.info("sign-in for tenant %s failed: %s", record.tenant_id, problem.kind.value)
-            await self._settle(record, DID_NOT_WORK, f"The sign-in didn't work: {problem.user_message}")
-            await self._tell(record, f"The sign-in didn't work: {problem.user_message}")
+            await self._settle(record, texts.DID_NOT_WORK, texts.SIGN_IN_FAILED.format(problem=problem.user_message))
+            await self._tell(record, texts.SIGN_IN_FAILED.format(problem=problem.user_message))
             return refused(problem.user_message)
         if (user.tenant_id, user.oid) != expected:
             # A forwarded or shoulder-surfed link: nothing was stored and nobody's connection changes.
             await self._tell(
                 record,
-                "Someone signed in with a different account than yours, so I ignored that sign-in. "
-                "Please sign in with your own work account.",
+                texts.SOMEONE_ELSE_SIGNED_IN,
             )
             return refused(
-                "You signed in with a different account than the one that asked in Teams, so nothing changed. "
-                "Sign in with the same work account you use in Teams, from a new link.",
+                texts.WRONG_ACCOUNT,
                 403,
             )
         if record.purpose == "admin_signin":
@@ -156,22 +146,19 @@ class AuthCallbacks:
         then = str(record.payload.get("then") or "status")
         if not admin:
             await forget_admin_proof(self.services, record.tenant_id, oid)
-            message = (
-                f"Your account doesn't have the Rendezvous admin role, so I changed nothing. A Rendezvous admin "
-                f"is {WHO_IS_AN_ADMIN}."
-            )
-            await self._settle(record, DID_NOT_WORK, message)
+            message = texts.NOT_AN_ADMIN
+            await self._settle(record, texts.DID_NOT_WORK, message)
             await self._tell(record, message)
             return refused(message, 403)
         await remember_admin_proof(self.services, record.tenant_id, oid)
         if then == "consent":
             return await self._setup_after_admin_sign_in(record)
-        await self._settle(record, "Signed in ✓", "You're confirmed as a Rendezvous admin.")
+        await self._settle(record, texts.SIGNED_IN_TITLE, texts.ADMIN_CONFIRMED)
         member = await MemberRepository(self.services.db, record.tenant_id).get(oid)
         clock = reader_clock(member.outlook_time_zone, member.time_zone, member.locale) if member else Clock()
         card = await AdminDialogs(self.services).card_after_proof(record.tenant_id, then, clock)
         await notify_member(self.services, record.tenant_id, oid, card=card)
-        return page("You're confirmed as an admin", GO_BACK)
+        return page(texts.ADMIN_CONFIRMED_PAGE, texts.GO_BACK)
 
     async def _setup_after_admin_sign_in(self, record: ConsentRecord) -> web.Response:
         """A proven Rendezvous admin's setup: applied at once where the permissions are granted already, else
@@ -186,14 +173,14 @@ class AuthCallbacks:
                 await self._settle_setup(record, passed)
                 await self._tell(record, message)
                 if passed:
-                    return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
-                return refused("The self-test failed, so Rendezvous is not enabled yet. The details are in Teams.")
+                    return page(texts.CONNECTED_PAGE, texts.ENABLED_PAGE.format(go_back=texts.GO_BACK))
+                return refused(texts.SELF_TEST_FAILED_SEE_TEAMS)
             payload = {"mode": mode, "security_group_id": group, "admin_name": name, "authorized_by": "admin"}
             if LINK_CARD_KEY in record.payload:  # the consent callback replaces this sign-in's card
                 payload[LINK_CARD_KEY] = record.payload[LINK_CARD_KEY]
             url = await consent_link(self.services, record.tenant_id, record.teams_user_id, oid, payload)
         except IntegrationNotConfigured:
-            return refused("Rendezvous isn't configured with its Microsoft app credentials yet.")
+            return refused(texts.APP_CREDENTIALS_MISSING)
         except AuthProblem as problem:
             return refused(problem.user_message)
         raise web.HTTPFound(url)
@@ -201,10 +188,10 @@ class AuthCallbacks:
     async def _member_connected(self, record: ConsentRecord) -> web.Response:
         oid = record.aad_object_id or ""
         await replace_link_card(self.services, record, signed_in_card())
-        await self._tell(record, "Connected: Rendezvous can now use your Outlook calendar. Type **book** to book.")
+        await self._tell(record, texts.MEMBER_CONNECTED)
         # Booking also checks the chat's own pending booking, so it is asked even without a payload.
         await resume_booking(self.services, record.tenant_id, oid, dict(record.payload.get("resume") or {}))
-        return page("Your calendar is connected", GO_BACK)
+        return page(texts.CALENDAR_CONNECTED_PAGE, texts.GO_BACK)
 
     # -- /auth/consent -------------------------------------------------------------------------------
     async def consent(self, request: web.Request) -> web.Response:
@@ -214,32 +201,26 @@ class AuthCallbacks:
             return record
         if query.get("error"):
             problem = classify_auth_error(query)
-            message = f"Permissions were not granted. {problem.user_message}"
-            await self._settle(record, DID_NOT_WORK, message)
+            message = texts.PERMISSIONS_NOT_GRANTED.format(problem=problem.user_message)
+            await self._settle(record, texts.DID_NOT_WORK, message)
             await self._tell(record, f"{message} {problem.admin_hint}")
             return refused(f"{message} {problem.admin_hint}")
         reported_tenant = (query.get("tenant") or "").strip().lower()
         if reported_tenant and reported_tenant != record.tenant_id:
-            message = (
-                "The permissions were granted in a different organization than the one you're setting up in "
-                "Teams. Sign in with an admin account of your own organization and try setup again."
-            )
+            message = texts.CONSENT_IN_OTHER_TENANT
             log.warning("consent callback for tenant %s named another tenant; refused", record.tenant_id)
-            await self._settle(record, DID_NOT_WORK, message)
+            await self._settle(record, texts.DID_NOT_WORK, message)
             await self._tell(record, message)
             return refused(message)
         if query.get("admin_consent", "").lower() != "true":
-            return refused("Microsoft didn't confirm the consent. Start setup again from Teams.")
+            return refused(texts.CONSENT_NOT_CONFIRMED)
         tenants = TenantRepository(self.services.db, record.tenant_id)
         authorized_by = record.payload.get("authorized_by")
         existing = await tenants.get()
         if authorized_by != "admin" and existing is not None and existing.mode is not None:
             # Only a first setup may rest on the consent alone; this one was set up meanwhile.
-            message = (
-                "Rendezvous was set up for your organization in the meantime, so this approval changed nothing. "
-                f"To change the setup, a Rendezvous admin types **setup**: {WHO_IS_AN_ADMIN}."
-            )
-            await self._settle(record, "Nothing changed", message)
+            message = texts.SET_UP_MEANWHILE
+            await self._settle(record, texts.NOTHING_CHANGED, message)
             await self._tell(record, message)
             return refused(message, 409)
         mode = str(record.payload.get("mode") or "domain_wide")
@@ -249,15 +230,12 @@ class AuthCallbacks:
         passed, message = await apply_setup(self.services, record.tenant_id, admin_oid, mode, group, admin_name)
         standing = await admin_standing(self.services, record.tenant_id, admin_oid, PROOF_FOR_VIEWING)
         if passed and standing is not AdminStanding.ALLOWED:
-            message += (
-                f"\nTo use **status** and **audit** or to change the setup later, you need to be a Rendezvous "
-                f"admin: {WHO_IS_AN_ADMIN}."
-            )
+            message += texts.BECOME_AN_ADMIN
         await self._settle_setup(record, passed)
         await self._tell(record, message)
         if passed:
-            return page("Rendezvous is connected", f"Calendar integration is now enabled. {GO_BACK}")
-        return refused("The permissions were granted, but the self-test failed. The details are in Teams.")
+            return page(texts.CONNECTED_PAGE, texts.ENABLED_PAGE.format(go_back=texts.GO_BACK))
+        return refused(texts.PERMISSIONS_GRANTED_TEST_FAILED)
 
     async def _name(self, tenant_id: str, oid: str) -> str | None:
         member = await MemberRepository(self.services.db, tenant_id).get(oid)
@@ -265,14 +243,14 @@ class AuthCallbacks:
 
     async def _settle(self, record: ConsentRecord, title: str, text: str) -> None:
         """Puts what happened in place of the card whose link was used, where Rendezvous noted that card."""
-        await replace_link_card(self.services, record, message_card(title, f"{text} {LINK_USED}"))
+        settled = texts.SETTLED.format(text=text, link_used=texts.LINK_USED)
+        await replace_link_card(self.services, record, message_card(title, settled))
 
     async def _settle_setup(self, record: ConsentRecord, passed: bool) -> None:
         if passed:
-            await self._settle(record, CONNECTED, CONNECTED_NOTE)
+            await self._settle(record, texts.CONNECTED, texts.CONNECTED_NOTE)
         else:
-            await self._settle(record, DID_NOT_WORK, "The self-test failed, so Rendezvous is not enabled yet: the "
-                                                     "details are in the message below.")
+            await self._settle(record, texts.DID_NOT_WORK, texts.SELF_TEST_FAILED_SEE_BELOW)
 
     async def _tell(self, record: ConsentRecord, text: str) -> None:
         if record.aad_object_id:
@@ -301,9 +279,8 @@ def _kind_on_failure(handler: Handler) -> Handler:
         except Exception:
             log.exception("auth callback %s failed", request.path)
             return page(
-                "Something went wrong",
-                "Rendezvous couldn't finish this step because of a problem on its side. Please start again "
-                "from Teams in a few minutes.",
+                texts.SOMETHING_WENT_WRONG,
+                texts.PROBLEM_ON_OUR_SIDE,
                 500,
             )
 

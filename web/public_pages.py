@@ -10,6 +10,7 @@ from html import escape
 
 from aiohttp import web
 
+from cards import texts
 from cards.stored_data import NEVER_STORED, STORED_DATA
 
 _STYLE = "body{font-family:Segoe UI,system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;" \
@@ -24,30 +25,20 @@ def _page(title: str, paragraphs: list[str]) -> web.Response:
 
 
 async def home(_: web.Request) -> web.Response:
-    return _page("Rendezvous", [
-        "Rendezvous is a Microsoft Teams bot that books meetings between colleagues on their Outlook calendars.",
-        "Add it to Teams from your organization's app catalog, then type \"help\" in a chat with it.",
-    ])
+    return _page(texts.HOME_TITLE, list(texts.HOME))
 
 
 async def privacy(_: web.Request) -> web.Response:
-    return _page("Rendezvous privacy statement", [
-        "Rendezvous reads only free/busy information of the people you choose to meet, and reads back only "
-        "the meetings it booked itself.",
-        "It touches only the calendars of people who use it. Each organization's data is kept apart from every "
-        "other organization's.",
-        *(f"{what}: {kept}" for what, kept in STORED_DATA),
+    return _page(texts.PRIVACY_STATEMENT_TITLE, [
+        *texts.PRIVACY_STATEMENT_OPENING,
+        *(texts.STORED_ITEM.format(what=what, kept=kept) for what, kept in STORED_DATA),
         NEVER_STORED,
-        "The \"privacy\" command shows what is stored about you and every calendar look-up about you.",
-        "An admin's \"disconnect\" command deletes the organization's tokens; yours deletes your own.",
+        *texts.PRIVACY_STATEMENT_CLOSING,
     ])
 
 
 async def terms(_: web.Request) -> web.Response:
-    return _page("Rendezvous terms of use", [
-        "Rendezvous is provided by your organization for booking meetings with colleagues. Use it only for "
-        "meetings you are entitled to arrange. Your organization's policies on calendars and meetings apply.",
-    ])
+    return _page(texts.TERMS_TITLE, list(texts.TERMS))
 
 
 def add_public_pages(app: web.Application) -> None:
