@@ -26,6 +26,7 @@ from cards.group_chat import bot_chat_link, group_welcome_card, personal_chat_ca
 from cards.texts import (
     ANSWERED_IN_PERSONAL_CHAT,
     BUTTON_NO_LONGER_SUPPORTED,
+    DONE,
     MEMBERS_ONLY,
     NO_TENANT,
     ONE_TO_ONE_ONLY,
@@ -405,7 +406,7 @@ class RendezvousBot(TeamsActivityHandler):
             body = {
                 "statusCode": 200,
                 "type": "application/vnd.microsoft.activity.message",
-                "value": result.text or "Done.",
+                "value": result.text or DONE,
             }
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 

@@ -23,7 +23,7 @@ MODE_IN_A_SENTENCE = {
 
 def _when(value: datetime | None, clock: Clock) -> str:
     """A timestamp in the reader's zone and locale (the dialog builds the reader's Clock)."""
-    return clock.moment(value) if value else "never"
+    return clock.moment(value) if value else texts.NEVER
 
 
 def setup_card(
@@ -117,10 +117,10 @@ class StatusView:
 
 
 def status_card(view: StatusView) -> Card:
-    state = "Enabled" if view.enabled else texts.STATUS_NOT_ENABLED
+    state = texts.STATUS_ENABLED if view.enabled else texts.STATUS_NOT_ENABLED
     pairs = [
-        ("Integration", state),
-        ("Mode", MODE_LABELS.get(view.mode or "", texts.STATUS_MODE_NOT_CHOSEN)),
+        (texts.STATUS_INTEGRATION, state),
+        (texts.STATUS_MODE, MODE_LABELS.get(view.mode or "", texts.STATUS_MODE_NOT_CHOSEN)),
         (texts.STATUS_ENABLED_SINCE, _when(view.enabled_at, view.clock) if view.enabled else "-"),
         (texts.STATUS_SET_UP_BY, plain(view.consented_by or "-")),
         (texts.CHECK_GROUP, plain(view.security_group_id or texts.STATUS_NO_GROUP)),
@@ -142,7 +142,7 @@ def disconnect_choice_card(has_own_connection: bool) -> Card:
         actions.append(execute(texts.REMOVE_OWN_CONNECTION_BUTTON, "disconnectMyCalendar"))
     return card(
         [
-            heading("Disconnect"),
+            heading(texts.DISCONNECT_CHOICE_HEADING),
             text(
                 texts.TURN_OFF_EXPLAINED
             ),
@@ -222,7 +222,8 @@ def privacy_card(view: PrivacyView) -> Card:
             plain_facts(view.stored_fields)
             + [
                 (texts.PRIVACY_BOOKINGS, str(view.bookings)),
-                (texts.PRIVACY_SIGN_IN, texts.PRIVACY_SIGN_IN_STORED if view.token_stored else "no"),
+                (texts.PRIVACY_SIGN_IN,
+                 texts.PRIVACY_SIGN_IN_STORED if view.token_stored else texts.PRIVACY_SIGN_IN_NOT_STORED),
             ]
         ),
         heading(texts.PRIVACY_WHAT_IS_KEPT),

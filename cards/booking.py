@@ -234,7 +234,7 @@ def confirmation_card(view: ConfirmationView) -> Card:
         result["refresh"] = {
             "action": {
                 "type": "Action.Execute",
-                "title": "Refresh",
+                "title": texts.REFRESH_BUTTON,
                 "verb": "refreshBooking",
                 "data": {"verb": "refreshBooking", "bookingId": view.booking_id},
             },
@@ -277,7 +277,7 @@ def _role_action(booking_id: str, *, attendee: bool, cancel_title: str, shown_in
     """
     data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
     if attendee:
-        return execute("Decline", "declineBooking", data, style="destructive")
+        return execute(texts.DECLINE_BUTTON, "declineBooking", data, style="destructive")
     return execute(cancel_title, "cancelBooking", data, style="destructive")
 
 
@@ -288,6 +288,11 @@ def _question_actions(booking_id: str, *, attendee: bool, shown_in: str | None =
                 style="destructive"),
         execute(texts.KEEP_IT_BUTTON, "keepBooking", data),
     ]
+
+
+def _meeting_with(subject: str, colleague: str) -> str:
+    """The bold line naming a meeting and the other person, on the cancel question and on a `my meetings` row."""
+    return texts.MEETING_WITH.format(subject=plain(subject), colleague=plain(colleague))
 
 
 def _question(attendee: bool) -> str:
@@ -309,7 +314,7 @@ def cancel_question_card(view: CancelQuestionView) -> Card:
                    else texts.CANCEL_CONSEQUENCE)
     return card([
         heading(_question(view.for_attendee)),
-        text(f"{plain(view.subject)} — with {plain(view.with_name)}", weight="Bolder"),
+        text(_meeting_with(view.subject, view.with_name), weight="Bolder"),
         facts(plain_facts(view.times)),
         text(consequence, subtle=True),
     ], _question_actions(view.booking_id, attendee=view.for_attendee))
@@ -377,11 +382,11 @@ def my_meetings_card(view: MyMeetingsView) -> Card:
 
 def _meeting_row(item: MeetingItem) -> list[dict[str, Any]]:
     """One meeting of the list: what, when, the reply so far, and its buttons (or the question, or who cancelled)."""
-    title = text(f"{plain(item.subject)} — with {plain(item.with_name)}", weight="Bolder")
+    title = text(_meeting_with(item.subject, item.with_name), weight="Bolder")
     if item.cancelled_by:
         status = cancelled_by_words(plain(item.cancelled_by))
-        return [title, facts([*plain_facts(item.times), ("Status", status[:1].upper() + status[1:])])]
-    rows = [title, facts([*plain_facts(item.times), ("Response", plain(item.response))])]
+        return [title, facts([*plain_facts(item.times), (texts.MEETING_STATUS, status[:1].upper() + status[1:])])]
+    rows = [title, facts([*plain_facts(item.times), (texts.MEETING_RESPONSE, plain(item.response))])]
     attendee = not item.is_organizer
     if item.asking and item.can_respond:
         rows.append(text(_question(attendee), weight="Bolder", color="Attention"))
@@ -390,9 +395,10 @@ def _meeting_row(item: MeetingItem) -> list[dict[str, Any]]:
         return rows
     actions = []
     if item.join_url:
-        actions.append(open_url("Join", item.join_url))
+        actions.append(open_url(texts.JOIN_ROW_BUTTON, item.join_url))
     if item.can_respond:
-        actions.append(_role_action(item.booking_id, attendee=attendee, cancel_title="Cancel", shown_in=IN_LIST))
+        actions.append(_role_action(item.booking_id, attendee=attendee, cancel_title=texts.CANCEL_ROW_BUTTON,
+                                    shown_in=IN_LIST))
     if actions:
         rows.append({"type": "ActionSet", "actions": actions})
     return rows

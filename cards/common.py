@@ -8,29 +8,29 @@ from cards import texts
 from cards.base import Card, card, execute, facts, heading, plain, text
 
 # Where no colleague of the reader's can be named (the manifest, a group chat, nobody else uses the bot yet).
-COLLEAGUE_PLACEHOLDER = "<colleague>"
-BOOK_EXAMPLE = "book 30 min with {colleague} tomorrow at 3pm"
+COLLEAGUE_PLACEHOLDER = texts.COLLEAGUE_PLACEHOLDER
+# Each command with what it does; "{example}" in a description stands for the booking example.
 COMMANDS: list[tuple[str, str]] = [
-    ("book", "Book a meeting with a colleague (try: " + BOOK_EXAMPLE + ")"),
-    ("my meetings", "List the meetings you booked here, and cancel one"),
-    ("connect", "Connect your own Outlook calendar (individual mode)"),
-    ("disconnect", "Remove your calendar connection (admins: turn the integration off)"),
-    ("privacy", "What Rendezvous stores about you and every calendar look-up it made"),
-    ("setup", "Admins: connect your organization's Outlook calendars"),
-    ("status", "Admins: how the integration is doing"),
-    ("audit", "Admins: bookings made through Rendezvous in your organization"),
-    ("help", "This list"),
+    ("book", texts.COMMAND_BOOK),
+    ("my meetings", texts.COMMAND_MY_MEETINGS),
+    ("connect", texts.COMMAND_CONNECT),
+    ("disconnect", texts.COMMAND_DISCONNECT),
+    ("privacy", texts.COMMAND_PRIVACY),
+    ("setup", texts.COMMAND_SETUP),
+    ("status", texts.COMMAND_STATUS),
+    ("audit", texts.COMMAND_AUDIT),
+    ("help", texts.COMMAND_HELP),
 ]
 
 
 def book_example(colleague: str | None = None) -> str:
     """ "book 30 min with Ben Walters tomorrow at 3pm" with a colleague the reader has, else the placeholder."""
-    return BOOK_EXAMPLE.format(colleague=colleague or COLLEAGUE_PLACEHOLDER)
+    return texts.BOOK_EXAMPLE.format(colleague=colleague or COLLEAGUE_PLACEHOLDER)
 
 
 def _commands(colleague: str | None) -> list[tuple[str, str]]:
     example = plain(book_example(colleague))  # the name is the reader's text; "<colleague>" must stay visible
-    return [(command, description.replace(BOOK_EXAMPLE, example)) for command, description in COMMANDS]
+    return [(command, description.format(example=example)) for command, description in COMMANDS]
 
 
 def welcome_card(name: str, colleague: str | None = None) -> Card:

@@ -22,6 +22,8 @@ NO_TENANT = "I can only help inside a Microsoft Teams organization (this chat ha
 MEMBERS_ONLY = "I can only help members of an organization; guests and anonymous users can't book here."
 BUTTON_NO_LONGER_SUPPORTED = "That button is no longer supported. Type **help** to start again."
 UNKNOWN_DATASET = "Unknown dataset “{dataset}”"
+# What Teams shows for a card button whose work ended without a card or a message of its own.
+DONE = "Done."
 
 # --- dialogs/access.py: who may do what ---------------------------------------------------------------------------
 WHO_IS_AN_ADMIN = (
@@ -49,6 +51,8 @@ COLLEAGUE_NOT_IN_THE_GROUP = (
     "in it, so I can't look at their calendar or book them."
 )
 UNKNOWN_PERSON = "that person"
+# Why Rendezvous asked Microsoft Graph about someone: listed on their `privacy` card.
+REASON_GROUP_CHECK = "checking your organization's security-group restriction for Rendezvous"
 ACCESS_POLICY_BLOCKS_MAILBOX = (
     "Your organization's Exchange settings don't let Rendezvous read this calendar. I've left a note "
     "for your administrator, who can add the mailbox to Rendezvous's application access policy."
@@ -102,6 +106,8 @@ STORED_FIRST_SEEN = "First seen"
 
 # --- dialogs/booking_people.py: which colleague is meant ----------------------------------------------------------
 INVITE_HINT = "ask them to open Rendezvous in Teams once"
+# The organizer's name on their own cards when neither Teams nor our records know it.
+ORGANIZER_WITHOUT_NAME = "You"
 YOUR_COLLEAGUE = "your colleague"
 YOURSELF = "You can't book a meeting with yourself. Tell me which colleague you want to meet."
 COLLEAGUE_EMAIL_UNKNOWN = (
@@ -128,6 +134,7 @@ NO_SUCH_COLLEAGUE = (
 )
 
 # --- dialogs/booking_recovery.py: a booking an interrupted turn left unfinished -----------------------------------
+REASON_RECOVERY_LOOK = "check whether an interrupted booking reached Outlook"
 STILL_UNSETTLED = ("I was interrupted while booking this meeting, and I can't reach your Outlook calendar right now "
                    "to see whether it went through. I'll keep checking and tell you here.")
 RECOVERED_BOOKING = ("Your meeting with {colleague} ({when}) went "
@@ -202,6 +209,8 @@ ONE_COLLEAGUE_AT_A_TIME = ("I can book one colleague at a time for now, so I lef
                            "colleagues is coming. Book them one by one, or find a time for the first below.")
 
 # --- dialogs/admin.py: setup, status, disconnect and the self-test --------------------------------------------------
+REASON_SELF_TEST_FREE_BUSY = "setup self-test: reading your own free/busy for the next hour"
+REASON_SELF_TEST_GROUP = "setup self-test: reading the security group"
 NOT_CONFIGURED = (
     "Rendezvous itself can't reach Microsoft yet: the server running it has no Microsoft app credentials. "
     "Please tell the person who runs Rendezvous."
@@ -338,6 +347,7 @@ DIAGNOSTIC_NOT_FOUND = "Microsoft Graph answered 404: the mailbox or group does 
 DIAGNOSTIC_GRAPH_ERROR = "Microsoft Graph answered {status} {code}.{request_ids}"
 DIAGNOSTIC_UNEXPECTED = "Unexpected failure: {error}."
 DIAGNOSTIC_REQUEST_ID = " (request-id {request_id})"
+DIAGNOSTIC_GROUP_CHECK_FAILED = "Security group check failed: {diagnostic}"
 
 # --- web/auth_routes.py: the pages after a sign-in or consent link, and what Teams is told --------------------------
 GO_BACK = "You can close this window and go back to Teams."
@@ -436,6 +446,20 @@ MOVE_TO_PERSONAL_CHAT = (
     "your request there."
 )
 OPEN_PERSONAL_CHAT_BUTTON = "Open our 1:1 chat"
+# The booking example of the welcome and help cards: a request the booking parser understands as typed.
+BOOK_EXAMPLE = "book 30 min with {colleague} tomorrow at 3pm"
+# Stands for the colleague in the example where none of the reader's can be named.
+COLLEAGUE_PLACEHOLDER = "<colleague>"
+# The help card's list, one line per command (cards/common.py COMMANDS); {example} is BOOK_EXAMPLE filled in.
+COMMAND_BOOK = "Book a meeting with a colleague (try: {example})"
+COMMAND_MY_MEETINGS = "List the meetings you booked here, and cancel one"
+COMMAND_CONNECT = "Connect your own Outlook calendar (individual mode)"
+COMMAND_DISCONNECT = "Remove your calendar connection (admins: turn the integration off)"
+COMMAND_PRIVACY = "What Rendezvous stores about you and every calendar look-up it made"
+COMMAND_SETUP = "Admins: connect your organization's Outlook calendars"
+COMMAND_STATUS = "Admins: how the integration is doing"
+COMMAND_AUDIT = "Admins: bookings made through Rendezvous in your organization"
+COMMAND_HELP = "This list"
 
 # --- cards/admin.py: the setup form, status, audit and privacy cards -------------------------------------------------
 MODE_DOMAIN_WIDE = "Domain-wide (recommended)"
@@ -452,6 +476,11 @@ CALL_FIND_INVITATION = "looked for your copy of a meeting"
 CALL_DECLINE = "declined a meeting at your request"
 CALL_CHECK_GROUPS = "checked security-group membership"
 STATUS_NOT_ENABLED = "Not enabled"
+STATUS_ENABLED = "Enabled"
+STATUS_INTEGRATION = "Integration"
+STATUS_MODE = "Mode"
+# A moment that has not happened (no error yet, never enabled).
+NEVER = "never"
 SETUP_HEADING = "Connect your organization's Outlook calendars"
 SETUP_INTRO = "Choose how Rendezvous reaches calendars. You'll approve it in a Microsoft sign-in window next."
 SETUP_TENANT_LABEL = "Entra tenant ID (the directory ID of your organization)"
@@ -501,6 +530,8 @@ STATUS_NO_GROUP = "none (everyone in the organization)"
 PRIVACY_BOOKINGS = "Bookings involving you"
 PRIVACY_SIGN_IN = "Calendar sign-in stored"
 PRIVACY_SIGN_IN_STORED = "yes (encrypted)"
+PRIVACY_SIGN_IN_NOT_STORED = "no"
+DISCONNECT_CHOICE_HEADING = "Disconnect"
 STATUS_LAST_PROBLEM = "Last problem ({when}): {error}"
 AUDIT_MOST_RECENT = "The {shown} most recent of {total}."
 AUDIT_ROW = "{organizer} booked {attendee} for {when} ({status})"
@@ -538,6 +569,15 @@ MORE_TIMES_BUTTON = "More times"
 NO_TEAMS_LINK = "Outlook did not add a Teams link to this meeting."
 JOIN_BUTTON = "Join on Teams"
 CANCEL_MEETING_BUTTON = "Cancel meeting"
+# The shorter buttons and fact titles of one row of `my meetings`.
+JOIN_ROW_BUTTON = "Join"
+CANCEL_ROW_BUTTON = "Cancel"
+DECLINE_BUTTON = "Decline"
+MEETING_STATUS = "Status"
+MEETING_RESPONSE = "Response"
+MEETING_WITH = "{subject} — with {colleague}"
+# The title of the Booked card's automatic refresh (Teams refreshes it itself; the title is shown rarely).
+REFRESH_BUTTON = "Refresh"
 YES_DECLINE_BUTTON = "Yes, decline"
 YES_CANCEL_BUTTON = "Yes, cancel"
 MY_MEETINGS_EMPTY = "You have no upcoming meetings booked here. Type **book** to book one."

@@ -175,13 +175,13 @@ async def _in_group(services: Services, tenant_id: str, group_id: str, oid: str)
         return None
     try:
         await GraphCallRepository(services.db, tenant_id).record(
-            oid, "checkMemberGroups", "checking your organization's security-group restriction for Rendezvous"
+            oid, "checkMemberGroups", texts.REASON_GROUP_CHECK
         )
         # Directory reads need the app's own token in both modes (GroupMember.Read.All application permission).
         groups = await services.calendar.check_member_groups(Caller.app(tenant_id, oid), oid, [group_id])
     except (GraphError, AuthProblem) as exc:
         await TenantRepository(services.db, tenant_id).record_error(
-            f"Security group check failed: {admin_diagnostic(exc)}"
+            texts.DIAGNOSTIC_GROUP_CHECK_FAILED.format(diagnostic=admin_diagnostic(exc))
         )
         return None
     allowed = group_id.lower() in groups

@@ -441,7 +441,7 @@ async def run_self_test(
         else:
             try:
                 await GraphCallRepository(services.db, tenant_id).record(
-                    admin_oid, "getSchedule", "setup self-test: reading your own free/busy for the next hour"
+                    admin_oid, "getSchedule", texts.REASON_SELF_TEST_FREE_BUSY
                 )
                 found = await services.calendar.get_schedule(caller, [mailbox], now, now + timedelta(hours=1))
                 availability = found.get(mailbox.lower())
@@ -455,7 +455,7 @@ async def run_self_test(
     if security_group_id:
         try:
             await GraphCallRepository(services.db, tenant_id).record(
-                admin_oid, "checkMemberGroups", "setup self-test: reading the security group"
+                admin_oid, "checkMemberGroups", texts.REASON_SELF_TEST_GROUP
             )
             groups = await services.calendar.check_member_groups(
                 Caller.app(tenant_id, admin_oid), admin_oid, [security_group_id]

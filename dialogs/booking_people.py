@@ -41,7 +41,8 @@ class Person:
 
 def organizer_of(actor: Actor, record: MemberRecord | None = None) -> Person:
     email = actor.email or (record.email or record.user_principal_name if record else None)
-    return Person(actor.aad_object_id, actor.name or (record.name if record and record.name else "You"),
+    name = actor.name or (record.name if record and record.name else texts.ORGANIZER_WITHOUT_NAME)
+    return Person(actor.aad_object_id, name,
                   email, actor.teams_user_id, actor.time_zone or (record.time_zone if record else None),
                   outlook_time_zone=actor.outlook_time_zone or (record.outlook_time_zone if record else None),
                   locale=actor.locale or (record.locale if record else None))

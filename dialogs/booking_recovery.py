@@ -154,7 +154,7 @@ class BookingRecovery:
         finally:
             if reached_graph:  # `privacy` lists every look at someone's calendar; this one is the organizer's
                 await GraphCallRepository(self.services.db, booking.tenant_id).record(
-                    booking.organizer_oid, "findEvent", "check whether an interrupted booking reached Outlook")
+                    booking.organizer_oid, "findEvent", texts.REASON_RECOVERY_LOOK)
 
     async def _confirm(self, bookings: BookingRepository, booking: BookingRecord, event: CreatedEvent,
                        organizer: Person, colleague: Person, organizer_in_chat: bool) -> BookingRecord:

@@ -37,7 +37,7 @@ from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from cards.common import late_answer_card, still_working_card
-from cards.texts import STILL_WORKING_MESSAGE, STILL_WORKING_SUBMIT
+from cards.texts import DONE, STILL_WORKING_MESSAGE, STILL_WORKING_SUBMIT
 from dialogs.context import tenant_of
 from dialogs.replies import ADAPTIVE_CARD, card_message
 
@@ -228,7 +228,7 @@ async def _deliver_late_answer(turn_context: TurnContext) -> None:
     if body.get("type") == ADAPTIVE_CARD and isinstance(body.get("value"), dict):
         card = body["value"]
     else:
-        card = late_answer_card(str(body.get("value") or "Done."), *_clicked(turn_context.activity))
+        card = late_answer_card(str(body.get("value") or DONE), *_clicked(turn_context.activity))
     replacement = card_message(card)
     replacement.id = turn_context.activity.reply_to_id
     try:
