@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,44 +69,41 @@ def _fixed_text(node: ast.AST) -> str | None:
     return None
 
 
-def sentences_outside_catalog(source: str, name: str) -> list[str]:
-    tree = ast.parse(source, filename=name)
-    skipped = _skipped_nodes(tree)
-    inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
-    found = []
-    for node in ast.walk(tree):
-        if id(node) in skipped or id(node) in inside_fstrings:
-            continue
-        text = _fixed_text(node)
-        if text and " " in text.strip() and SENTENCE_END.search(text):
-            found.append(f"{name}:{getattr(node, 'lineno', '?')}: {text[:70]!r}")
-    return found
-
-
 def _type_expressions(tree: ast.AST) -> set[int]:
     """Literals inside a subscript such as Callable[["TurnContext", Actor], None]: forward references to types."""
     return {id(inner) for node in ast.walk(tree) if isinstance(node, ast.Subscript) for inner in ast.walk(node.slice)}
 
 
-def labels_outside_catalog(source: str, name: str) -> list[str]:
+def _literals(source: str, name: str, *, skip_types: bool = False) -> Iterator[tuple[int | str, str]]:
+    """(line, text) of every string literal a person could read: an f-string counts once, by its fixed parts."""
     tree = ast.parse(source, filename=name)
-    skipped = _skipped_nodes(tree) | _type_expressions(tree)
+    skipped = _skipped_nodes(tree) | (_type_expressions(tree) if skip_types else set())
     inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
-    found = []
     for node in ast.walk(tree):
         if id(node) in skipped or id(node) in inside_fstrings:
             continue
         text = _fixed_text(node)
-        if text and LABEL.match(text) and text.strip() not in SCHEMA_VALUES:
-            found.append(f"{name}:{getattr(node, 'lineno', '?')}: {text[:70]!r}")
-    return found
+        if text:
+            yield getattr(node, "lineno", "?"), text
+
+
+def sentences_outside_catalog(source: str, name: str) -> list[str]:
+    return [f"{name}:{line}: {text[:70]!r}" for line, text in _literals(source, name)
+            if " " in text.strip() and SENTENCE_END.search(text)]
+
+
+def labels_outside_catalog(source: str, name: str) -> list[str]:
+    return [f"{name}:{line}: {text[:70]!r}" for line, text in _literals(source, name, skip_types=True)
+            if LABEL.match(text) and text.strip() not in SCHEMA_VALUES]
+
+
+def _problems(check: Callable[[str, str], list[str]], names: list[str]) -> list[str]:
+    return [problem for name in names for problem in check((ROOT / name).read_text(encoding="utf-8"), name)]
 
 
 def test_what_the_bot_says_is_in_the_catalog() -> None:
     assert len(SCANNED) > 25, "the scan must see bot.py, the dialogs, web/ and cards/"
-    problems = [problem for name in SCANNED
-                for problem in sentences_outside_catalog((ROOT / name).read_text(encoding="utf-8"), name)]
-    assert problems == [], f"move these sentences to {CATALOG}"
+    assert _problems(sentences_outside_catalog, SCANNED) == [], f"move these sentences to {CATALOG}"
 
 
 @pytest.mark.parametrize("source", [
@@ -128,9 +126,7 @@ def test_the_check_lets_docstrings_logs_and_keys_through(source: str) -> None:
 
 def test_labels_on_cards_and_in_dialogs_are_in_the_catalog() -> None:
     assert {"bot.py", "cards/admin.py", "cards/booking.py", "dialogs/admin.py"} <= set(LABEL_SCANNED)
-    problems = [problem for name in LABEL_SCANNED
-                for problem in labels_outside_catalog((ROOT / name).read_text(encoding="utf-8"), name)]
-    assert problems == [], f"move these labels to {CATALOG}"
+    assert _problems(labels_outside_catalog, LABEL_SCANNED) == [], f"move these labels to {CATALOG}"
 
 
 def test_every_module_left_out_of_the_label_check_still_exists() -> None:
