@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cards import texts
 from cards.base import Card
 from cards.booking import ConfirmationView, cancelled_by_words, confirmation_card
 from dialogs.booking_people import Person
@@ -33,7 +34,14 @@ def confirmation_card_for(booking: BookingRecord, organizer: Person, colleague: 
     ))
 
 
+# The stored status (storage/models.py BOOKING_STATUSES) as the reader's words; "cancelled" names who cancelled.
+_STATUS_WORDS = {"reserved": texts.BOOKING_RESERVED, "confirmed": texts.BOOKING_CONFIRMED,
+                 "failed": texts.BOOKING_FAILED}
+
+
 def status_words(booking: BookingRecord, organizer_name: str) -> str:
     """A booking's state in a listing such as `audit`: a cancellation names who cancelled, as every card does
     (only the organizer can cancel; an attendee declines their own copy)."""
-    return cancelled_by_words(organizer_name) if booking.status == "cancelled" else booking.status
+    if booking.status == "cancelled":
+        return cancelled_by_words(organizer_name)
+    return _STATUS_WORDS.get(booking.status, booking.status)

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from dialogs.booking_views import _STATUS_WORDS
+from storage.models import BOOKING_STATUSES
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = "cards/texts.py"
 # The list of what is stored is text only, shared by the privacy card and the /privacy page: part of the catalog.
@@ -153,3 +156,8 @@ def test_the_check_catches_a_label_on_a_card(source: str) -> None:
 ])
 def test_the_label_check_lets_schema_values_types_and_keys_through(source: str) -> None:
     assert labels_outside_catalog(source, "cards/fine.py") == []
+
+
+def test_audit_words_every_stored_booking_status_from_the_catalog() -> None:
+    # A new status in the database would otherwise reach the audit card as its raw database value.
+    assert set(_STATUS_WORDS) | {"cancelled"} == set(BOOKING_STATUSES)
