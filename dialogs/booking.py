@@ -82,8 +82,15 @@ from dialogs.recent_members import recent_members_for
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from dialogs.text_input import clean_text, valid_time_zone
-from graph.calendar import (AttendeeResponse, Caller, CreatedEvent, EmptySuggestionsReason, EventAttendee, Invitation,
-                            NewEvent)
+from graph.calendar import (
+    AttendeeResponse,
+    Caller,
+    CreatedEvent,
+    EmptySuggestionsReason,
+    EventAttendee,
+    Invitation,
+    NewEvent,
+)
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from observability.metrics import count_booking
 from scheduling.display import day_label, local_label

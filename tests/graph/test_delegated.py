@@ -200,6 +200,9 @@ async def test_account_from_another_tenant(emu: EmulatorHandle, delegated: Deleg
     assert caught.value.kind is AuthFailure.WRONG_TENANT
 
 
+ZOE_ATTENDEE = EventAttendee(ZOE, "Zoe Adams")
+
+
 async def test_find_meeting_times_inside_the_given_slots(
     emu: EmulatorHandle, delegated: DelegatedAuth, calendar: CalendarClient
 ) -> None:
@@ -210,7 +213,7 @@ async def test_find_meeting_times_inside_the_given_slots(
     emu.clear_calendar(ZOE)
     emu.clear_calendar("fiona.gallagher@fabrikam.example")
 
-    found = await calendar.find_meeting_times(FIONA, [EventAttendee(ZOE, "Zoe Adams")], timedelta(minutes=30), [slot], max_candidates=5)
+    found = await calendar.find_meeting_times(FIONA, [ZOE_ATTENDEE], timedelta(minutes=30), [slot], max_candidates=5)
 
     assert found.slots and found.empty_reason is None
     assert len(found.slots) <= 5
@@ -234,7 +237,7 @@ async def test_find_meeting_times_explains_an_empty_answer(
     emu.clear_calendar("fiona.gallagher@fabrikam.example")
     emu.add_busy(ZOE, slot[0] - timedelta(hours=1), slot[1] + timedelta(hours=1))
 
-    found = await calendar.find_meeting_times(FIONA, [EventAttendee(ZOE, "Zoe Adams")], timedelta(minutes=30), [slot])
+    found = await calendar.find_meeting_times(FIONA, [ZOE_ATTENDEE], timedelta(minutes=30), [slot])
 
     assert found.slots == ()
     assert found.empty_reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE
@@ -245,7 +248,7 @@ async def test_find_meeting_times_needs_a_signed_in_user(calendar: CalendarClien
     with pytest.raises(ValueError, match="signed-in user"):
         await calendar.find_meeting_times(
             Caller.app(CONTOSO, "adele.vance@contoso.example"),
-            [EventAttendee(ZOE, "Zoe Adams")],
+            [ZOE_ATTENDEE],
             timedelta(minutes=30),
             [(start, start + timedelta(hours=2))],
         )

@@ -17,7 +17,8 @@ ORGANIZER = Caller.app(CONTOSO, ADELE)
 def _event(start: datetime, booking_id: str) -> NewEvent:
     return NewEvent(subject="Catch-up", body_text="Booked with Rendezvous.", start=start,
                     end=start + timedelta(minutes=30), time_zone="Pacific Standard Time",
-                    attendees=(EventAttendee(BEN, "Ben Walters"),), transaction_id=f"txn-{booking_id}", provenance_value=booking_id)
+                    attendees=(EventAttendee(BEN, "Ben Walters"),), transaction_id=f"txn-{booking_id}",
+                    provenance_value=booking_id)
 
 
 def _start(hour: int) -> datetime:
