@@ -439,7 +439,7 @@ class Graph:
     async def update_event(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
         """PATCH .../events/{id}: 200 with the updated event (event: update). Emulated: `start`, `end`, `subject`.
 
-        The organizer's new times reach every attendee's copy; an attendee's PATCH changes their own copy
+        The organizer's changes reach every attendee's copy; an attendee's PATCH changes their own copy
         only (an assumption: Outlook lets an attendee move their copy locally, the meeting stays put).
         """
         self._require(caller, CALENDAR_WRITE)
@@ -463,11 +463,10 @@ class Graph:
             event.original_start_time_zone = str(_lower_keys(body["start"]).get("timezone") or "UTC")
         if "end" in body:
             event.original_end_time_zone = str(_lower_keys(body["end"]).get("timezone") or "UTC")
-        moved = (start, end) != (event.start, event.end)
         event.start, event.end = start, end
         event.touch()
-        if moved and event.is_organizer:
-            self.store.reschedule_meeting(event)
+        if event.is_organizer:
+            self.store.send_update(event)
         immutable = preferences(request).get("idtype", "").lower() == "immutableid"
         return self._event_response(request, mailbox, event, self._output_zone(request), immutable, status=200)
 

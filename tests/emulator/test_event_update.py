@@ -60,7 +60,8 @@ async def test_organizer_moves_the_meeting_for_everyone(emu: EmulatorHandle, htt
     emu.respond(BEN, emu.created_events(BEN)[0].id, "accepted")
 
     response = await http.patch(f"{emu.graph_base_url}/users/{ADELE_ADMIN}/events/{created['id']}",
-                                json=times(new, 45), headers=bearer(token, Prefer='outlook.timezone="UTC"'))
+                                json={**times(new, 45), "subject": "Planning (moved)"},
+                                headers=bearer(token, Prefer='outlook.timezone="UTC"'))
 
     assert response.status_code == 200
     moved = response.json()
@@ -69,7 +70,7 @@ async def test_organizer_moves_the_meeting_for_everyone(emu: EmulatorHandle, htt
     assert moved["changeKey"] != created["changeKey"]
     for person, _ in people:
         [copy] = emu.created_events(person)
-        assert (copy.start, copy.end) == (new, new + timedelta(minutes=45))
+        assert (copy.start, copy.end, copy.subject) == (new, new + timedelta(minutes=45), "Planning (moved)")
         assert {a.address: a.type for a in copy.attendees} == dict(people)
     assert emu.created_events(BEN)[0].response == "accepted"  # replies kept (assumption, see README)
     [patch] = emu.calls_to(f"/events/{created['id']}")
