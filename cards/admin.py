@@ -204,6 +204,7 @@ _CALL_KINDS = {
     "getEvent": texts.CALL_GET_EVENT,
     "findEvent": texts.CALL_FIND_INTERRUPTED,
     "cancelEvent": texts.CALL_CANCEL,
+    "moveEvent": texts.CALL_MOVE,
     "findInvitation": texts.CALL_FIND_INVITATION,
     "declineEvent": texts.CALL_DECLINE,
     "checkMemberGroups": texts.CALL_CHECK_GROUPS,

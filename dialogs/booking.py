@@ -82,7 +82,15 @@ from dialogs.recent_members import recent_members_for
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured, notify_member
 from dialogs.text_input import clean_text, valid_time_zone
-from graph.calendar import AttendeeResponse, Caller, CreatedEvent, EmptySuggestionsReason, Invitation, NewEvent
+from graph.calendar import (
+    AttendeeResponse,
+    Caller,
+    CreatedEvent,
+    EmptySuggestionsReason,
+    EventAttendee,
+    Invitation,
+    NewEvent,
+)
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, NotFound, NotOurEvent, Throttled
 from observability.metrics import count_booking
 from scheduling.display import day_label, local_label
@@ -545,8 +553,8 @@ class BookingDialog:
             found = await self._graph(
                 actor, [organizer, colleague], "findMeetingTimes",
                 f"suggest times for {organizer.name} and {colleague.name}",
-                self._calendar().find_meeting_times(caller, colleague.email or "", search.duration, asked,
-                                                    attendee_name=colleague.name),
+                self._calendar().find_meeting_times(
+                    caller, (EventAttendee(colleague.email or "", colleague.name),), search.duration, asked),
                 about=colleague,
             )
         except BookingStopped as stopped:
@@ -695,8 +703,7 @@ class BookingDialog:
             start=booking.start_utc,
             end=booking.end_utc,
             time_zone=_zone_name(organizer),
-            attendee_email=colleague.email or "",
-            attendee_name=colleague.name,
+            attendees=(EventAttendee(colleague.email or "", colleague.name),),
             transaction_id=booking.transaction_id or booking.id,
             provenance_value=booking.id,
         )

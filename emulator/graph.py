@@ -52,6 +52,9 @@ MAX_SCHEDULES = 20
 MAX_WINDOW = timedelta(days=62)
 AAP_DENIED = "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."
 ACCESS_DENIED = "Access is denied. Check credentials and try again."
+ATTENDEE_TYPES = ("required", "optional", "resource")
+# What PATCH .../events/{id} changes here; Graph updates more (event: update), the emulator refuses the rest.
+UPDATABLE = frozenset({"start", "end", "subject"})
 EVENT_ID = re.compile(r"[A-Za-z0-9_\-+/=]{20,}")
 
 
@@ -121,6 +124,7 @@ class Graph:
                 self._route(app, "GET", prefix + events, self.list_events, route)
                 self._route(app, "GET", prefix + events + "/{event_id}", self.get_event, route)
                 self._route(app, "DELETE", prefix + events + "/{event_id}", self.delete_event, route)
+                self._route(app, "PATCH", prefix + events + "/{event_id}", self.update_event, route)
                 self._route(app, "POST", prefix + events + "/{event_id}/cancel", self.cancel_event, route)
                 for action in ("accept", "tentativelyAccept", "decline"):
                     self._route(app, "POST", prefix + events + "/{event_id}/" + action, self.respond_to_event, route)
@@ -339,7 +343,8 @@ class Graph:
                 raise GraphFailure(400, "ErrorInvalidRequest", "Every attendee needs an emailAddress.address.")
             person = caller.tenant.person(address)
             items = self.store.items_between(person.id, earliest, latest) if person else []
-            attendees.append(MeetingAttendee(address, str(entry.get("type") or "required"), person, items))
+            # Every person counts as required whatever their type (user: findMeetingTimes); the type is echoed.
+            attendees.append(MeetingAttendee(address, _attendee_type(entry), person, items))
         locations = _lower_keys(body.get("locationconstraint") or {})
         meeting = MeetingRequest(
             organizer=mailbox, organizer_items=self.store.items_between(mailbox.id, earliest, latest),
@@ -386,7 +391,7 @@ class Graph:
             if not email.get("address"):
                 raise GraphFailure(400, "ErrorInvalidRequest", "Every attendee needs an emailAddress.address.")
             attendees.append(Attendee(str(email["address"]), str(email.get("name") or email["address"]),
-                                      str(entry.get("type") or "required")))
+                                      _attendee_type(entry)))
         online = bool(body.get("isonlinemeeting", False))
         provider = str(body.get("onlinemeetingprovider") or ("teamsForBusiness" if online else "unknown"))
         body_field = _lower_keys(body.get("body") or {})
@@ -428,6 +433,40 @@ class Graph:
         self._require(caller, CALENDAR_READ)
         self._own_calendar_only(caller, mailbox)
         event = self._find_event(request, mailbox)
+        immutable = preferences(request).get("idtype", "").lower() == "immutableid"
+        return self._event_response(request, mailbox, event, self._output_zone(request), immutable, status=200)
+
+    async def update_event(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
+        """PATCH .../events/{id}: 200 with the updated event (event: update). Emulated: `start`, `end`, `subject`.
+
+        The organizer's changes reach every attendee's copy; an attendee's PATCH changes their own copy
+        only (an assumption: Outlook lets an attendee move their copy locally, the meeting stays put).
+        """
+        self._require(caller, CALENDAR_WRITE)
+        self._own_calendar_only(caller, mailbox)
+        event = self._find_event(request, mailbox)
+        body = _lower_keys(await self._json_body(request))
+        not_emulated = sorted(set(body) - UPDATABLE)
+        if not_emulated:
+            raise GraphFailure(400, "ErrorInvalidRequest", f"The emulator does not update {', '.join(not_emulated)}; "
+                               "it updates only start, end and subject.")
+        start, end = event.start, event.end
+        if "start" in body:
+            start = _parse_moment(body["start"])
+        if "end" in body:
+            end = _parse_moment(body["end"])
+        if end < start:
+            raise GraphFailure(400, "ErrorInvalidRequest", "The end time of the event must not be before its start.")
+        if "subject" in body:
+            event.subject = str(body["subject"] or "")
+        if "start" in body:
+            event.original_start_time_zone = str(_lower_keys(body["start"]).get("timezone") or "UTC")
+        if "end" in body:
+            event.original_end_time_zone = str(_lower_keys(body["end"]).get("timezone") or "UTC")
+        event.start, event.end = start, end
+        event.touch()
+        if event.is_organizer:
+            self.store.send_update(event)
         immutable = preferences(request).get("idtype", "").lower() == "immutableid"
         return self._event_response(request, mailbox, event, self._output_zone(request), immutable, status=200)
 
@@ -644,9 +683,23 @@ def _lower_keys(value: Any) -> dict[str, Any]:
     return {str(key).lower(): item for key, item in value.items()}
 
 
+def _attendee_type(entry: dict[str, Any]) -> str:
+    """attendeeBase.type: required (the default), optional or resource, in any casing; anything else is a 400."""
+    raw = str(entry.get("type") or "required")
+    known = next((kind for kind in ATTENDEE_TYPES if kind == raw.lower()), None)
+    if known is None:
+        raise GraphFailure(400, "ErrorInvalidRequest", f"Invalid attendee type '{raw}'.")
+    return known
+
+
 def _parse_window(start: Any, end: Any) -> tuple[datetime, datetime]:
+    return _parse_moment(start), _parse_moment(end)
+
+
+def _parse_moment(value: Any) -> datetime:
+    """One dateTimeTimeZone; a malformed one or an unknown zone is Graph's 400."""
     try:
-        return parse_date_time_time_zone(start), parse_date_time_time_zone(end)
+        return parse_date_time_time_zone(value)
     except UnknownTimeZone as exc:
         raise GraphFailure(400, "ErrorTimeZoneNotSupported", f"The time zone '{exc}' is not supported.") from exc
     except ValueError as exc:

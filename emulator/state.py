@@ -150,6 +150,18 @@ class EventStore:
                 sensitivity=organizer_event.sensitivity,
             ))
 
+    def send_update(self, organizer_event: CalendarEvent) -> None:
+        """The organizer changed the meeting: Exchange's update brings every attendee's copy to the new
+        times and subject. Their replies are kept (whether Exchange resets them on a new time is not documented).
+        """
+        for copy in self.copies_of(organizer_event.ical_uid):
+            if copy is organizer_event:
+                continue
+            copy.start, copy.end, copy.subject = organizer_event.start, organizer_event.end, organizer_event.subject
+            copy.original_start_time_zone = organizer_event.original_start_time_zone
+            copy.original_end_time_zone = organizer_event.original_end_time_zone
+            copy.touch()
+
     def cancel_meeting(self, organizer_event: CalendarEvent) -> None:
         """The organizer deleted the meeting: attendees' copies become cancelled (and stop blocking time)."""
         self.remove(organizer_event)

@@ -157,6 +157,22 @@ class Invitation:
 
 
 @dataclass(frozen=True)
+class EventAttendee:
+    """A person invited to a meeting (or asked about in findMeetingTimes); `required` False makes them optional."""
+
+    email: str
+    name: str
+    required: bool = True
+
+    def as_graph(self) -> dict[str, Any]:
+        """Graph's `attendee` / `attendeeBase`: the type, then the address (with the name when known)."""
+        address = {"address": self.email.strip()}
+        if self.name:
+            address["name"] = self.name
+        return {"type": "required" if self.required else "optional", "emailAddress": address}
+
+
+@dataclass(frozen=True)
 class NewEvent:
     """An event to create in the organizer's calendar.
 
@@ -170,8 +186,7 @@ class NewEvent:
     start: datetime
     end: datetime
     time_zone: str
-    attendee_email: str
-    attendee_name: str
+    attendees: tuple[EventAttendee, ...]
     transaction_id: str
     provenance_value: str
 
@@ -337,15 +352,18 @@ class CalendarClient:
     async def find_meeting_times(
         self,
         caller: Caller,
-        attendee_email: str,
+        attendees: Sequence[EventAttendee],
         duration: timedelta,
         slots: Sequence[tuple[datetime, datetime]],
         max_candidates: int = 20,
         minimum_attendee_percentage: float = 100.0,
-        *,
-        attendee_name: str | None = None,
     ) -> MeetingTimeSuggestions:
-        """Delegated only: Outlook's own suggestions inside the given time slots.
+        """Delegated only: Outlook's own suggestions for everyone in `attendees`, inside the given time slots.
+
+        One request names every attendee, typed required or optional. Microsoft documents that
+        findMeetingTimes treats every person as required whatever their type, so an optional person who
+        is busy still lowers a slot's confidence: read `SuggestedSlot.availability_of` per person to
+        tell a busy optional colleague from a busy required one.
 
         Pass one slot per day, shaped to the organizer's working hours, as Microsoft's example does: a
         single slot spanning several days has been reported to come back empty. Every documented
@@ -355,13 +373,11 @@ class CalendarClient:
             raise ValueError("findMeetingTimes needs a signed-in user; use get_schedule in domain-wide mode")
         if not slots:
             raise ValueError("find_meeting_times needs at least one time slot to search")
+        invited = _distinct_attendees(attendees)
         for slot_start, slot_end in slots:
             _check_window(slot_start, slot_end)
-        address: dict[str, str] = {"address": attendee_email}
-        if attendee_name:
-            address["name"] = attendee_name
         body = {
-            "attendees": [{"type": "required", "emailAddress": address}],
+            "attendees": [attendee.as_graph() for attendee in invited],
             "timeConstraint": {
                 "activityDomain": "work",
                 "timeSlots": [{"start": to_graph_datetime(s), "end": to_graph_datetime(e)} for s, e in slots],
@@ -372,7 +388,7 @@ class CalendarClient:
             "returnSuggestionReasons": True,
             "minimumAttendeePercentage": minimum_attendee_percentage,
         }
-        await self._report(caller, [caller.subject, attendee_email.strip().lower()], "findMeetingTimes")
+        await self._report(caller, [caller.subject, *_addresses(invited)], "findMeetingTimes")
         payload = await self._call(caller, "POST", "/me/findMeetingTimes", json=body, prefer=_PREFER_UTC) or {}
         suggestions = []
         for suggestion in payload.get("meetingTimeSuggestions") or ():
@@ -388,30 +404,26 @@ class CalendarClient:
 
     # -- events -----------------------------------------------------------------------------------
     async def create_event(self, caller: Caller, event: NewEvent) -> CreatedEvent:
-        """Creates the meeting once, in the organizer's calendar, with the attendee and a Teams link.
+        """Creates the meeting once, in the organizer's calendar, with its attendees and a Teams link.
 
         Retries after a timeout or dropped connection resend the same `transactionId`, so Exchange
         keeps a single event. A missing Teams link is logged and shows in `has_teams_link`.
         """
         _check_window(event.start, event.end)
+        invited = _distinct_attendees(event.attendees)
         zone = _windows_zone(event.time_zone)
         body = {
             "subject": event.subject,
             "body": {"contentType": "text", "content": event.body_text},
             "start": to_graph_datetime(event.start, zone),
             "end": to_graph_datetime(event.end, zone),
-            "attendees": [
-                {
-                    "type": "required",
-                    "emailAddress": {"address": event.attendee_email, "name": event.attendee_name},
-                }
-            ],
+            "attendees": [attendee.as_graph() for attendee in invited],
             "isOnlineMeeting": True,
             "onlineMeetingProvider": "teamsForBusiness",
             "transactionId": event.transaction_id,
             "singleValueExtendedProperties": [{"id": PROVENANCE_PROPERTY_ID, "value": event.provenance_value}],
         }
-        await self._report(caller, [caller.subject, event.attendee_email.strip().lower()], "createEvent")
+        await self._report(caller, [caller.subject, *_addresses(invited)], "createEvent")
         payload = await self._call(caller, "POST", f"{caller.base_path}/events", json=body)
         created = _created_event(payload)
         if not created.has_teams_link:
@@ -470,20 +482,38 @@ class CalendarClient:
         if tags.get(PROVENANCE_PROPERTY_ID.lower()) != expected_provenance:
             logger.warning("Refusing event in tenant %s: provenance tag missing or different", caller.tenant_id)
             raise NotOurEvent(200, "NotOurEvent", "event lacks the expected provenance tag")
-        responses = {
-            str((attendee.get("emailAddress") or {}).get("address", "")).lower(): AttendeeResponse.parse(
-                (attendee.get("status") or {}).get("response")
-            )
-            for attendee in payload.get("attendees") or ()
-        }
-        return EventStatus(
-            id=event_id,
-            start=_graph_moment(payload["start"]),
-            end=_graph_moment(payload["end"]),
-            is_cancelled=bool(payload.get("isCancelled")),
-            responses=responses,
-            join_url=(payload.get("onlineMeeting") or {}).get("joinUrl"),
+        return _event_status(event_id, payload)
+
+    async def move_event(
+        self,
+        caller: Caller,
+        event_id: str,
+        expected_provenance: str,
+        start: datetime,
+        end: datetime,
+        time_zone: str,
+    ) -> EventStatus:
+        """Moves a meeting the bot created to [start, end) instead of cancelling it; returns its new status.
+
+        First proves the event is ours exactly as `get_event` does (NotOurEvent otherwise, NotFound when
+        it is gone), then PATCHes only `start` and `end`, written in the organizer's `time_zone` as
+        `create_event` writes them. The event keeps its id and Teams link; Exchange sends every attendee
+        the update. Moving to the times it already has sends nothing (no second update mail), so a
+        retried card action is harmless.
+        """
+        _check_window(start, end)
+        zone = _windows_zone(time_zone)
+        current = await self.get_event(caller, event_id, expected_provenance)
+        if current.start == start and current.end == end:
+            return current
+        await self._report(caller, [caller.subject, *current.responses], "moveEvent")
+        payload = await self._call(
+            caller,
+            "PATCH",
+            f"{caller.base_path}/events/{quote(event_id, safe='')}",
+            json={"start": to_graph_datetime(start, zone), "end": to_graph_datetime(end, zone)},
         )
+        return _event_status(event_id, payload)
 
     async def cancel_event(self, caller: Caller, event_id: str, expected_provenance: str) -> bool:
         """Deletes an event the bot created (attendees get Outlook's cancellation).
@@ -581,6 +611,42 @@ def _check_window(start: datetime, end: datetime) -> None:
         raise ValueError("end must be after start")
     if end - start >= MAX_WINDOW:
         raise ValueError("the time window must be shorter than 62 days")
+
+
+def _distinct_attendees(attendees: Iterable[EventAttendee]) -> tuple[EventAttendee, ...]:
+    """Each address once (the first spelling and name kept; required if any mention was), in the given order."""
+    merged: dict[str, EventAttendee] = {}
+    for attendee in attendees:
+        key = attendee.email.strip().lower()
+        if not key:
+            raise ValueError(f"attendee {attendee.name or '(unnamed)'} has no email address")
+        first = merged.get(key)
+        merged[key] = attendee if first is None else EventAttendee(first.email, first.name,
+                                                                   first.required or attendee.required)
+    if not merged:
+        raise ValueError("a meeting needs at least one attendee")
+    return tuple(merged.values())
+
+
+def _addresses(attendees: Iterable[EventAttendee]) -> list[str]:
+    return [attendee.email.strip().lower() for attendee in attendees]
+
+
+def _event_status(event_id: str, payload: dict[str, Any]) -> EventStatus:
+    responses = {
+        str((attendee.get("emailAddress") or {}).get("address", "")).lower(): AttendeeResponse.parse(
+            (attendee.get("status") or {}).get("response")
+        )
+        for attendee in payload.get("attendees") or ()
+    }
+    return EventStatus(
+        id=event_id,
+        start=_graph_moment(payload["start"]),
+        end=_graph_moment(payload["end"]),
+        is_cancelled=bool(payload.get("isCancelled")),
+        responses=responses,
+        join_url=(payload.get("onlineMeeting") or {}).get("joinUrl"),
+    )
 
 
 def _created_event(payload: dict[str, Any]) -> CreatedEvent:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import update
 
 from dialogs.booking_recovery import COULD_NOT_CHECK, NOTHING_CREATED, BookingRecovery
-from graph.calendar import Caller, NewEvent
+from graph.calendar import Caller, EventAttendee, NewEvent
 from storage.models import Booking
 from storage.repositories import BookingRecord, BookingRepository, GraphCallRepository
 from tests.booking.conftest import (
@@ -73,7 +73,7 @@ async def _left_by_a_crash(world: BookingWorld, organizer: TeamsUser, colleague:
                   else Caller.user(organizer.tenant_id, organizer.aad_object_id))
         await calendar.create_event(caller, NewEvent(
             subject=booking.subject, body_text="", start=booking.start_utc, end=booking.end_utc, time_zone="UTC",
-            attendee_email=colleague.email, attendee_name=colleague.name,
+            attendees=(EventAttendee(colleague.email, colleague.name),),
             transaction_id=booking.transaction_id or booking.id, provenance_value=booking.id))
     await _backdate(world, booking.id, created=ago, updated=ago)
     world.emu.clear_calls()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 
 from emulator.testing import EmulatorHandle, running_emulator
 from graph.calendar import CalendarClient
 from graph.http import GraphHttp, RetryPolicy
-from graph.tokens import AppTokenProvider, DelegatedAuth
+from graph.tokens import AppTokenProvider, DelegatedAuth, SignedInUser
 
 CONTOSO = "68598bba-dd82-4d63-9294-4fa5e63cbf35"  # domain-wide, admin-consented, access policy in place
 FABRIKAM = "84ebddb4-3701-4ba1-bebe-b55cc06522a1"  # delegated, user consent allowed, no admin consent
@@ -20,6 +23,8 @@ LACHLAN = "lachlan.hughes@contoso.example"  # working hours in a customTimeZone 
 FIONA_OID = "dacac365-98fe-4162-9a95-f8a3ab1eaad7"  # Fabrikam, Eastern time, administrator
 ZOE = "zoe.adams@fabrikam.example"  # Fabrikam, Pacific time
 KENJI_OID = "e8b58c16-60f0-411d-82a6-10f84a845cd4"  # Fabrikam, not an administrator
+
+REDIRECT_URI = "https://localhost:3978/auth/callback"
 
 # Quick backoff so retry tests stay fast; Retry-After hints are still honoured in full.
 FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.01, backoff_max=0.05, max_wait=5.0)
@@ -73,3 +78,21 @@ def delegated(emu: EmulatorHandle, token_store: InMemoryTokenCacheStore) -> Dele
 @pytest.fixture
 def calendar(http: GraphHttp, app_tokens: AppTokenProvider, delegated: DelegatedAuth) -> CalendarClient:
     return CalendarClient(http, app_tokens, delegated)
+
+
+async def browse(emu: EmulatorHandle, auth_url: str) -> dict[str, str]:
+    """What a browser does: open the sign-in URL and come back to our redirect URI with its query."""
+    trusted = ssl.create_default_context(cafile=emu.ca_file)
+    async with httpx.AsyncClient(verify=trusted, trust_env=False) as browser:
+        answer = await browser.get(auth_url)
+    assert answer.status_code == 302, answer.text
+    location = answer.headers["Location"]
+    assert location.startswith(REDIRECT_URI)
+    return dict(parse_qsl(urlsplit(location).query))
+
+
+async def sign_in(emu: EmulatorHandle, auth: DelegatedAuth, tenant: str, oid: str) -> SignedInUser:
+    """`oid` signs in through the whole auth-code flow; their token cache is then stored."""
+    emu.sign_in_as(oid)
+    start = await auth.start_sign_in(tenant, REDIRECT_URI)
+    return await auth.finish_sign_in(start.flow, await browse(emu, start.auth_url))

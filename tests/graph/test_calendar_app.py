@@ -13,6 +13,7 @@ from graph.calendar import (
     AttendeeResponse,
     CalendarClient,
     Caller,
+    EventAttendee,
     NewEvent,
 )
 from graph.errors import AccessDenied, NotOurEvent, ServiceUnavailable, Throttled
@@ -43,8 +44,7 @@ def _booking(start: datetime, booking_id: str = "booking-1", attendee: str = BEN
         start=start,
         end=start + timedelta(minutes=30),
         time_zone="Pacific Standard Time",
-        attendee_email=attendee,
-        attendee_name="Ben Walters",
+        attendees=(EventAttendee(attendee, "Ben Walters"),),
         transaction_id=f"txn-{booking_id}",
         provenance_value=booking_id,
     )

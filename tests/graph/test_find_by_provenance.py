@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from emulator.testing import EmulatorHandle
-from graph.calendar import PROVENANCE_PROPERTY_ID, CalendarClient, Caller, NewEvent
+from graph.calendar import PROVENANCE_PROPERTY_ID, CalendarClient, Caller, EventAttendee, NewEvent
 from graph.errors import GraphError
 from tests.graph.conftest import ADELE, BEN, CONTOSO
 
@@ -16,8 +16,9 @@ ORGANIZER = Caller.app(CONTOSO, ADELE)
 
 def _event(start: datetime, booking_id: str) -> NewEvent:
     return NewEvent(subject="Catch-up", body_text="Booked with Rendezvous.", start=start,
-                    end=start + timedelta(minutes=30), time_zone="Pacific Standard Time", attendee_email=BEN,
-                    attendee_name="Ben Walters", transaction_id=f"txn-{booking_id}", provenance_value=booking_id)
+                    end=start + timedelta(minutes=30), time_zone="Pacific Standard Time",
+                    attendees=(EventAttendee(BEN, "Ben Walters"),), transaction_id=f"txn-{booking_id}",
+                    provenance_value=booking_id)
 
 
 def _start(hour: int) -> datetime:
