@@ -142,7 +142,7 @@ INTERRUPTED_COULD_NOT_CHECK = (
     "If it is in your calendar, it stands; if not, type **book** to pick a time again."
 )
 
-# --- dialogs/booking.py: finding a time, booking it, and the meetings afterwards ------------------------------------
+# --- dialogs/booking/: finding a time, booking it, and the meetings afterwards ---------------------------------------
 THROTTLED = "Outlook is busy, try again in a minute."
 TELL_ME_THE_REST = "Tell me the rest and I'll find times that suit you both."
 PICK_A_LENGTH = "Please pick how long the meeting should be."
@@ -593,7 +593,7 @@ TERMS = (
     "meetings you are entitled to arrange. Your organization's policies on calendars and meetings apply.",
 )
 
-# --- dialogs/booking.py: what part of a typed request was not understood ("I understood *Ben*, but not *x*: why.")
+# --- dialogs/booking/: what part of a typed request was not understood ("I understood *Ben*, but not *x*: why.")
 LIST_AND = " and "
 UNDERSTOOD_BUT_NOT = "I understood {known}, but not"
 DID_NOT_UNDERSTAND = "I didn't understand"

@@ -21,7 +21,7 @@ CATALOG = "cards/texts.py"
 # The list of what is stored is text only, shared by the privacy card and the /privacy page: part of the catalog.
 CATALOG_PARTS = {CATALOG, "cards/stored_data.py"}
 IN_FOLDERS = sorted(path.relative_to(ROOT).as_posix() for folder in ("dialogs", "web", "cards")
-                    for path in (ROOT / folder).glob("*.py"))
+                    for path in (ROOT / folder).rglob("*.py"))  # packages too (dialogs/booking/)
 SCANNED = ["bot.py", *(name for name in IN_FOLDERS if name not in CATALOG_PARTS)]
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
 SENTENCE_END = re.compile(r"[.!?](\s|$)")
