@@ -100,7 +100,7 @@ class BookingSteps(SearchSteps):
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         try:
             created = await self._graph(actor, [organizer, colleague], "createEvent",
-                                        f"book a meeting {organizer.name} asked for",
+                                        texts.CALL_REASON_BOOK.format(organizer=organizer.name),
                                         self._calendar().create_event(caller, event), about=organizer)
         except BookingStopped:
             await bookings.mark_failed(booking.id, "creating the event failed")
@@ -122,7 +122,7 @@ class BookingSteps(SearchSteps):
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         emails = [organizer.email or "", colleague.email or ""]
         availability = await self._graph(
-            actor, [organizer, colleague], "getSchedule", f"re-check a time before booking for {organizer.name}",
+            actor, [organizer, colleague], "getSchedule", texts.CALL_REASON_RECHECK.format(organizer=organizer.name),
             self._calendar().get_schedule(caller, emails, slot.start_utc, slot.end_utc), about=organizer)
         people = list(availability.values())
         if not slot.verified:

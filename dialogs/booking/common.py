@@ -59,10 +59,13 @@ class _Search:
 
 
 def duration_label(minutes: int) -> str:
+    """ "30 min", "1 h", "1 h 30 min": also what a custom length is prefilled with, so parse_duration reads it back."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return texts.DURATION_MINUTES.format(minutes=minutes)
+    if not rest:
+        return texts.DURATION_HOURS.format(hours=hours)
+    return texts.DURATION_HOURS_MINUTES.format(hours=hours, minutes=rest)
 
 
 def now() -> datetime:

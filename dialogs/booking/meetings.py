@@ -137,7 +137,7 @@ class MeetingSteps(BookingBase):
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         try:
             status = await self._graph(
-                actor, [organizer], "getEvent", "read back the reply to a meeting booked with Rendezvous",
+                actor, [organizer], "getEvent", texts.CALL_REASON_READ_REPLY,
                 self._calendar().get_event(caller, booking.event_id or "", booking.id), about=organizer)
         except BookingStopped as stopped:
             cause = stopped.__cause__
@@ -171,7 +171,7 @@ class MeetingSteps(BookingBase):
         """The attendee's own copy of the meeting, looked up in their own calendar with their own authority."""
         caller = self._caller(actor.tenant_id, tenant.mode, attendee)
         return await self._graph(  # type: ignore[no-any-return]
-            actor, [attendee], "findInvitation", "find your copy of a meeting booked with Rendezvous",
+            actor, [attendee], "findInvitation", texts.CALL_REASON_FIND_COPY,
             self._calendar().find_invitation(caller, organizer.email or "", booking.start_utc, booking.end_utc),
             about=attendee)
 
@@ -259,7 +259,7 @@ class MeetingSteps(BookingBase):
         await _typing(turn_context)
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         await self._graph(actor, [organizer, attendee], "cancelEvent",
-                          f"cancel a meeting booked with Rendezvous, at {actor.name}'s request",
+                          texts.CALL_REASON_CANCEL.format(name=actor.name),
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
         count_booking("cancelled", actor.tenant_id)
@@ -281,7 +281,7 @@ class MeetingSteps(BookingBase):
             if invitation is not None and not invitation.is_cancelled:
                 caller = self._caller(actor.tenant_id, tenant.mode, attendee)
                 await self._graph(actor, [attendee], "declineEvent",
-                                  f"decline a meeting booked with Rendezvous, at {actor.name}'s request",
+                                  texts.CALL_REASON_DECLINE.format(name=actor.name),
                                   self._calendar().decline_event(caller, invitation.id), about=attendee)
         except BookingStopped as stopped:
             if tenant.mode == "delegated" and stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):

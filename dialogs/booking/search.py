@@ -378,7 +378,7 @@ class SearchSteps(BookingBase):
         emails = [organizer.email or "", colleague.email or ""]
         availability = await self._graph(
             actor, [organizer, colleague], "getSchedule",
-            f"free/busy to find times for {organizer.name} and {colleague.name}",
+            texts.CALL_REASON_FIND_TIMES.format(organizer=organizer.name, colleague=colleague.name),
             self._calendar().get_schedule(caller, emails, search.window.start, search.window.end),
             about=organizer,
         )
@@ -440,7 +440,7 @@ class SearchSteps(BookingBase):
                 return [], False, texts.NO_ROOM_IN_WORKING_HOURS.format(length=length), []
             found = await self._graph(
                 actor, [organizer, colleague], "findMeetingTimes",
-                f"suggest times for {organizer.name} and {colleague.name}",
+                texts.CALL_REASON_SUGGEST_TIMES.format(organizer=organizer.name, colleague=colleague.name),
                 self._calendar().find_meeting_times(caller, colleague.email or "", search.duration, asked,
                                                     attendee_name=colleague.name),
                 about=colleague,
@@ -495,7 +495,7 @@ class SearchSteps(BookingBase):
         """One findMeetingTimes time slot per working day of the organizer, read from their own free/busy."""
         organizer = search.organizer
         availability = await self._graph(
-            actor, [organizer], "getSchedule", f"read {organizer.name}'s working hours to suggest times",
+            actor, [organizer], "getSchedule", texts.CALL_REASON_WORKING_HOURS.format(organizer=organizer.name),
             self._calendar().get_schedule(caller, [organizer.email or ""], search.window.start, search.window.end),
             about=organizer)
         await self._learn_outlook_zones(actor, availability, [organizer])
