@@ -149,7 +149,7 @@ INTERRUPTED_COULD_NOT_CHECK = (
     "If it is in your calendar, it stands; if not, type **book** to pick a time again."
 )
 
-# --- dialogs/booking.py: finding a time, booking it, and the meetings afterwards ------------------------------------
+# --- dialogs/booking/: finding a time, booking it, and the meetings afterwards ---------------------------------------
 THROTTLED = "Outlook is busy, try again in a minute."
 TELL_ME_THE_REST = "Tell me the rest and I'll find times that suit you both."
 PICK_A_LENGTH = "Please pick how long the meeting should be."
@@ -181,6 +181,22 @@ YOUR_RESPONSE = "You: {response}"
 RESPONSE_EVENT_GONE = "the meeting is no longer in Outlook"
 RESPONSE_NOT_OURS = "unknown (the Outlook item is not Rendezvous's)"
 RESPONSE_NONE_YET = "none yet"
+# A meeting's length ("30 min", "1 h", "1 h 30 min"); a custom length is prefilled with it and read back by
+# scheduling/durations.py, so a translation keeps words that parser knows.
+DURATION_MINUTES = "{minutes} min"
+DURATION_HOURS = "{hours} h"
+DURATION_HOURS_MINUTES = "{hours} h {minutes} min"
+# Why each Graph call was made: recorded with it for every person it concerns, and listed by **privacy**.
+# Names are filled in as text (the privacy card escapes what it shows).
+CALL_REASON_FIND_TIMES = "free/busy to find times for {organizer} and {colleague}"
+CALL_REASON_SUGGEST_TIMES = "suggest times for {organizer} and {colleague}"
+CALL_REASON_WORKING_HOURS = "read {organizer}'s working hours to suggest times"
+CALL_REASON_RECHECK = "re-check a time before booking for {organizer}"
+CALL_REASON_BOOK = "book a meeting {organizer} asked for"
+CALL_REASON_READ_REPLY = "read back the reply to a meeting booked with Rendezvous"
+CALL_REASON_FIND_COPY = "find your copy of a meeting booked with Rendezvous"
+CALL_REASON_CANCEL = "cancel a meeting booked with Rendezvous, at {name}'s request"
+CALL_REASON_DECLINE = "decline a meeting booked with Rendezvous, at {name}'s request"
 RESPONSE_NEEDS_CONNECT = "unknown (type **connect** to let me read your calendar)"
 RESPONSE_NOT_ASKED = "unknown (Outlook could not be asked just now)"
 RESPONSE_NOT_IN_CALENDAR = "not in your Outlook calendar any more (declined or removed)"
@@ -638,7 +654,7 @@ TERMS = (
     "meetings you are entitled to arrange. Your organization's policies on calendars and meetings apply.",
 )
 
-# --- dialogs/booking.py: what part of a typed request was not understood ("I understood *Ben*, but not *x*: why.")
+# --- dialogs/booking/: what part of a typed request was not understood ("I understood *Ben*, but not *x*: why.")
 LIST_AND = " and "
 UNDERSTOOD_BUT_NOT = "I understood {known}, but not"
 DID_NOT_UNDERSTAND = "I didn't understand"

@@ -29,12 +29,12 @@ CATALOG = "cards/texts.py"
 # The list of what is stored is text only, shared by the privacy card and the /privacy page: part of the catalog.
 CATALOG_PARTS = {CATALOG, "cards/stored_data.py"}
 IN_FOLDERS = sorted(path.relative_to(ROOT).as_posix() for folder in ("dialogs", "web", "cards")
-                    for path in (ROOT / folder).glob("*.py"))
+                    for path in (ROOT / folder).rglob("*.py"))  # packages too (dialogs/booking/)
 SCANNED = ["bot.py", *(name for name in IN_FOLDERS if name not in CATALOG_PARTS)]
 # Where a hard-coded label is caught. dialogs/booking.py is being split into a package; once it lands, replace
 # its entry in LABEL_NOT_YET_SCANNED by the glob of the package ("dialogs/booking/*.py") in LABEL_SCANNED_GLOBS.
-LABEL_SCANNED_GLOBS = ["bot.py", "cards/*.py", "dialogs/*.py"]
-LABEL_NOT_YET_SCANNED = {"dialogs/booking.py"}
+LABEL_SCANNED_GLOBS = ["bot.py", "cards/*.py", "dialogs/*.py", "dialogs/booking/*.py"]
+LABEL_NOT_YET_SCANNED: set[str] = set()
 LABEL_SCANNED = sorted({path.relative_to(ROOT).as_posix() for pattern in LABEL_SCANNED_GLOBS
                         for path in ROOT.glob(pattern)} - CATALOG_PARTS - LABEL_NOT_YET_SCANNED)
 # Capitalized words that are not read by anybody: Adaptive Card element types and enum values, invoke error codes.
@@ -128,7 +128,8 @@ def test_the_check_lets_docstrings_logs_and_keys_through(source: str) -> None:
 
 
 def test_labels_on_cards_and_in_dialogs_are_in_the_catalog() -> None:
-    assert {"bot.py", "cards/admin.py", "cards/booking.py", "dialogs/admin.py"} <= set(LABEL_SCANNED)
+    assert {"bot.py", "cards/admin.py", "cards/booking.py", "dialogs/admin.py", "dialogs/booking/search.py"} <= set(
+        LABEL_SCANNED)
     assert _problems(labels_outside_catalog, LABEL_SCANNED) == [], f"move these labels to {CATALOG}"
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-import dialogs.booking
+import dialogs.booking.common
 from scheduling.display import day_label
 from tests.booking.conftest import (
     ADELE,
@@ -142,7 +142,7 @@ async def test_tenant_not_set_up_gets_a_clear_message(world: BookingWorld) -> No
 async def test_a_clock_change_inside_the_window_is_announced(world: BookingWorld,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     # No zone changes its clocks in the 8 weeks after today, so the bot's clock is moved to early March 2027.
-    monkeypatch.setattr(dialogs.booking, "_now", lambda: datetime(2027, 3, 8, 12, 0, tzinfo=UTC))
+    monkeypatch.setattr(dialogs.booking.common, "now", lambda: datetime(2027, 3, 8, 12, 0, tzinfo=UTC))
     await world.set_up_tenant()
     await world.meet(ADELE, BEN)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import dialogs.booking
+import dialogs.booking.common
 from cards.common import welcome_card
 from tests.booking.conftest import (
     ADELE,
@@ -38,7 +38,7 @@ TODAY = NOW.date()
 
 @pytest.fixture(autouse=True)
 def _bot_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dialogs.booking, "_now", lambda: NOW.astimezone(UTC))
+    monkeypatch.setattr(dialogs.booking.common, "now", lambda: NOW.astimezone(UTC))
 
 
 def day(offset: int) -> date:

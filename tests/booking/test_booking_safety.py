@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import dialogs.booking
+import dialogs.booking.common
 from tests.booking.conftest import (
     ADELE,
     BEN,
@@ -129,7 +129,7 @@ async def test_times_older_than_fifteen_minutes_are_refused(world: BookingWorld,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     _, first = await _suggested(world)
     later = datetime.now(UTC) + timedelta(minutes=16)
-    monkeypatch.setattr(dialogs.booking, "_now", lambda: later)
+    monkeypatch.setattr(dialogs.booking.common, "now", lambda: later)
 
     reply = message_of(await world.bot.execute(ADELE, "book", first))
 
@@ -156,7 +156,7 @@ async def test_a_late_repeat_click_still_gets_the_confirmation(world: BookingWor
     _, first = await _suggested(world)
     booked = card_of(await world.bot.execute(ADELE, "book", first))
     later = datetime.now(UTC) + timedelta(minutes=30)
-    monkeypatch.setattr(dialogs.booking, "_now", lambda: later)
+    monkeypatch.setattr(dialogs.booking.common, "now", lambda: later)
 
     again = card_of(await world.bot.execute(ADELE, "book", first))
 

@@ -1,0 +1,179 @@
+"""Booking a clicked time: reserve it (idempotently), re-check it, create the event, confirm it, answer a
+repeated click with the one booking's outcome, and the confirmation cards."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from cards import texts
+from cards.booking import cancelled_card
+from dialogs.booking import common
+from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view, _typing, log
+from dialogs.booking.search import SearchSteps
+from dialogs.booking_people import Person, organizer_of
+from dialogs.booking_recovery import BookingRecovery, failure_message
+from dialogs.booking_state import BookingOptions, OfferedSlot, refuse_if_expired
+from dialogs.context import ActionResult, Actor, Services
+from dialogs.signin import notify_member
+from graph.calendar import CreatedEvent, EventAttendee, NewEvent
+from observability.metrics import count_booking
+from scheduling.slots import is_slot_still_free
+from storage.database import DATABASE_OUTAGES
+from storage.repositories import BookingRecord, BookingRepository, TenantRecord
+
+# How long a second click waits for the first click's booking to finish before answering "in progress".
+WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
+_POLL_INTERVAL = 0.2
+CONFIRM_ATTEMPTS = 4  # waits of 1, 2 and 4 s: a busy pool or a brief outage passes; recovery covers the rest
+
+
+class BookingSteps(SearchSteps):
+    """A click on a suggested time; a time taken meanwhile leads back to fresh suggestions."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self._recovery = BookingRecovery(services)
+
+    async def book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._book, turn_context, actor, data)
+
+    async def _book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        memory = await self._memory(turn_context)
+        offered, slot = memory.offered_slot(data, actor.aad_object_id, actor.tenant_id)
+        tenant = await self._require_tenant(actor)
+        colleague = await self._colleagues(actor).by_id(offered.options.colleague_oid)
+        organizer = organizer_of(actor)
+        await self._require_allowed(actor, colleague)
+        bookings = BookingRepository(self.services.db, actor.tenant_id)
+        key = f"{offered.search_id}:{slot.slot_id}"
+        existing = await _booking_by_key(bookings, actor.aad_object_id, key)
+        if existing is not None and existing.status != "failed":
+            # A repeated click gets the one booking's outcome, however late it comes.
+            return await self._outcome_of(bookings, existing, organizer, colleague)
+        refuse_if_expired(offered, common.now())
+
+        await _typing(turn_context)
+        if existing is None and not await self._still_free(actor, tenant, organizer, colleague, slot):
+            # The time may be taken by this very booking, made by a click on another device meanwhile:
+            # its reservation is written before its event, so it is visible by now.
+            concurrent = await _booking_by_key(bookings, actor.aad_object_id, key)
+            if concurrent is not None:
+                return await self._outcome_of(bookings, concurrent, organizer, colleague)
+            search = await self._search_again(actor, offered)
+            return await self._suggest(turn_context, actor, tenant, search,
+                                       intro=texts.TIME_TAKEN)
+        subject = (offered.options.subject or f"{organizer.first_name} / {colleague.first_name}")[:MAX_SUBJECT]
+        booking, created = await bookings.reserve(
+            actor.aad_object_id, colleague.oid, slot.start_utc, slot.end_utc, subject, key,
+            transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"rendezvous:{actor.tenant_id}:{key}")),
+            conversation_id=actor.conversation_id,
+            card_activity_id=turn_context.activity.reply_to_id,
+        )
+        if not created and booking.status != "failed":
+            return await self._outcome_of(bookings, booking, organizer, colleague)
+        result = await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+        memory.finish(offered.search_id, slot.slot_id)
+        return result
+
+    async def _create_event(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository,
+                            booking: BookingRecord, organizer: Person, colleague: Person,
+                            options: BookingOptions) -> ActionResult:
+        note = options.note or ""
+        body = (f"{note}\n\n" if note else "") + texts.BOOKED_BY.format(organizer=organizer.name)
+        event = NewEvent(
+            subject=booking.subject,
+            body_text=body,
+            start=booking.start_utc,
+            end=booking.end_utc,
+            time_zone=_zone_name(organizer),
+            attendees=(EventAttendee(colleague.email or "", colleague.name),),
+            transaction_id=booking.transaction_id or booking.id,
+            provenance_value=booking.id,
+        )
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        try:
+            created = await self._graph(actor, [organizer, colleague], "createEvent",
+                                        texts.CALL_REASON_BOOK.format(organizer=organizer.name),
+                                        self._calendar().create_event(caller, event), about=organizer)
+        except BookingStopped:
+            await bookings.mark_failed(booking.id, "creating the event failed")
+            raise
+        confirmed = await _confirm_created(bookings, booking.id, created)
+        self._examples.pop((actor.tenant_id, actor.aad_object_id), None)  # help's example: now this colleague
+        count_booking("created", actor.tenant_id)
+        card = self._confirmation(confirmed, organizer, colleague)
+        delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,
+                                        card=self._confirmation(confirmed, organizer, colleague, for_attendee=True))
+        if not delivered:
+            log.info("booking %s: the colleague could not be told in Teams (Outlook's invitation still went)",
+                     booking.id)
+        return ActionResult(card=card)
+
+    async def _still_free(self, actor: Actor, tenant: TenantRecord, organizer: Person, colleague: Person,
+                          slot: OfferedSlot) -> bool:
+        """Fresh free/busy of both, just before creating; unknown counts as taken unless it was offered so."""
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        emails = [organizer.email or "", colleague.email or ""]
+        availability = await self._graph(
+            actor, [organizer, colleague], "getSchedule", texts.CALL_REASON_RECHECK.format(organizer=organizer.name),
+            self._calendar().get_schedule(caller, emails, slot.start_utc, slot.end_utc), about=organizer)
+        people = list(availability.values())
+        if not slot.verified:
+            # The person was told this time was unverified; an unreadable calendar cannot stop it now.
+            people = [person for person in people if person.known]
+        return is_slot_still_free(slot.start_utc, slot.end_utc, people)
+
+    async def _outcome_of(self, bookings: BookingRepository, booking: BookingRecord, organizer: Person,
+                          colleague: Person) -> ActionResult:
+        """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight.
+
+        A booking a crash or an outage left behind is settled now (dialogs/booking_recovery.py), not waited for.
+        """
+        current: BookingRecord | None = booking
+        if self._recovery.is_stuck(booking) and self.services.calendar is not None:
+            current = await self._recovery.resolve(booking, organizer_in_chat=True)
+            if current.status == "reserved":  # Outlook could not be asked; waiting here would not help
+                return ActionResult(text=texts.STILL_UNSETTLED)
+        deadline = common.now() + WAIT_FOR_OTHER_CLICK
+        while current is not None and current.status == "reserved" and common.now() < deadline:
+            await asyncio.sleep(_POLL_INTERVAL)
+            current = await bookings.get(booking.id)
+        if current is None or current.status == "reserved":
+            return ActionResult(text=texts.STILL_BOOKING)
+        if current.status == "confirmed":
+            return ActionResult(card=self._confirmation(current, organizer, colleague))
+        if current.status == "cancelled":
+            return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague, organizer)))
+        return ActionResult(text=failure_message(current, organizer, colleague)
+                            or texts.BOOKING_FAILED_RETRY)
+
+
+async def _confirm_created(bookings: BookingRepository, booking_id: str, created: CreatedEvent) -> BookingRecord:
+    """Records the event Outlook just created. The meeting exists now, so a database that does not answer is
+    tried again for a few seconds rather than leaving the booking `reserved` until recovery takes it over."""
+    def confirm() -> Awaitable[BookingRecord]:
+        return bookings.confirm(booking_id, created.id, created.join_url, created.web_link)
+
+    for attempt in range(CONFIRM_ATTEMPTS - 1):
+        try:
+            return await confirm()
+        except DATABASE_OUTAGES:
+            log.warning("booking %s: recording the created event failed (database); trying again", booking_id)
+            await asyncio.sleep(2 ** attempt)
+    return await confirm()
+
+
+async def _booking_by_key(bookings: BookingRepository, organizer_oid: str, key: str) -> BookingRecord | None:
+    booking = await bookings.get_by_key(key)
+    return booking if booking is not None and booking.organizer_oid == organizer_oid else None
+
+
+def _zone_name(person: Person) -> str:
+    """The zone the event is written in: the organizer's shown zone, so Outlook shows the times the cards show."""
+    return person.shown_time_zone or "UTC"

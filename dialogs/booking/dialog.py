@@ -1,0 +1,62 @@
+"""The booking dialog bot.py routes to: the search, booking and meeting steps together, and what continues
+after a sign-in the booking or a decline waited for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from dialogs.booking.book import BookingSteps
+from dialogs.booking.common import _strings, log
+from dialogs.booking.meetings import MeetingSteps
+from dialogs.booking.search import _option_values
+from dialogs.context import Actor, Services
+from dialogs.personal_chat import run_in_personal_chat
+
+
+class BookingDialog(BookingSteps, MeetingSteps):
+    """The booking conversation. bot.py routes the commands, verbs and the colleague dataset here."""
+
+    async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
+        """Runs what waited for this person's sign-in (a decline, or a booking); False when nothing waited.
+
+        The options are checked again like a fresh form, so a stale or altered payload books nothing; a
+        decline is checked again like a fresh click.
+        """
+        if isinstance(carried, dict) and isinstance(carried.get("decline"), str):
+            result = await self._guarded(self._cancel_or_decline, turn_context, actor,
+                                         {"bookingId": carried["decline"]})
+            await self._send(turn_context, result)
+            return True
+        memory = await self._memory(turn_context)
+        pending = memory.pending()
+        memory.set_pending(None)
+        if pending is not None:
+            data = _option_values(pending)
+        elif isinstance(carried, dict) and carried.get("colleague"):
+            data = _strings(carried)
+        else:
+            return False
+        result = await self._guarded(self._find_times, turn_context, actor, data)
+        await self._send(turn_context, result)
+        return True
+
+
+async def resume_after_sign_in(services: Services, tenant_id: str, oid: str, resume: dict[str, Any]) -> bool:
+    """Called by the connect flow once the organizer has signed in: the booking that waited continues.
+
+    `resume` is the payload this dialog handed to `dialogs.connect.sign_in_card_for`; the conversation
+    state's pending booking wins when there is one (it is the newest). The suggestions (or the reason
+    there are none) go to the organizer's chat as a proactive message. Returns False when nothing waited.
+    """
+    dialog = BookingDialog(services)
+    resumed = False
+
+    async def logic(turn_context: TurnContext, actor: Actor) -> None:
+        nonlocal resumed
+        resumed = await dialog.resume(turn_context, actor, resume)
+
+    if not await run_in_personal_chat(services, tenant_id, oid, logic):
+        log.warning("cannot resume a booking in tenant %s: no conversation with the organizer", tenant_id)
+    return resumed
