@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -376,6 +376,25 @@ def _checked_attendees(
     return checked
 
 
+_Keyed = TypeVar("_Keyed", BookingRecord, MoveRecord)
+
+
+async def _once_per_key(
+    write: Callable[[], Awaitable[_Keyed]], first: Callable[[], Awaitable[_Keyed | None]]
+) -> tuple[_Keyed, bool]:
+    """(what `write` inserted, True); or, when the unique (tenant, idempotency key) constraint refused it because a
+    request with the same key got there first (a double click, a retry, a concurrent duplicate), (the record of
+    that first request, False). The constraint decides races: whoever lost reads the winner."""
+    try:
+        return await write(), True
+    except IntegrityError:
+        existing = await first()
+        if existing is None:
+            raise
+        logger.info("%s %s reused for a repeated idempotency key", type(existing).__name__, existing.id)
+        return existing, False
+
+
 async def _update_if(
     session: AsyncSession,
     model: type[_StatusRow],
@@ -452,7 +471,8 @@ class BookingRepository(_TenantScoped):
             created_at=now,
             updated_at=now,
         )
-        try:
+
+        async def write() -> BookingRecord:
             async with self._db.session() as session:
                 session.add(row)
                 await session.flush()  # the booking first: its attendee rows refer to it
@@ -467,15 +487,9 @@ class BookingRepository(_TenantScoped):
                     for position, attendee in enumerate(invited)
                 )
                 await session.flush()
-                created = _to_record(BookingRecord, row, attendees=invited)
-            return created, True
-        except IntegrityError:
-            # The unique (tenant, idempotency key) constraint decides races: whoever lost reads the winner.
-            existing = await self.get_by_key(idempotency_key)
-            if existing is None:
-                raise
-            logger.info("booking %s reused for a repeated idempotency key", existing.id)
-            return existing, False
+                return _to_record(BookingRecord, row, attendees=invited)
+
+        return await _once_per_key(write, lambda: self.get_by_key(idempotency_key))
 
     async def confirm(self, booking_id: str, event_id: str, join_url: str | None, web_link: str | None
                       ) -> BookingRecord:
@@ -578,7 +592,8 @@ class BookingRepository(_TenantScoped):
         if existing is not None:
             return existing, False
         now = utc_now()
-        try:
+
+        async def write() -> MoveRecord:
             async with self._db.session() as session:
                 booking = await session.scalar(
                     select(Booking).where(Booking.tenant_id == self.tenant_id, Booking.id == booking_id)
@@ -606,15 +621,9 @@ class BookingRepository(_TenantScoped):
                 )
                 session.add(row)
                 await session.flush()
-                created = _to_record(MoveRecord, row)
-            return created, True
-        except IntegrityError:
-            # As in reserve: the unique (tenant, idempotency key) constraint decides races.
-            existing = await self.get_move_by_key(idempotency_key)
-            if existing is None:
-                raise
-            logger.info("move %s reused for a repeated idempotency key", existing.id)
-            return existing, False
+                return _to_record(MoveRecord, row)
+
+        return await _once_per_key(write, lambda: self.get_move_by_key(idempotency_key))
 
     async def finish_move(self, move_id: str) -> BookingRecord:
         """Gives the booking the move's times and marks the move done, in one transaction; returns the booking.
