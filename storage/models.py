@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -27,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TENANT_MODES = ("domain_wide", "delegated")
 BOOKING_STATUSES = ("reserved", "confirmed", "failed", "cancelled")
+MOVE_STATUSES = ("reserved", "done", "failed")
 CONSENT_PURPOSES = ("admin_consent", "admin_signin", "member_signin")
 BOT_STATE_KEY_MAX = 512
 
@@ -86,6 +88,7 @@ NAMING_CONVENTION = {
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
 }
 
 
@@ -160,6 +163,48 @@ class Booking(Base):
     web_link: Mapped[str | None] = mapped_column(Text)
     card_activity_id: Mapped[str | None] = mapped_column(String(256))
     conversation_id: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class Attendance(Base):
+    """One person invited to a booking, required or optional. `position` keeps the order the organizer gave;
+    position 0 is the booking's own `attendee_oid`."""
+
+    __tablename__ = "booking_attendees"
+    __table_args__ = (Index(None, "tenant_id", "attendee_oid"),)
+
+    booking_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    attendee_oid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    required: Mapped[bool]
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class BookingMove(Base):
+    """A request to move a confirmed booking to another time, reserved before the event is changed in Graph,
+    so that a repeated click or a retry (same idempotency key) moves the meeting once."""
+
+    __tablename__ = "booking_moves"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        CheckConstraint(_in_list("status", MOVE_STATUSES), name="status"),
+        Index(None, "tenant_id", "booking_id"),
+        Index(None, "status", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    booking_id: Mapped[str] = mapped_column(String(36), ForeignKey("bookings.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    old_start_utc: Mapped[datetime]
+    old_end_utc: Mapped[datetime]
+    start_utc: Mapped[datetime]
+    end_utc: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 

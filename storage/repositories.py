@@ -11,13 +11,14 @@ import dataclasses
 import logging
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import TokenCipher
 from storage.database import Database, affected_rows
@@ -25,8 +26,10 @@ from storage.models import (
     BOOKING_STATUSES,
     CONSENT_PURPOSES,
     TENANT_MODES,
+    Attendance,
     Base,
     Booking,
+    BookingMove,
     ConsentRequest,
     GraphCall,
     Member,
@@ -38,6 +41,8 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 
 CONSENT_TTL = timedelta(minutes=10)
+# Graph's getSchedule answers for at most 20 schedules per request: the organizer's and 19 others.
+MAX_ATTENDEES = 19
 # Error texts come from Graph/Entra responses; keep the stored copy bounded.
 _MAX_ERROR_TEXT = 2000
 
@@ -47,7 +52,7 @@ class RecordNotFound(LookupError):
 
 
 class BookingStateError(Exception):
-    """The booking's status does not allow the requested change (e.g. confirming a cancelled one)."""
+    """The booking's (or move's) status does not allow the requested change (e.g. confirming a cancelled one)."""
 
 
 class ConsentStateError(Exception):
@@ -93,6 +98,14 @@ class MemberRecord:
 
 
 @dataclass(frozen=True)
+class BookingAttendee:
+    """A person invited to a booking; optional ones are told of it but need not be free."""
+
+    oid: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class BookingRecord:
     id: str
     tenant_id: str
@@ -110,6 +123,29 @@ class BookingRecord:
     web_link: str | None
     card_activity_id: str | None
     conversation_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    # Everyone invited, in the order the organizer gave; the first is `attendee_oid`.
+    attendees: tuple[BookingAttendee, ...]
+
+
+@dataclass(frozen=True)
+class MoveRecord:
+    """A move of a confirmed booking from (old_start_utc, old_end_utc) to (start_utc, end_utc).
+
+    `reserved` while the event is being changed in Graph, then `done` (the booking has the new times) or
+    `failed` (the booking keeps its times; failure_reason says why)."""
+
+    id: str
+    tenant_id: str
+    booking_id: str
+    idempotency_key: str
+    old_start_utc: datetime
+    old_end_utc: datetime
+    start_utc: datetime
+    end_utc: datetime
+    status: str
+    failure_reason: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -140,10 +176,11 @@ class GraphCallRecord:
 RecordT = TypeVar("RecordT")
 
 
-def _to_record(record_type: type[RecordT], row: Base) -> RecordT:
-    """Copies the ORM row's columns into the record dataclass of the same field names."""
-    names = [f.name for f in dataclasses.fields(record_type)]  # type: ignore[arg-type]
-    return record_type(**{name: getattr(row, name) for name in names})
+def _to_record(record_type: type[RecordT], row: Base, **extra: Any) -> RecordT:
+    """Copies the ORM row's columns into the record dataclass of the same field names; `extra` gives the
+    fields that are not columns of the row."""
+    names = [f.name for f in dataclasses.fields(record_type) if f.name not in extra]  # type: ignore[arg-type]
+    return record_type(**{name: getattr(row, name) for name in names}, **extra)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -295,6 +332,102 @@ class MemberRepository(_TenantScoped):
 
 
 _ACTIVE_BOOKING = ("reserved", "confirmed")
+# Attendee rows are read for many bookings at once; batches keep each IN list under every backend's limit of
+# bound parameters.
+_ATTENDEE_BATCH = 500
+
+_StatusRow = TypeVar("_StatusRow", Booking, BookingMove)
+
+
+def _check_request(start: datetime, end: datetime, idempotency_key: str) -> None:
+    """The checks a booking and a move share: an aware, non-empty time span and an idempotency key."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    if end <= start:
+        raise ValueError("a booking must end after it starts")
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+
+
+def _checked_attendees(
+    organizer_oid: str, attendee_oid: str, attendees: Sequence[BookingAttendee]
+) -> tuple[BookingAttendee, ...]:
+    """The booking's attendees in order (just `attendee_oid`, required, when none are given); ValueError when
+    the list names someone twice, names the organizer, is too long, or does not start with `attendee_oid`."""
+    checked = tuple(attendees) or (BookingAttendee(attendee_oid),)
+    if checked[0].oid != attendee_oid:
+        raise ValueError(f"the first attendee must be attendee_oid {attendee_oid!r}, got {checked[0].oid!r}")
+    if len(checked) > MAX_ATTENDEES:
+        raise ValueError(
+            f"a booking can have at most {MAX_ATTENDEES} attendees (Outlook compares at most 20 calendars at once, "
+            f"the organizer's included), got {len(checked)}"
+        )
+    organizer = organizer_oid.strip().lower()
+    seen: set[str] = set()
+    for attendee in checked:
+        oid = attendee.oid.strip().lower()
+        if not oid:
+            raise ValueError("an attendee's object id is empty")
+        if oid == organizer:
+            raise ValueError(f"the organizer {organizer_oid} cannot also be an attendee")
+        if oid in seen:
+            raise ValueError(f"attendee {attendee.oid} is listed more than once")
+        seen.add(oid)
+    return checked
+
+
+_Keyed = TypeVar("_Keyed", BookingRecord, MoveRecord)
+
+
+async def _once_per_key(
+    write: Callable[[], Awaitable[_Keyed]], first: Callable[[], Awaitable[_Keyed | None]]
+) -> tuple[_Keyed, bool]:
+    """(what `write` inserted, True); or, when the unique (tenant, idempotency key) constraint refused it because a
+    request with the same key got there first (a double click, a retry, a concurrent duplicate), (the record of
+    that first request, False). The constraint decides races: whoever lost reads the winner."""
+    try:
+        return await write(), True
+    except IntegrityError:
+        existing = await first()
+        if existing is None:
+            raise
+        logger.info("%s %s reused for a repeated idempotency key", type(existing).__name__, existing.id)
+        return existing, False
+
+
+async def _update_if(
+    session: AsyncSession,
+    model: type[_StatusRow],
+    tenant_id: str,
+    row_id: str,
+    allowed_from: Sequence[str],
+    also: ColumnElement[bool] | None,
+    changes: dict[str, Any],
+) -> tuple[_StatusRow | None, bool]:
+    """Applies `changes` to the tenant's row only while its status is one of `allowed_from` (and `also` holds), in
+    one conditional UPDATE that always refreshes updated_at. Returns the row as it is now (None when the tenant has
+    no such row) and whether the change applied."""
+    result = await session.execute(
+        update(model)
+        .where(
+            model.tenant_id == tenant_id,
+            model.id == row_id,
+            model.status.in_(allowed_from),
+            also if also is not None else true(),
+        )
+        .values(**changes, updated_at=utc_now())
+    )
+    row = await session.get(model, row_id, populate_existing=True)
+    if row is None or row.tenant_id != tenant_id:
+        return None, False
+    return row, affected_rows(result) == 1
+
+
+def _stuck(model: type[_StatusRow], cutoff: datetime) -> ColumnElement[bool]:
+    """Rows still `reserved` and unchanged since `cutoff`: left behind by a crash or an outage, once `cutoff` is
+    older than any live attempt can run."""
+    _require_aware(cutoff, "cutoff")
+    return and_(model.status == "reserved", model.updated_at <= cutoff)
 
 
 class BookingRepository(_TenantScoped):
@@ -309,18 +442,18 @@ class BookingRepository(_TenantScoped):
         transaction_id: str | None = None,
         conversation_id: str | None = None,
         card_activity_id: str | None = None,
+        attendees: Sequence[BookingAttendee] = (),
     ) -> tuple[BookingRecord, bool]:
         """Reserves a booking row before the event is created in Graph.
+
+        `attendees` lists everyone invited, in order, starting with `attendee_oid`; when empty, `attendee_oid` is
+        the one required attendee. The booking and its attendees are written together or not at all.
 
         Returns (booking, created). The same idempotency key again (a double click, a retried
         request, a concurrent duplicate) returns the first booking with created=False.
         """
-        _require_aware(start, "start")
-        _require_aware(end, "end")
-        if end <= start:
-            raise ValueError("a booking must end after it starts")
-        if not idempotency_key:
-            raise ValueError("an idempotency key is required")
+        _check_request(start, end, idempotency_key)
+        invited = _checked_attendees(organizer_oid, attendee_oid, attendees)
         now = utc_now()
         row = Booking(
             id=str(uuid.uuid4()),
@@ -338,19 +471,25 @@ class BookingRepository(_TenantScoped):
             created_at=now,
             updated_at=now,
         )
-        try:
+
+        async def write() -> BookingRecord:
             async with self._db.session() as session:
                 session.add(row)
+                await session.flush()  # the booking first: its attendee rows refer to it
+                session.add_all(
+                    Attendance(
+                        booking_id=row.id,
+                        attendee_oid=attendee.oid,
+                        tenant_id=self.tenant_id,
+                        required=attendee.required,
+                        position=position,
+                    )
+                    for position, attendee in enumerate(invited)
+                )
                 await session.flush()
-                created = _to_record(BookingRecord, row)
-            return created, True
-        except IntegrityError:
-            # The unique (tenant, idempotency key) constraint decides races: whoever lost reads the winner.
-            existing = await self.get_by_key(idempotency_key)
-            if existing is None:
-                raise
-            logger.info("booking %s reused for a repeated idempotency key", existing.id)
-            return existing, False
+                return _to_record(BookingRecord, row, attendees=invited)
+
+        return await _once_per_key(write, lambda: self.get_by_key(idempotency_key))
 
     async def confirm(self, booking_id: str, event_id: str, join_url: str | None, web_link: str | None
                       ) -> BookingRecord:
@@ -390,40 +529,38 @@ class BookingRepository(_TenantScoped):
     async def list_for_member(
         self, oid: str, upcoming_only: bool = True, now: datetime | None = None
     ) -> list[BookingRecord]:
-        """Bookings the person organizes or attends: upcoming ones first (soonest first), then
-        past ones (most recent first). upcoming_only keeps reserved/confirmed ones not yet over."""
+        """Bookings the person organizes or attends (required or optional): upcoming ones first (soonest first),
+        then past ones (most recent first). upcoming_only keeps reserved/confirmed ones not yet over."""
         now = now or utc_now()
+        attends = select(Attendance.booking_id).where(
+            Attendance.tenant_id == self.tenant_id, Attendance.attendee_oid == oid
+        )
         query = select(Booking).where(
-            Booking.tenant_id == self.tenant_id, or_(Booking.organizer_oid == oid, Booking.attendee_oid == oid)
+            Booking.tenant_id == self.tenant_id,
+            or_(Booking.organizer_oid == oid, Booking.attendee_oid == oid, Booking.id.in_(attends)),
         )
         if upcoming_only:
             query = query.where(Booking.end_utc > now, Booking.status.in_(_ACTIVE_BOOKING))
-        async with self._db.session() as session:
-            bookings = [_to_record(BookingRecord, row) for row in await session.scalars(query)]
+        bookings = await self._many(query)
         upcoming = sorted((b for b in bookings if b.end_utc > now), key=lambda b: b.start_utc)
         past = sorted((b for b in bookings if b.end_utc <= now), key=lambda b: b.start_utc, reverse=True)
         return upcoming + past
 
     async def list_all(self) -> list[BookingRecord]:
         """Every booking of the tenant, by start time."""
-        query = (
+        return await self._many(
             select(Booking).where(Booking.tenant_id == self.tenant_id).order_by(Booking.start_utc, Booking.id)
         )
-        async with self._db.session() as session:
-            return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
 
     async def list_stuck(self, cutoff: datetime, limit: int = 100) -> list[BookingRecord]:
         """Bookings still `reserved` whose row has not changed since `cutoff` (oldest first): the ones a
         crash or an outage may have left behind, once `cutoff` is older than any live attempt can run."""
-        _require_aware(cutoff, "cutoff")
-        query = (
+        return await self._many(
             select(Booking)
-            .where(Booking.tenant_id == self.tenant_id, Booking.status == "reserved", Booking.updated_at <= cutoff)
+            .where(Booking.tenant_id == self.tenant_id, _stuck(Booking, cutoff))
             .order_by(Booking.updated_at, Booking.id)
             .limit(limit)
         )
-        async with self._db.session() as session:
-            return [_to_record(BookingRecord, row) for row in await session.scalars(query)]
 
     async def claim_stuck(self, booking_id: str, cutoff: datetime) -> BookingRecord | None:
         """Takes a reserved booking unchanged since `cutoff` for recovery; None when it is not stuck (any more).
@@ -438,10 +575,151 @@ class BookingRepository(_TenantScoped):
         except (BookingStateError, RecordNotFound):
             return None
 
-    async def _one(self, condition: ColumnElement[bool]) -> BookingRecord | None:
+    # --- moving a booking to another time ---------------------------------------------------------------
+
+    async def begin_move(
+        self, booking_id: str, start: datetime, end: datetime, idempotency_key: str
+    ) -> tuple[MoveRecord, bool]:
+        """Reserves a move of a confirmed booking to (start, end), before the event is changed in Graph.
+
+        Returns (move, created). The same idempotency key again (a double click, a retried request, a
+        concurrent duplicate) returns the first move with created=False, whatever it is asked now, so the
+        meeting moves once. Raises RecordNotFound for a booking not in this tenant, BookingStateError unless
+        the booking is confirmed, ValueError for bad times or a move to the time it already has.
+        """
+        _check_request(start, end, idempotency_key)
+        existing = await self.get_move_by_key(idempotency_key)
+        if existing is not None:
+            return existing, False
+        now = utc_now()
+
+        async def write() -> MoveRecord:
+            async with self._db.session() as session:
+                booking = await session.scalar(
+                    select(Booking).where(Booking.tenant_id == self.tenant_id, Booking.id == booking_id)
+                )
+                if booking is None:
+                    raise RecordNotFound(f"no booking {booking_id} in this tenant")
+                if booking.status != "confirmed":
+                    raise BookingStateError(
+                        f"booking {booking_id} is {booking.status}; only a confirmed booking can be moved"
+                    )
+                if (booking.start_utc, booking.end_utc) == (start, end):
+                    raise ValueError(f"booking {booking_id} is already at that time")
+                row = BookingMove(
+                    id=str(uuid.uuid4()),
+                    tenant_id=self.tenant_id,
+                    booking_id=booking_id,
+                    idempotency_key=idempotency_key,
+                    old_start_utc=booking.start_utc,
+                    old_end_utc=booking.end_utc,
+                    start_utc=start,
+                    end_utc=end,
+                    status="reserved",
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(row)
+                await session.flush()
+                return _to_record(MoveRecord, row)
+
+        return await _once_per_key(write, lambda: self.get_move_by_key(idempotency_key))
+
+    async def finish_move(self, move_id: str) -> BookingRecord:
+        """Gives the booking the move's times and marks the move done, in one transaction; returns the booking.
+
+        Finishing a move already done returns the booking as it is (a retry after a lost answer). Raises
+        BookingStateError, changing nothing, when the move failed or the booking is no longer confirmed.
+        """
         async with self._db.session() as session:
-            row = await session.scalar(select(Booking).where(Booking.tenant_id == self.tenant_id, condition))
-            return _to_record(BookingRecord, row) if row else None
+            move, applied = await _update_if(
+                session, BookingMove, self.tenant_id, move_id, ("reserved",), None, {"status": "done"}
+            )
+            if move is None:
+                raise RecordNotFound(f"no move {move_id} in this tenant")
+            if not applied and move.status != "done":
+                raise BookingStateError(f"move {move_id} is {move.status}; it cannot be finished")
+            if applied:
+                booking, moved = await _update_if(
+                    session, Booking, self.tenant_id, move.booking_id, ("confirmed",), None,
+                    {"start_utc": move.start_utc, "end_utc": move.end_utc},
+                )
+                if booking is not None and not moved:
+                    # Raising rolls the move back to `reserved` too: nothing half-written.
+                    raise BookingStateError(f"booking {booking.id} is {booking.status}; it can no longer be moved")
+            else:
+                booking = await session.get(Booking, move.booking_id)
+            # The move's foreign key (ON DELETE CASCADE) keeps its booking as long as the move exists.
+            assert booking is not None
+            return (await self._records(session, [booking]))[0]
+
+    async def fail_move(self, move_id: str, reason: str) -> MoveRecord:
+        """Records that changing the event failed; the booking keeps its times. A move already done stays done."""
+        return await self._move_transition(
+            move_id, ("reserved", "failed"), status="failed", failure_reason=reason[:_MAX_ERROR_TEXT]
+        )
+
+    async def get_move(self, move_id: str) -> MoveRecord | None:
+        return await self._one_move(BookingMove.id == move_id)
+
+    async def get_move_by_key(self, idempotency_key: str) -> MoveRecord | None:
+        """The move reserved under this idempotency key, if any."""
+        return await self._one_move(BookingMove.idempotency_key == idempotency_key)
+
+    async def list_stuck_moves(self, cutoff: datetime, limit: int = 100) -> list[MoveRecord]:
+        """Moves still `reserved` whose row has not changed since `cutoff` (oldest first); see list_stuck."""
+        query = (
+            select(BookingMove)
+            .where(BookingMove.tenant_id == self.tenant_id, _stuck(BookingMove, cutoff))
+            .order_by(BookingMove.updated_at, BookingMove.id)
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            return [_to_record(MoveRecord, row) for row in await session.scalars(query)]
+
+    async def claim_stuck_move(self, move_id: str, cutoff: datetime) -> MoveRecord | None:
+        """Takes a reserved move unchanged since `cutoff` for recovery, as claim_stuck does for a booking."""
+        _require_aware(cutoff, "cutoff")
+        try:
+            return await self._move_transition(move_id, ("reserved",), also=BookingMove.updated_at <= cutoff)
+        except (BookingStateError, RecordNotFound):
+            return None
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    async def _one(self, condition: ColumnElement[bool]) -> BookingRecord | None:
+        found = await self._many(select(Booking).where(Booking.tenant_id == self.tenant_id, condition))
+        return found[0] if found else None
+
+    async def _many(self, query: Select[Booking]) -> list[BookingRecord]:
+        async with self._db.session() as session:
+            return await self._records(session, list(await session.scalars(query)))
+
+    async def _records(self, session: AsyncSession, rows: Sequence[Booking]) -> list[BookingRecord]:
+        """The rows as records with their attendees, read in one more query (per batch of bookings)."""
+        ids = [row.id for row in rows]
+        invited: dict[str, list[BookingAttendee]] = {}
+        for first in range(0, len(ids), _ATTENDEE_BATCH):
+            query = (
+                select(Attendance)
+                .where(
+                    Attendance.tenant_id == self.tenant_id,
+                    Attendance.booking_id.in_(ids[first:first + _ATTENDEE_BATCH]),
+                )
+                .order_by(Attendance.booking_id, Attendance.position)
+            )
+            for attendance in await session.scalars(query):
+                invited.setdefault(attendance.booking_id, []).append(
+                    BookingAttendee(attendance.attendee_oid, attendance.required)
+                )
+        # A booking written by an older version of the bot during a rolling upgrade has no attendee rows:
+        # its attendee_oid is its one attendee.
+        return [
+            _to_record(
+                BookingRecord, row, attendees=tuple(invited.get(row.id, ())) or (BookingAttendee(row.attendee_oid),)
+            )
+            for row in rows
+        ]
 
     async def _transition(
         self, booking_id: str, allowed_from: Sequence[str], also: ColumnElement[bool] | None = None, **changes: Any
@@ -449,23 +727,38 @@ class BookingRepository(_TenantScoped):
         """Applies `changes` only while the status is one of `allowed_from` (and `also` holds), in one conditional
         UPDATE that always refreshes updated_at."""
         async with self._db.session() as session:
-            result = await session.execute(
-                update(Booking)
-                .where(
-                    Booking.tenant_id == self.tenant_id,
-                    Booking.id == booking_id,
-                    Booking.status.in_(allowed_from),
-                    also if also is not None else true(),
-                )
-                .values(**changes, updated_at=utc_now())
-            )
-            row = await session.get(Booking, booking_id, populate_existing=True)
-            current = _to_record(BookingRecord, row) if row and row.tenant_id == self.tenant_id else None
+            row, applied = await _update_if(session, Booking, self.tenant_id, booking_id, allowed_from, also, changes)
+            current = (await self._records(session, [row]))[0] if row else None
         if current is None:
             raise RecordNotFound(f"no booking {booking_id} in this tenant")
-        if affected_rows(result) != 1:
+        if not applied:
             raise BookingStateError(f"booking {booking_id} is {current.status}; that change is not allowed")
         return current
+
+    async def _one_move(self, condition: ColumnElement[bool]) -> MoveRecord | None:
+        async with self._db.session() as session:
+            row = await session.scalar(
+                select(BookingMove).where(BookingMove.tenant_id == self.tenant_id, condition)
+            )
+            return _to_record(MoveRecord, row) if row else None
+
+    async def _move_transition(
+        self, move_id: str, allowed_from: Sequence[str], also: ColumnElement[bool] | None = None, **changes: Any
+    ) -> MoveRecord:
+        async with self._db.session() as session:
+            row, applied = await _update_if(session, BookingMove, self.tenant_id, move_id, allowed_from, also, changes)
+            current = _to_record(MoveRecord, row) if row else None
+        if current is None:
+            raise RecordNotFound(f"no move {move_id} in this tenant")
+        if not applied:
+            raise BookingStateError(f"move {move_id} is {current.status}; that change is not allowed")
+        return current
+
+
+async def _tenants_with(db: Database, model: type[_StatusRow], cutoff: datetime) -> list[str]:
+    query = select(model.tenant_id).where(_stuck(model, cutoff)).distinct().order_by(model.tenant_id)
+    async with db.session() as session:
+        return list(await session.scalars(query))
 
 
 async def tenants_with_stuck_bookings(db: Database, cutoff: datetime) -> list[str]:
@@ -473,15 +766,12 @@ async def tenants_with_stuck_bookings(db: Database, cutoff: datetime) -> list[st
 
     Only tenant ids cross tenants here; each tenant's rows are then read through its own BookingRepository.
     """
-    _require_aware(cutoff, "cutoff")
-    query = (
-        select(Booking.tenant_id)
-        .where(Booking.status == "reserved", Booking.updated_at <= cutoff)
-        .distinct()
-        .order_by(Booking.tenant_id)
-    )
-    async with db.session() as session:
-        return list(await session.scalars(query))
+    return await _tenants_with(db, Booking, cutoff)
+
+
+async def tenants_with_stuck_moves(db: Database, cutoff: datetime) -> list[str]:
+    """The tenants that have a move still `reserved` and unchanged since `cutoff` (ids only, as above)."""
+    return await _tenants_with(db, BookingMove, cutoff)
 
 
 class ConsentRepository:

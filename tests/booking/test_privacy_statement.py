@@ -30,6 +30,8 @@ from tests.booking.conftest import (
 ENTRY_FOR_TABLE = {
     "members": "About you",
     "bookings": "Meetings booked here",
+    "booking_attendees": "Meetings booked here",
+    "booking_moves": "Meetings booked here",
     "bot_state": "Searches in progress",
     "graph_calls": "Calendar look-ups",
     "token_caches": "Your sign-in",

@@ -17,6 +17,8 @@ APPLICATION_TABLES = {
     "tenants",
     "members",
     "bookings",
+    "booking_attendees",
+    "booking_moves",
     "consent_requests",
     "token_caches",
     "bot_state",
