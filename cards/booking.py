@@ -14,6 +14,7 @@ from cards import texts
 from cards.base import Card, card, execute, facts, heading, open_url, plain, plain_facts, text
 
 COLLEAGUE_DATASET = "rendezvous.colleagues"
+MAX_INVITEES = 19  # Graph's getSchedule compares 20 calendars at once: the organizer's and 19 more
 DURATION_CHOICES: tuple[tuple[str, str], ...] = (
     (texts.LENGTH_15, "15"),
     (texts.LENGTH_30, "30"),
@@ -71,7 +72,8 @@ class BookingForm:
     """What the options form shows: prefilled values and any problems with the last attempt."""
 
     colleagues: list[tuple[str, str]]  # (name, aad object id) for the static fallback
-    colleague: str | None = None
+    colleague: str | None = None  # the required colleagues' object ids, comma-joined (a multi-select's value)
+    optional: str | None = None  # the optional colleagues' object ids, comma-joined
     duration: str | None = "30"
     custom_duration: str | None = None
     window: str | None = "this_week"
@@ -83,25 +85,28 @@ class BookingForm:
     intro: str | None = None
 
 
+def _people_picker(input_id: str, label: str, choices: list[tuple[str, str]], value: str | None, placeholder: str,
+                   **extra: Any) -> dict[str, Any]:
+    """A multi-select colleague picker with typeahead (Data.Query) and the static choices as the fallback."""
+    picker = _choice_set(input_id, label, choices, value, style="filtered", isMultiSelect=True,
+                         placeholder=placeholder, **extra)
+    picker["choices.data"] = {"type": "Data.Query", "dataset": COLLEAGUE_DATASET}
+    return picker
+
+
 def booking_form_card(form: BookingForm) -> Card:
     body: list[dict[str, Any]] = [heading(texts.BOOK_A_MEETING_BUTTON)]
     if form.intro:
         body.append(text(form.intro))
     body.extend(_problems(form.problems))
-    picker = _choice_set(
-        "colleague",
-        texts.FORM_WHO,
-        form.colleagues,
-        form.colleague,
-        style="filtered",
-        placeholder=texts.FORM_COLLEAGUE_PLACEHOLDER,
-        isRequired=True,
-        errorMessage=texts.FORM_COLLEAGUE_ERROR,
-    )
     # Teams asks the bot for matching colleagues as the person types (application/search invoke);
-    # clients without typeahead show the static choices above.
-    picker["choices.data"] = {"type": "Data.Query", "dataset": COLLEAGUE_DATASET}
-    body.append(picker)
+    # clients without typeahead show the static choices. Several can be picked: Teams sends their ids
+    # comma-joined.
+    body.append(_people_picker("colleague", texts.FORM_WHO_REQUIRED.format(limit=MAX_INVITEES), form.colleagues,
+                               form.colleague, texts.FORM_COLLEAGUE_PLACEHOLDER, isRequired=True,
+                               errorMessage=texts.FORM_COLLEAGUE_ERROR))
+    body.append(_people_picker("optional", texts.FORM_OPTIONAL, form.colleagues, form.optional,
+                               texts.FORM_OPTIONAL_PLACEHOLDER))
     if not form.colleagues:
         body.append(text(texts.FORM_WHO_CAN_BE_BOOKED, subtle=True))
     body.append(_choice_set("duration", texts.FORM_HOW_LONG, list(DURATION_CHOICES), form.duration))
@@ -129,6 +134,10 @@ class SlotView:
     unverified_note: str | None = None
     why: str | None = None  # why it is a good time, in a few words, e.g. "Early in Ben's day"
     day: str | None = None  # the day heading it is listed under (the organizer's day), e.g. "Tue 25 Nov"
+    # With several colleagues: everyone's local start on one line ("Ben 10:00 EST · Chloe 15:00 GMT"), and who
+    # is busy, whose calendar could not be read, who is outside their hours ("Busy: Dev Patel").
+    everyone: str | None = None
+    attendance: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,9 @@ def suggestions_card(view: SuggestionsView) -> Card:
             day = slot.day
             body.append({**text(plain(day), weight="Bolder"), "separator": True, "spacing": "Large"})
         items: list[dict[str, Any]] = [facts(plain_facts(slot.labels))]
+        if slot.everyone:
+            items.append(text(plain(slot.everyone), size="Small"))
+        items.extend(text(line, subtle=True, size="Small", color="Warning") for line in slot.attendance)
         if slot.why:
             items.append(text(slot.why, subtle=True, size="Small"))
         if slot.unverified_note:

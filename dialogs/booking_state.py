@@ -46,6 +46,13 @@ class BookingOptions:
     note: str | None
     # The one time the person asked for ("tomorrow at 3pm"), ISO-8601 UTC: checked first, nearest times next.
     requested_start: str | None = None
+    # Everyone required, in the organizer's order (the first is `colleague_oid`); empty in state kept before
+    # meetings had several people, when `colleague_oid` is the one required colleague.
+    colleague_oids: list[str] = field(default_factory=list)
+    optional_oids: list[str] = field(default_factory=list)  # invited, but only ranking the times
+
+    def required_oids(self) -> list[str]:
+        return list(self.colleague_oids) or ([self.colleague_oid] if self.colleague_oid else [])
 
 
 @dataclass
@@ -79,6 +86,9 @@ class SearchRecord:
     offset: int = 0
     slots: list[OfferedSlot] = field(default_factory=list)
     booked_slot_id: str | None = None  # set once a time from this search was booked
+    # The group chat the request came from (its serialized ConversationReference under "reference", its name
+    # under "name"): told in one neutral line once a time is booked. None for a request made in the 1:1 chat.
+    group_origin: dict[str, Any] | None = None
 
     @property
     def created(self) -> datetime:

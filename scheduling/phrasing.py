@@ -42,6 +42,8 @@ LOOK_AHEAD = "I can only look ahead"
 _JOINING = frozenset({"on", "at", "in", "for", "during", "around", "sometime", "by", "from", "between",
                       "please", "the", "a", "an", "of", "meeting", "call", "to", "and", "next", "this", ","})
 _PEOPLE_JOINERS = frozenset({"and", "&", "+"})
+# "with Ben and optionally Dev": the names after this word are optional attendees.
+_OPTIONAL_MARKERS = frozenset({"optionally", "optional"})
 # Recognizers' day ranges written as two explicit days ("between 8 and 10 December") end on the day
 # *before* their end value; people mean both days included.
 _NAMED_WEEKS = {"this week": this_week, "next week": next_week}
@@ -91,12 +93,13 @@ class Request:
 
     duration: timedelta | None = None
     person: str | None = None  # the colleague's name as typed
-    other_people: tuple[str, ...] = ()  # "with Ben and Chloe": several colleagues (not bookable yet)
+    other_people: tuple[str, ...] = ()  # "with Ben and Chloe": the other required colleagues, as typed
     window: TimeWindow | None = None
     requested_start: datetime | None = None  # "at 3pm": the one time asked for, UTC
     understood: tuple[str, ...] = ()  # the length and time parts read, as typed
     unread: tuple[Unread, ...] = ()
     problems: tuple[str, ...] = ()  # whole-request problems ("two meeting lengths")
+    optional_people: tuple[str, ...] = ()  # "and optionally Dev": invited, but only ranking the times
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def read_request(text: str, now: datetime, tz: tzinfo, reader: Reader, *,
 
     person: str | None = None
     others: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
     if at_with is not None:
         tail = words[at_with + 1:]
         rest = _Words.of(tail[1:])
@@ -171,7 +175,7 @@ def read_request(text: str, now: datetime, tz: tzinfo, reader: Reader, *,
         name_words = [tail[0]] + [rest.text[start:end] for start, end in rest.offsets if end <= first_part]
         while len(name_words) > 1 and name_words[-1].lower() in _JOINING - _PEOPLE_JOINERS:
             name_words.pop()
-        person, others = _people(name_words)
+        person, others, optional = _people(name_words)
         after_name = sum(1 for _, end in rest.offsets if end <= first_part)
         readings.extend(found)
         if recognized is not None:
@@ -182,7 +186,8 @@ def read_request(text: str, now: datetime, tz: tzinfo, reader: Reader, *,
     whens = sorted((reading for reading in readings if reading.kind != "duration"), key=lambda r: r.start)
     window, requested, understood = _window_of(whens, now, tz, unread)
     understood_parts = tuple(([lengths_read[0].text] if duration else []) + understood)
-    return Request(duration, person, others, window, requested, understood_parts, tuple(unread), tuple(problems))
+    return Request(duration, person, others, window, requested, understood_parts, tuple(unread), tuple(problems),
+                   optional_people=optional)
 
 
 def _length_reading(words: _Words, start: int, end: int) -> Reading | None:
@@ -228,22 +233,31 @@ def _read_bounded(words: _Words, reader: Reader, local_now: datetime, unread: li
     return list(reader(words.text, local_now))
 
 
-def _people(name_words: list[str]) -> tuple[str, tuple[str, ...]]:
-    """The first colleague named, and any others joined with "and", "&" or commas."""
-    names: list[list[str]] = [[]]
+def _people(name_words: list[str]) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The first colleague named, any other required ones joined with "and", "&" or commas, and the optional
+    ones: every name after "optionally" ("with Ben, Chloe and optionally Dev")."""
+    names: list[tuple[list[str], bool]] = [([], False)]
+    optional = False
     for word in name_words:
         pieces = word.split(",")
         for index, piece in enumerate(pieces):
             if index:
-                names.append([])
+                names.append(([], optional))
             if piece.lower() in _PEOPLE_JOINERS:
-                names.append([])
+                names.append(([], optional))
+            elif piece.lower() in _OPTIONAL_MARKERS and any(words for words, _ in names):
+                optional = True
+                if names[-1][0]:
+                    names.append(([], True))
+                else:
+                    names[-1] = ([], True)
             elif piece:
-                names[-1].append(piece)
-    found = [" ".join(name) for name in names if name]
-    if not found:
-        return " ".join(name_words), ()
-    return found[0], tuple(found[1:])
+                names[-1][0].append(piece)
+    required = [" ".join(words) for words, is_optional in names if words and not is_optional]
+    optional_names = tuple(" ".join(words) for words, is_optional in names if words and is_optional)
+    if not required:
+        return " ".join(name_words), (), ()
+    return required[0], tuple(required[1:]), optional_names
 
 
 def _one_duration(lengths: list[Reading], problems: list[str]) -> timedelta | None:

@@ -5,6 +5,7 @@ sending a result), plus small pure helpers."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,17 +46,57 @@ class BookingStopped(Exception):
 
 
 @dataclass(frozen=True)
+class Invitee:
+    """Someone the organizer invites: required people must be free; optional ones only rank the times."""
+
+    person: Person
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class _Search:
-    """The organizer's request, resolved: both people, the window and the options as given."""
+    """The organizer's request, resolved: the organizer, everyone invited (in the organizer's order), the window
+    and the options as given."""
 
     organizer: Person
-    colleague: Person
+    invitees: tuple[Invitee, ...]
     window: TimeWindow
     options: BookingOptions
 
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.options.duration_minutes)
+
+    @property
+    def colleague(self) -> Person:
+        """The first person invited: what a one-to-one meeting's texts name."""
+        return self.invitees[0].person
+
+    @property
+    def people(self) -> list[Person]:
+        """The organizer, then everyone invited."""
+        return [self.organizer, *(invitee.person for invitee in self.invitees)]
+
+    @property
+    def optional_emails(self) -> frozenset[str]:
+        return frozenset((invitee.person.email or "").lower() for invitee in self.invitees if not invitee.required)
+
+    @property
+    def names(self) -> str:
+        """Everyone invited as one phrase: "Ben Walters", "Ben Walters, Chloe Martin and Dev Patel (optional)"."""
+        return invitee_names(self.invitees)
+
+
+def invitee_names(invitees: Sequence[Invitee]) -> str:
+    return names_phrase([invitee.person.name if invitee.required
+                         else texts.OPTIONAL_NAME.format(name=invitee.person.name) for invitee in invitees])
+
+
+def names_phrase(names: Sequence[str]) -> str:
+    """ "Ben", "Ben and Chloe", "Ben, Chloe and Dev". """
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + texts.LIST_AND + names[-1]
 
 
 def duration_label(minutes: int) -> str:
@@ -129,12 +170,16 @@ class BookingBase:
                 text=texts.ORGANIZATION_NOT_CONNECTED))
         return tenant
 
-    async def _require_allowed(self, actor: Actor, colleague: Person) -> None:
-        """Both people must pass the tenant's security-group rule before anything is read about them."""
-        for problem in (await ensure_allowed(self.services, actor),
-                        await ensure_allowed(self.services, colleague.oid, actor.tenant_id)):
-            if problem:
-                raise BookingStopped(ActionResult(text=problem))
+    async def _require_allowed(self, actor: Actor, *colleagues: Person) -> None:
+        """Everyone must pass the tenant's security-group rule before anything is read about them; every
+        colleague refused is named, each with the reason."""
+        own = await ensure_allowed(self.services, actor)
+        if own:
+            raise BookingStopped(ActionResult(text=own))
+        problems = [problem for colleague in colleagues
+                    if (problem := await ensure_allowed(self.services, colleague.oid, actor.tenant_id))]
+        if problems:
+            raise BookingStopped(ActionResult(text="\n\n".join(dict.fromkeys(problems))))
 
     async def _graph(self, actor: Actor, about_people: list[Person], kind: str, reason: str, call: Any,
                      *, about: Person) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from dialogs.booking.common import (
     MAX_SUBJECT,
     BookingBase,
     BookingStopped,
+    Invitee,
     _clean,
     _needs_sign_in,
     _Search,
@@ -36,6 +37,7 @@ from dialogs.booking.common import (
     _strings,
     _typing,
     duration_label,
+    names_phrase,
 )
 from dialogs.booking_people import (
     ColleagueRefused,
@@ -51,8 +53,8 @@ from dialogs.clock import zone_or_utc
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.recent_members import recent_members_for
 from dialogs.text_input import valid_time_zone
-from graph.calendar import Caller, EmptySuggestionsReason, EventAttendee
-from scheduling.display import day_label, local_label
+from graph.calendar import Caller, EmptySuggestionsReason, EventAttendee, SuggestedSlot
+from scheduling.display import day_label, everyone_local_times, local_label
 from scheduling.durations import DurationError, ShortcutTooLong, parse_duration
 from scheduling.meeting_times import Standing, standing_of, working_day_slots
 from scheduling.model import Availability, FreeBusyStatus
@@ -61,7 +63,7 @@ from scheduling.requested import nearest_first
 from scheduling.slots import SlotRequest, find_slots
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
 from scheduling.zones import zone_name
-from storage.repositories import BookingRepository, MemberRepository, TenantRecord
+from storage.repositories import MAX_ATTENDEES, BookingRepository, MemberRepository, TenantRecord
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
@@ -139,6 +141,7 @@ class SearchSteps(BookingBase):
         return booking_form_card(BookingForm(
             colleagues=choices,
             colleague=values.get("colleague"),
+            optional=values.get("optional"),
             duration=values.get("duration") or "30",
             custom_duration=values.get("customDuration"),
             window=values.get("window") or "this_week",
@@ -164,25 +167,30 @@ class SearchSteps(BookingBase):
             return ActionResult(text=str(too_long))
         request = request or Request()
         problems = list(request.problems)
-        colleague: Person | None = None
         unread = list(request.unread)
-        if request.person:
-            try:
-                colleague, rest_of_name = await self._colleague_named(actor, request.person)
-                unread[:0] = [Unread(rest_of_name)] if rest_of_name else []
-            except ColleagueRefused as refused:
-                problems.append(str(refused))
-        understood = ([colleague.name] if colleague else []) + list(request.understood)
+        typed = [(name, True) for name in (request.person, *request.other_people) if name]
+        typed += [(name, False) for name in request.optional_people]
+        invitees, refusals, rest_of_names = await self._invitees_named(actor, typed)
+        unread[:0] = [Unread(rest) for rest in rest_of_names]
+        problems.extend(refusals)
+        understood = [invitee.person.name for invitee in invitees] + list(request.understood)
         if unread:
             problems.append(_not_understood(understood, unread))
+        return await self._suggest_or_form(turn_context, actor, tenant, request, invitees, problems)
+
+    async def _suggest_or_form(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord,
+                               request: Request, invitees: Sequence[Invitee], problems: list[str], *,
+                               group_origin: dict[str, Any] | None = None) -> ActionResult:
+        """Suggestions for a request read from text, or the form prefilled with what was understood."""
+        now = common.now()
+        organizer = organizer_of(actor)
+        zone = organizer.zone()
         duration = request.duration or DEFAULT_DURATION
         window = request.window or _next_days(now, zone)
-        values: dict[str, Any] = {**_duration_values(duration), **_window_values(window, zone)}
-        if colleague is not None:
-            values["colleague"] = colleague.oid
-        if request.other_people:
-            problems.append(_one_colleague_only(request.other_people))
-        if colleague is None or problems:
+        values: dict[str, Any] = {**_duration_values(duration), **_window_values(window, zone),
+                                  **_invitee_values(invitees)}
+        problems = [*problems, *_roster_problems(invitees)]
+        if not any(invitee.required for invitee in invitees) or problems:
             intro = None if problems else texts.TELL_ME_THE_REST
             card = await self._form_card(actor, problems=problems, values=values, intro=intro,
                                          choices_query=request.person or "")
@@ -191,7 +199,63 @@ class SearchSteps(BookingBase):
         options = _options_from_values(values, minutes)
         if request.requested_start is not None:
             options.requested_start = request.requested_start.isoformat()
-        return await self._suggest(turn_context, actor, tenant, _Search(organizer, colleague, window, options))
+        search = _Search(organizer, tuple(invitees), window, options)
+        return await self._suggest(turn_context, actor, tenant, search, group_origin=group_origin)
+
+    async def propose_with(self, turn_context: TurnContext, actor: Actor, invitees: Sequence[Invitee],
+                           argument: str, group_origin: dict[str, Any] | None = None) -> ActionResult:
+        """Suggestions for a meeting with the given people (a group chat's members who can be booked): the
+        length, days and time come from `argument` (the text typed after the command; names in it are
+        ignored). The access rules are checked for everyone; the form, prefilled with the people, answers
+        when something is missing or wrong."""
+        async def propose(turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
+            tenant = await self._require_tenant(actor)
+            now = common.now()
+            try:
+                request = await asyncio.to_thread(read_request, f"book {argument}", now, organizer_of(actor).zone(),
+                                                  recognize)
+            except ShortcutTooLong as too_long:
+                return ActionResult(text=str(too_long))
+            request = replace(request or Request(), person=None, other_people=(), optional_people=())
+            problems = list(request.problems)
+            if request.unread:
+                problems.append(_not_understood(list(request.understood), list(request.unread)))
+            return await self._suggest_or_form(turn_context, actor, tenant, request, invitees, problems,
+                                               group_origin=group_origin)
+
+        return await self._guarded(propose, turn_context, actor, argument)
+
+    async def _invitees_named(self, actor: Actor, typed: Sequence[tuple[str, bool]]
+                              ) -> tuple[list[Invitee], list[str], list[str]]:
+        """The colleagues typed names mean (name, required), what refused the others, and any words after a name
+        that are no part of it ("Ben blorp": "blorp"). Among several names, the unknown ones are named
+        together ("I understood Ben and Chloe, but I don't know anyone called Zed")."""
+        invitees: list[Invitee] = []
+        refusals: list[str] = []
+        unknown: list[str] = []
+        rest_of_names: list[str] = []
+        for name, required in typed:
+            try:
+                person, rest_of_name = await self._colleague_named(actor, name)
+            except NoSuchColleague as nobody:
+                if len(typed) == 1:
+                    refusals.append(str(nobody))
+                unknown.append(name)
+                continue
+            except ColleagueRefused as refused:
+                refusals.append(str(refused))
+                continue
+            if rest_of_name:
+                rest_of_names.append(rest_of_name)
+            invitees.append(Invitee(person, required))
+        if unknown and len(typed) > 1:
+            missing = names_phrase([f"*{plain(name)}*" for name in unknown])
+            if invitees:
+                known = names_phrase([f"*{plain(invitee.person.name)}*" for invitee in invitees])
+                refusals.append(texts.UNKNOWN_AMONG_SEVERAL.format(known=known, unknown=missing))
+            else:
+                refusals.append(texts.NO_SUCH_COLLEAGUE.format(needle=missing))
+        return invitees, refusals, rest_of_names
 
     async def _colleague_named(self, actor: Actor, typed: str) -> tuple[Person, str | None]:
         """The colleague a typed name means, and the words after the name when only its first words match
@@ -222,12 +286,7 @@ class SearchSteps(BookingBase):
 
     async def _read_form(self, actor: Actor, data: dict[str, Any]) -> tuple[_Search | None, list[str]]:
         """Checks every field of the options form; nothing is looked up in Outlook when one is wrong."""
-        problems: list[str] = []
-        colleague: Person | None = None
-        try:
-            colleague = await self._colleagues(actor).by_id(data.get("colleague"))
-        except ColleagueRefused as refused:
-            problems.append(str(refused))
+        invitees, problems = await self._invitees_picked(actor, data.get("colleague"), data.get("optional"))
         minutes = None
         choice = data.get("duration")
         custom = _clean(data.get("customDuration"), 40)
@@ -246,11 +305,29 @@ class SearchSteps(BookingBase):
             window = _window_from(data, zone, common.now(), actor.locale)
         except WindowError as exc:
             problems.append(str(exc))
-        if problems or colleague is None or minutes is None or window is None:
+        if problems or not invitees or minutes is None or window is None:
             return None, problems
-        options = _options_from_values(_strings(data), minutes)
-        options.colleague_oid = colleague.oid
-        return _Search(organizer_of(actor), colleague, window, options), []
+        options = _options_from_values({**_strings(data), **_invitee_values(invitees)}, minutes)
+        return _Search(organizer_of(actor), tuple(invitees), window, options), []
+
+    async def _invitees_picked(self, actor: Actor, required: object, optional: object
+                               ) -> tuple[list[Invitee], list[str]]:
+        """The people two pickers chose (comma-joined object ids, or addresses typed by hand), and what is wrong
+        with them: nobody required, too many, someone twice, yourself, someone who cannot be booked (named)."""
+        colleagues = self._colleagues(actor)
+        picked = [(value, True) for value in _picked(required)] + [(value, False) for value in _picked(optional)]
+        if not any(is_required for _, is_required in picked):
+            return [], [texts.PICK_A_COLLEAGUE]
+        if len(picked) > MAX_ATTENDEES:
+            return [], [_too_many(len(picked))]
+        invitees: list[Invitee] = []
+        problems: list[str] = []
+        for value, is_required in picked:
+            try:
+                invitees.append(Invitee(await colleagues.by_id(value), is_required))
+            except ColleagueRefused as refused:
+                problems.append(str(refused))
+        return invitees, list(dict.fromkeys([*problems, *_roster_problems(invitees)]))
 
     async def change_options(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
@@ -265,7 +342,8 @@ class SearchSteps(BookingBase):
             tenant = await self._require_tenant(actor)
             previous = await self._remembered_search(turn_context, actor, data)
             search = await self._search_again(actor, previous)
-            return await self._suggest(turn_context, actor, tenant, search, offset=previous.offset + PAGE_SIZE)
+            return await self._suggest(turn_context, actor, tenant, search, offset=previous.offset + PAGE_SIZE,
+                                       group_origin=previous.group_origin)
 
         return await self._guarded(more, turn_context, actor, data)
 
@@ -282,7 +360,8 @@ class SearchSteps(BookingBase):
             options = replace(search.options, window_kind="dates", from_date=first.isoformat(),
                               to_date=last.isoformat(), requested_start=None)
             window = between(first, last, zone_or_utc(actor.shown_time_zone), now=common.now(), locale=actor.locale)
-            return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options))
+            return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options),
+                                       group_origin=previous.group_origin)
 
         return await self._guarded(later, turn_context, actor, data)
 
@@ -293,18 +372,21 @@ class SearchSteps(BookingBase):
         return memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
 
     async def _search_again(self, actor: Actor, previous: SearchRecord) -> _Search:
-        colleague = await self._colleagues(actor).by_id(previous.options.colleague_oid)
+        colleagues = self._colleagues(actor)
+        invitees = [Invitee(await colleagues.by_id(oid)) for oid in previous.options.required_oids()]
+        invitees += [Invitee(await colleagues.by_id(oid), False) for oid in previous.options.optional_oids]
         window = TimeWindow(datetime.fromisoformat(previous.window_start), datetime.fromisoformat(previous.window_end),
                             previous.window_label)
         now = common.now()
         if window.start < now:  # "this week" moves on as time passes
             window = TimeWindow(now, window.end, window.description)
-        return _Search(organizer_of(actor), colleague, window, previous.options)
+        return _Search(organizer_of(actor), tuple(invitees), window, previous.options)
 
     async def _suggest(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
-                       *, offset: int = 0, intro: str | None = None) -> ActionResult:
+                       *, offset: int = 0, intro: str | None = None, group_origin: dict[str, Any] | None = None
+                       ) -> ActionResult:
         require_own_mailbox(search.organizer)
-        await self._require_allowed(actor, search.colleague)
+        await self._require_allowed(actor, *(invitee.person for invitee in search.invitees))
         if search.window.end <= common.now():
             return ActionResult(text=texts.WINDOW_PASSED)
         await _typing(turn_context)
@@ -329,11 +411,12 @@ class SearchSteps(BookingBase):
             window_label=search.window.description,
             offset=offset,
             slots=[slot for slot, _ in slots],
+            group_origin=group_origin,
         )
         memory = await self._memory(turn_context)
         memory.remember(record, common.now())
         notes = [*self._zone_notice(memory, search.organizer), *notes]
-        zones = [search.organizer.zone(), search.colleague.zone()]
+        zones = list(dict.fromkeys(person.zone() for person in search.people))
         changes = dst_changes(search.window.start, search.window.end, zones, actor.locale)
         warnings = [texts.HEADS_UP.format(change=change.description) for change in changes]
         if not slots:
@@ -345,7 +428,7 @@ class SearchSteps(BookingBase):
                 reason = reason or texts.NO_MORE_TIMES
             return ActionResult(card=no_slot_card(NoSlotView(
                 search_id=record.search_id,
-                colleague_name=search.colleague.name,
+                colleague_name=search.names,
                 reason=reason or texts.NOTHING_FITS,
                 window_label=_capitalized(search.window.description),
                 next_window_label=next_label,
@@ -356,7 +439,7 @@ class SearchSteps(BookingBase):
         views = tuple(view for _, view in sorted(slots, key=_page_order(search.options.requested_start)))
         return ActionResult(card=suggestions_card(SuggestionsView(
             search_id=record.search_id,
-            colleague_name=search.colleague.name,
+            colleague_name=search.names,
             duration_label=duration_label(search.options.duration_minutes),
             window_label=search.window.description,
             slots=views,
@@ -373,61 +456,61 @@ class SearchSteps(BookingBase):
 
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
                                  ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
-        organizer, colleague = search.organizer, search.colleague
-        caller = self._caller(actor.tenant_id, "domain_wide", organizer)
-        emails = [organizer.email or "", colleague.email or ""]
+        """Domain-wide: ONE getSchedule for the organizer and everyone invited (at most 20 calendars)."""
+        caller = self._caller(actor.tenant_id, "domain_wide", search.organizer)
+        everyone = search.people
+        emails = [person.email or "" for person in everyone]
         availability = await self._graph(
-            actor, [organizer, colleague], "getSchedule",
-            texts.CALL_REASON_FIND_TIMES.format(organizer=organizer.name, colleague=colleague.name),
+            actor, everyone, "getSchedule", _call_reason(search, texts.CALL_REASON_FIND_TIMES,
+                                                         texts.CALL_REASON_FIND_TIMES_SEVERAL),
             self._calendar().get_schedule(caller, emails, search.window.start, search.window.end),
-            about=organizer,
+            about=search.organizer,
         )
-        organizer, colleague = await self._learn_outlook_zones(actor, availability, [organizer, colleague])
-        people = [
-            _with_zone(availability[(organizer.email or "").lower()], organizer),
-            _with_zone(availability[(colleague.email or "").lower()], colleague),
-        ]
+        everyone = await self._learn_outlook_zones(actor, availability, everyone)
+        organizer = everyone[0]
+        people = [_with_zone(availability[(person.email or "").lower()], person) for person in everyone]
         request = SlotRequest(duration=search.duration, window_start=search.window.start,
                               window_end=search.window.end, now=common.now(), max_results=PAGE_SIZE)
-        # As shown in messages (Markdown): the colleague's name, or an address, as text.
-        names = {organizer.email or "": texts.ORGANIZER_WITHOUT_NAME, colleague.email or "": plain(colleague.name)}
+        # As shown in messages (Markdown): the colleagues' names, or an address, as text.
+        names = {organizer.email or "": texts.ORGANIZER_WITHOUT_NAME}
+        names.update({person.email or "": plain(person.name) for person in everyone[1:]})
         names.update({person.email: plain(person.email) for person in people if person.email not in names})
         notes = [
             texts.CALENDAR_UNREAD.format(name=names.get(person.email, person.email), reason=person.unknown_reason)
             for person in people if not person.known
         ]
+        optional = _optional_argument(search)
         if search.options.requested_start:
             wanted = datetime.fromisoformat(search.options.requested_start)
-            nearest = nearest_first(request, people, wanted, ["you", plain(colleague.name)], offset,
-                                    reason_names=names)
+            nearest = nearest_first(request, people, wanted, ["you", *(plain(person.name) for person in everyone[1:])],
+                                    offset, reason_names=names, **optional)
             result = nearest.result
             if nearest.why_not and not offset:
                 asked = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
                 notes.insert(0, texts.ASKED_TIME_NOT_FREE.format(asked=asked, why_not=nearest.why_not))
         else:
-            result = find_slots(request, people, offset=offset, names=names)
+            result = find_slots(request, people, offset=offset, names=names, **optional)
         slots = []
         for suggestion in result.suggestions:
             unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
-            labels = (
-                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
-                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
-            )
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
             note = texts.CALENDARS_NOT_READ.format(names=unverified) if unverified else None
             why = _capitalized(", ".join(suggestion.reasons)) if suggestion.reasons else None
-            slots.append((slot, SlotView(slot.slot_id, labels, note, why,
-                                         day=_day_of(suggestion.start, organizer, actor.locale))))
+            statuses = {person.email.lower(): person.status.value for person in suggestion.attendance}
+            slots.append((slot, _slot_view(slot, everyone, statuses, search.optional_emails, note, why,
+                                           actor.locale)))
         return slots, result.next_offset is not None, result.no_slot_message(names, actor.locale), notes
 
     async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
                                ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
-        """Individual mode: Outlook suggests times inside the organizer's working days, one time slot per day.
+        """Individual mode: Outlook suggests times inside the organizer's working days, one time slot per day,
+        in ONE findMeetingTimes call with every attendee (required or optional, as Graph defines them).
 
-        Each suggestion is then read with the getSchedule path's policy (standing_of): a time when either
-        person is tentative, busy or away is dropped, and one where Outlook could not read a calendar is
-        offered only as unverified.
+        Each suggestion is then read with the getSchedule path's policy (standing_of) over the required people:
+        a time when one of them is tentative, busy or away is dropped, and one where Outlook could not read a
+        required calendar is offered only as unverified. Graph weighs optional people like required ones, so
+        the times missing the fewest optional people come first (availability_of per person).
         """
         caller = Caller.user(actor.tenant_id, search.organizer.oid)
         try:
@@ -438,11 +521,12 @@ class SearchSteps(BookingBase):
             if not asked:
                 length = duration_label(search.options.duration_minutes)
                 return [], False, texts.NO_ROOM_IN_WORKING_HOURS.format(length=length), []
+            attendees = tuple(EventAttendee(invitee.person.email or "", invitee.person.name, required=invitee.required)
+                              for invitee in search.invitees)
             found = await self._graph(
-                actor, [organizer, colleague], "findMeetingTimes",
-                texts.CALL_REASON_SUGGEST_TIMES.format(organizer=organizer.name, colleague=colleague.name),
-                self._calendar().find_meeting_times(
-                    caller, (EventAttendee(colleague.email or "", colleague.name),), search.duration, asked),
+                actor, search.people, "findMeetingTimes",
+                _call_reason(search, texts.CALL_REASON_SUGGEST_TIMES, texts.CALL_REASON_SUGGEST_TIMES_SEVERAL),
+                self._calendar().find_meeting_times(caller, attendees, search.duration, asked),
                 about=colleague,
             )
         except BookingStopped as stopped:
@@ -453,37 +537,43 @@ class SearchSteps(BookingBase):
                                            stopped.result.text)
                 raise BookingStopped(ActionResult(card=card)) from None
             raise
-        usable = []
+        required = [invitee.person for invitee in search.invitees if invitee.required]
+        optional = [invitee.person for invitee in search.invitees if not invitee.required]
+
+        def missing(suggestion: SuggestedSlot) -> int:
+            return sum(1 for person in optional
+                       if suggestion.availability_of(person.email or "") is not FreeBusyStatus.FREE)
+
         wanted = datetime.fromisoformat(search.options.requested_start) if search.options.requested_start else None
         if wanted is None:
-            ordered = sorted(found.slots, key=lambda slot: (-slot.confidence, slot.start))
+            ordered = sorted(found.slots, key=lambda slot: (missing(slot), -slot.confidence, slot.start))
         else:  # the time asked for first, then the nearest Outlook suggested
-            ordered = sorted(found.slots, key=lambda slot: (abs(slot.start - wanted), slot.start))
+            ordered = sorted(found.slots, key=lambda slot: (abs(slot.start - wanted), missing(slot), slot.start))
+        usable = []
         for suggestion in ordered:
             standing = standing_of([suggestion.organizer_availability,
-                                    suggestion.availability_of(colleague.email or "")])
+                                    *(suggestion.availability_of(person.email or "") for person in required)])
             if standing is not Standing.BLOCKED:
                 usable.append((suggestion, standing))
         slots = []
         for suggestion, standing in usable[offset:offset + PAGE_SIZE]:
-            labels = (
-                (organizer.name, local_label(suggestion.start, suggestion.end, organizer.zone(), actor.locale)),
-                (colleague.name, local_label(suggestion.start, suggestion.end, colleague.zone(), actor.locale)),
-            )
             verified = standing is Standing.FREE
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                verified)
-            unread = (texts.YOUR if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN
-                      else texts.POSSESSIVE.format(name=plain(colleague.name)))
-            note = None if verified else texts.AVAILABILITY_UNCONFIRMED.format(whose=unread)
+            unread = [texts.YOUR] if suggestion.organizer_availability is FreeBusyStatus.UNKNOWN else []
+            unread += [texts.POSSESSIVE.format(name=plain(person.name)) for person in required
+                       if suggestion.availability_of(person.email or "") is FreeBusyStatus.UNKNOWN]
+            note = None if verified else texts.AVAILABILITY_UNCONFIRMED.format(whose=names_phrase(unread))
+            statuses = {(person.email or "").lower(): _status_of(suggestion.availability_of(person.email or ""))
+                        for person in search.people[1:]}
             # Outlook's own suggestionReason is a long sentence; the day heading and the times say enough.
-            slots.append((slot, SlotView(slot.slot_id, labels, note,
-                                         day=_day_of(suggestion.start, organizer, actor.locale))))
+            slots.append((slot, _slot_view(slot, search.people, statuses, search.optional_emails, note, None,
+                                           actor.locale)))
         has_more = len(usable) > offset + PAGE_SIZE
         if found.empty_reason is not None:
-            return slots, has_more, _empty_suggestions_text(found.empty_reason, colleague), []
+            return slots, has_more, _empty_suggestions_text(found.empty_reason, search), []
         if found.slots and not usable:
-            return slots, has_more, texts.ONLY_BUSY_SUGGESTIONS.format(colleague=plain(colleague.name)), []
+            return slots, has_more, texts.ONLY_BUSY_SUGGESTIONS.format(colleague=plain(search.names)), []
         notes = []
         if wanted is not None and not offset and (not usable or usable[0][0].start != wanted):
             label = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
@@ -524,15 +614,18 @@ class SearchSteps(BookingBase):
         """The search with both people's Outlook zones as stored now (a look at Outlook may just have learnt them)."""
         members = MemberRepository(self.services.db, actor.tenant_id)
         people = []
-        for person in (search.organizer, search.colleague):
+        for person in search.people:
             record = await members.get(person.oid)
             known = record.outlook_time_zone if record is not None else None
             people.append(replace(person, outlook_time_zone=known) if known else person)
-        return replace(search, organizer=people[0], colleague=people[1])
+        invitees = tuple(replace(invitee, person=person) for invitee, person in zip(search.invitees, people[1:],
+                                                                                    strict=True))
+        return replace(search, organizer=people[0], invitees=invitees)
 
 
-def _empty_suggestions_text(reason: EmptySuggestionsReason, colleague: Person) -> str:
-    """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague."""
+def _empty_suggestions_text(reason: EmptySuggestionsReason, search: _Search) -> str:
+    """findMeetingTimes' documented reasons for suggesting nothing, in plain words naming the colleague(s)."""
+    colleague = search.colleague if len(search.invitees) == 1 else replace(search.colleague, name=search.names)
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE:
         return texts.COLLEAGUE_BUSY_THROUGHOUT.format(colleague=plain(colleague.name))
     if reason is EmptySuggestionsReason.ATTENDEES_UNAVAILABLE_OR_UNKNOWN:
@@ -550,8 +643,11 @@ def _with_zone(availability: Availability, person: Person) -> Availability:
 
 
 def _options_from_values(values: dict[str, Any], minutes: int) -> BookingOptions:
+    required = _picked(values.get("colleague"))
     return BookingOptions(
-        colleague_oid=str(values.get("colleague") or ""),
+        colleague_oid=required[0] if required else "",
+        colleague_oids=required,
+        optional_oids=_picked(values.get("optional")),
         duration_minutes=minutes,
         duration_choice=str(values.get("duration") or "custom"),
         custom_duration=values.get("customDuration"),
@@ -565,7 +661,8 @@ def _options_from_values(values: dict[str, Any], minutes: int) -> BookingOptions
 
 def _option_values(options: BookingOptions) -> dict[str, Any]:
     values = {
-        "colleague": options.colleague_oid,
+        "colleague": ",".join(options.required_oids()),
+        "optional": ",".join(options.optional_oids),
         "duration": options.duration_choice,
         "customDuration": options.custom_duration,
         "window": options.window_kind,
@@ -674,6 +771,81 @@ def _not_understood(understood: list[str], unread: list[Unread]) -> str:
     return texts.NOT_UNDERSTOOD.format(opening=opening, part=f"*{plain(first.part)}*", reason=reason, more=more)
 
 
-def _one_colleague_only(others: tuple[str, ...]) -> str:
-    names = " and ".join(plain(name) for name in others)
-    return texts.ONE_COLLEAGUE_AT_A_TIME.format(names=names)
+def _picked(value: object) -> list[str]:
+    """A multi-select picker's value (comma-joined ids, as Teams sends it) as a list, blanks left out."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _too_many(count: int) -> str:
+    return texts.TOO_MANY_INVITEES.format(limit=MAX_ATTENDEES, calendars=MAX_ATTENDEES + 1, count=count)
+
+
+def _roster_problems(invitees: Sequence[Invitee]) -> list[str]:
+    """What is wrong with the people as a whole: too many for one getSchedule, or someone picked twice."""
+    if len(invitees) > MAX_ATTENDEES:
+        return [_too_many(len(invitees))]
+    seen: set[str] = set()
+    problems = []
+    for invitee in invitees:
+        if invitee.person.oid in seen:
+            problems.append(texts.INVITED_TWICE.format(name=plain(invitee.person.name)))
+        seen.add(invitee.person.oid)
+    return list(dict.fromkeys(problems))
+
+
+def _invitee_values(invitees: Sequence[Invitee]) -> dict[str, str]:
+    """The people as the form's two pickers hold them (comma-joined ids)."""
+    values = {"colleague": ",".join(invitee.person.oid for invitee in invitees if invitee.required),
+              "optional": ",".join(invitee.person.oid for invitee in invitees if not invitee.required)}
+    return {key: value for key, value in values.items() if value}
+
+
+def _call_reason(search: _Search, one: str, several: str) -> str:
+    """Why Outlook was asked, for `privacy`: naming the colleague of a one-to-one, counting a group."""
+    if len(search.invitees) == 1:
+        return one.format(organizer=search.organizer.name, colleague=search.colleague.name)
+    return several.format(organizer=search.organizer.name, count=len(search.invitees))
+
+
+def _optional_argument(search: _Search) -> dict[str, frozenset[str]]:
+    """find_slots' `optional=` when someone is optional (a one-to-one search passes nothing new)."""
+    optional = frozenset(email for email in search.optional_emails if email)
+    return {"optional": optional} if optional else {}
+
+
+# findMeetingTimes' availability as the slot finder's attendance words (scheduling.slots.AttendanceStatus)
+_STATUS_OF_AVAILABILITY = {FreeBusyStatus.FREE: "free", FreeBusyStatus.UNKNOWN: "unreadable",
+                           FreeBusyStatus.WORKING_ELSEWHERE: "free"}
+
+
+def _status_of(availability: FreeBusyStatus) -> str:
+    return _STATUS_OF_AVAILABILITY.get(availability, "busy")
+
+
+def _slot_view(slot: OfferedSlot, everyone: Sequence[Person], statuses: dict[str, str], optional: frozenset[str],
+               note: str | None, why: str | None, locale: str | None) -> SlotView:
+    """One suggested time. A one-to-one shows both people's local times, as always; with several colleagues
+    the organizer's time, then everyone's on one compact line, then who is busy, unreadable or away then
+    (a required person unreadable is already in `note`; nobody unreadable counts as free)."""
+    organizer = everyone[0]
+    start, end = slot.start_utc, slot.end_utc
+    day = _day_of(start, organizer, locale)
+    if len(everyone) == 2:
+        labels = tuple((person.name, local_label(start, end, person.zone(), locale)) for person in everyone)
+        return SlotView(slot.slot_id, labels, note, why, day=day)
+    labels = ((organizer.name, local_label(start, end, organizer.zone(), locale)),)
+    line = everyone_local_times(start, [(person.first_name, person.zone()) for person in everyone], locale)
+
+    def named(status: str, *, optional_only: bool = False) -> str:
+        return ", ".join(plain(person.name) for person in everyone[1:]
+                         if statuses.get((person.email or "").lower()) == status
+                         and (not optional_only or (person.email or "").lower() in optional))
+
+    attendance = tuple(template.format(names=names) for template, names in (
+        (texts.SLOT_BUSY, named("busy")),
+        (texts.SLOT_UNREADABLE, named("unreadable", optional_only=True)),
+        (texts.SLOT_CANNOT_COME, named("outside_hours")),
+    ) if names)
+    return SlotView(slot.slot_id, labels, note, why, day=day, everyone=line, attendance=attendance)
