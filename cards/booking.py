@@ -225,12 +225,14 @@ class ConfirmationView:
     refresh_user_ids: tuple[str, ...] = ()
     note: str | None = None
     for_attendee: bool = False  # the invited colleague's copy: they decline, only the organizer cancels
+    several: bool = False  # several colleagues are invited (the invitation is in everyone's calendar)
 
 
 def confirmation_card(view: ConfirmationView) -> Card:
     body: list[dict[str, Any]] = [
         heading(texts.BOOKED_HEADING.format(subject=plain(view.subject))),
-        text(texts.BOOKED.format(organizer=plain(view.organizer_name), colleague=plain(view.colleague_name))),
+        text((texts.BOOKED_SEVERAL if view.several else texts.BOOKED).format(
+            organizer=plain(view.organizer_name), colleague=plain(view.colleague_name))),
         facts(plain_facts(view.times)),
     ]
     if not view.join_url:

@@ -6,26 +6,29 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from botbuilder.core import TurnContext
 
 from cards import texts
+from cards.base import plain
 from cards.booking import cancelled_card
 from dialogs.booking import common
-from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view, _typing, log
+from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view, _Search, _typing, log
 from dialogs.booking.search import SearchSteps
-from dialogs.booking_people import Person, organizer_of
+from dialogs.booking_people import Person
 from dialogs.booking_recovery import BookingRecovery, failure_message
-from dialogs.booking_state import BookingOptions, OfferedSlot, refuse_if_expired
+from dialogs.booking_state import OfferedSlot, refuse_if_expired
+from dialogs.booking_views import Attendees, attendees_of
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.signin import notify_member
 from graph.calendar import CreatedEvent, EventAttendee, NewEvent
 from observability.metrics import count_booking
+from scheduling.display import local_label
 from scheduling.slots import is_slot_still_free
 from storage.database import DATABASE_OUTAGES
-from storage.repositories import BookingRecord, BookingRepository, TenantRecord
+from storage.repositories import BookingAttendee, BookingRecord, BookingRepository, TenantRecord
 
 # How long a second click waits for the first click's booking to finish before answering "in progress".
 WAIT_FOR_OTHER_CLICK = timedelta(seconds=15)
@@ -47,44 +50,48 @@ class BookingSteps(SearchSteps):
         memory = await self._memory(turn_context)
         offered, slot = memory.offered_slot(data, actor.aad_object_id, actor.tenant_id)
         tenant = await self._require_tenant(actor)
-        colleague = await self._colleagues(actor).by_id(offered.options.colleague_oid)
-        organizer = organizer_of(actor)
-        await self._require_allowed(actor, colleague)
+        search = await self._search_again(actor, offered)
+        organizer, invitees = search.organizer, search.invitees
+        people = [invitee.person for invitee in invitees]
+        await self._require_allowed(actor, *people)
         bookings = BookingRepository(self.services.db, actor.tenant_id)
         key = f"{offered.search_id}:{slot.slot_id}"
         existing = await _booking_by_key(bookings, actor.aad_object_id, key)
         if existing is not None and existing.status != "failed":
             # A repeated click gets the one booking's outcome, however late it comes.
-            return await self._outcome_of(bookings, existing, organizer, colleague)
+            return await self._outcome_of(bookings, existing, organizer, people)
         refuse_if_expired(offered, common.now())
 
         await _typing(turn_context)
-        if existing is None and not await self._still_free(actor, tenant, organizer, colleague, slot):
+        if existing is None and not await self._still_free(actor, tenant, search, slot):
             # The time may be taken by this very booking, made by a click on another device meanwhile:
             # its reservation is written before its event, so it is visible by now.
             concurrent = await _booking_by_key(bookings, actor.aad_object_id, key)
             if concurrent is not None:
-                return await self._outcome_of(bookings, concurrent, organizer, colleague)
-            search = await self._search_again(actor, offered)
+                return await self._outcome_of(bookings, concurrent, organizer, people)
             return await self._suggest(turn_context, actor, tenant, search,
-                                       intro=texts.TIME_TAKEN)
-        subject = (offered.options.subject or f"{organizer.first_name} / {colleague.first_name}")[:MAX_SUBJECT]
+                                       intro=texts.TIME_TAKEN, group_origin=offered.group_origin)
+        first_names = " / ".join(person.first_name for person in [organizer, *people])
+        subject = (offered.options.subject or first_names)[:MAX_SUBJECT]
         booking, created = await bookings.reserve(
-            actor.aad_object_id, colleague.oid, slot.start_utc, slot.end_utc, subject, key,
+            actor.aad_object_id, people[0].oid, slot.start_utc, slot.end_utc, subject, key,
             transaction_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"rendezvous:{actor.tenant_id}:{key}")),
             conversation_id=actor.conversation_id,
             card_activity_id=turn_context.activity.reply_to_id,
+            attendees=[BookingAttendee(invitee.person.oid, invitee.required) for invitee in invitees],
         )
         if not created and booking.status != "failed":
-            return await self._outcome_of(bookings, booking, organizer, colleague)
-        result = await self._create_event(actor, tenant, bookings, booking, organizer, colleague, offered.options)
+            return await self._outcome_of(bookings, booking, organizer, people)
+        result = await self._create_event(actor, tenant, bookings, booking, search)
         memory.finish(offered.search_id, slot.slot_id)
+        if offered.group_origin and result.card is not None:
+            await self._tell_group(offered.group_origin, booking, organizer)
         return result
 
     async def _create_event(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository,
-                            booking: BookingRecord, organizer: Person, colleague: Person,
-                            options: BookingOptions) -> ActionResult:
-        note = options.note or ""
+                            booking: BookingRecord, search: _Search) -> ActionResult:
+        organizer, people = search.organizer, [invitee.person for invitee in search.invitees]
+        note = search.options.note or ""
         body = (f"{note}\n\n" if note else "") + texts.BOOKED_BY.format(organizer=organizer.name)
         event = NewEvent(
             subject=booking.subject,
@@ -92,13 +99,14 @@ class BookingSteps(SearchSteps):
             start=booking.start_utc,
             end=booking.end_utc,
             time_zone=_zone_name(organizer),
-            attendees=(EventAttendee(colleague.email or "", colleague.name),),
+            attendees=tuple(EventAttendee(invitee.person.email or "", invitee.person.name, required=invitee.required)
+                            for invitee in search.invitees),
             transaction_id=booking.transaction_id or booking.id,
             provenance_value=booking.id,
         )
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         try:
-            created = await self._graph(actor, [organizer, colleague], "createEvent",
+            created = await self._graph(actor, search.people, "createEvent",
                                         texts.CALL_REASON_BOOK.format(organizer=organizer.name),
                                         self._calendar().create_event(caller, event), about=organizer)
         except BookingStopped:
@@ -107,21 +115,44 @@ class BookingSteps(SearchSteps):
         confirmed = await _confirm_created(bookings, booking.id, created)
         self._examples.pop((actor.tenant_id, actor.aad_object_id), None)  # help's example: now this colleague
         count_booking("created", actor.tenant_id)
-        card = self._confirmation(confirmed, organizer, colleague)
-        delivered = await notify_member(self.services, actor.tenant_id, colleague.oid,
-                                        card=self._confirmation(confirmed, organizer, colleague, for_attendee=True))
-        if not delivered:
-            log.info("booking %s: the colleague could not be told in Teams (Outlook's invitation still went)",
-                     booking.id)
-        return ActionResult(card=card)
+        await self._tell_attendees(actor, confirmed, organizer, people)
+        return ActionResult(card=self._confirmation(confirmed, organizer, people))
 
-    async def _still_free(self, actor: Actor, tenant: TenantRecord, organizer: Person, colleague: Person,
-                          slot: OfferedSlot) -> bool:
-        """Fresh free/busy of both, just before creating; unknown counts as taken unless it was offered so."""
+    async def _tell_attendees(self, actor: Actor, booking: BookingRecord, organizer: Person,
+                              people: list[Person]) -> None:
+        """Each attendee gets their own Booked card in their 1:1 chat, in their own words and times. Someone
+        who cannot be reached is logged, never a failed booking: Outlook's invitation went to everyone."""
+        for person in people:
+            card = self._confirmation(booking, organizer, people, for_attendee=True, reader=person)
+            if not await notify_member(self.services, actor.tenant_id, person.oid, card=card):
+                log.info("booking %s: an attendee could not be told in Teams (Outlook's invitation still went)",
+                         booking.id)
+
+    async def _tell_group(self, group_origin: dict[str, Any], booking: BookingRecord, organizer: Person) -> None:
+        """The group chat the request came from gets one neutral line: who booked what, when (in UTC, which
+        everyone in the chat can read the same way), never anyone's free/busy or other meetings."""
+        when = local_label(booking.start_utc, booking.end_utc, UTC, None)
+        line = texts.GROUP_BOOKED_LINE.format(organizer=plain(organizer.name), subject=plain(booking.subject),
+                                              when=when)
+        from dialogs.group_chat import post_group_line  # the roster's module (issue 11); only group requests reach here
+
+        try:
+            delivered = await post_group_line(self.services, group_origin, line)
+        except Exception as exc:  # the meeting exists; a group chat that cannot be reached changes nothing
+            log.warning("booking %s: the group chat could not be told: %s", booking.id, type(exc).__name__)
+            return
+        if not delivered:
+            log.info("booking %s: the group chat could not be told", booking.id)
+
+    async def _still_free(self, actor: Actor, tenant: TenantRecord, search: _Search, slot: OfferedSlot) -> bool:
+        """Fresh free/busy of everyone, just before creating; unknown counts as taken unless it was offered so.
+        Optional people never hold up a booking: the suggestion already said whether they can come."""
+        organizer = search.organizer
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
-        emails = [organizer.email or "", colleague.email or ""]
+        required = [organizer, *(invitee.person for invitee in search.invitees if invitee.required)]
+        emails = [person.email or "" for person in required]
         availability = await self._graph(
-            actor, [organizer, colleague], "getSchedule", texts.CALL_REASON_RECHECK.format(organizer=organizer.name),
+            actor, required, "getSchedule", texts.CALL_REASON_RECHECK.format(organizer=organizer.name),
             self._calendar().get_schedule(caller, emails, slot.start_utc, slot.end_utc), about=organizer)
         people = list(availability.values())
         if not slot.verified:
@@ -130,7 +161,7 @@ class BookingSteps(SearchSteps):
         return is_slot_still_free(slot.start_utc, slot.end_utc, people)
 
     async def _outcome_of(self, bookings: BookingRepository, booking: BookingRecord, organizer: Person,
-                          colleague: Person) -> ActionResult:
+                          colleague: Attendees) -> ActionResult:
         """Answers a repeated or concurrent click with the one booking's state, waiting briefly if it is in flight.
 
         A booking a crash or an outage left behind is settled now (dialogs/booking_recovery.py), not waited for.
@@ -150,7 +181,7 @@ class BookingSteps(SearchSteps):
             return ActionResult(card=self._confirmation(current, organizer, colleague))
         if current.status == "cancelled":
             return ActionResult(card=cancelled_card(_cancelled_view(current, organizer, colleague, organizer)))
-        return ActionResult(text=failure_message(current, organizer, colleague)
+        return ActionResult(text=failure_message(current, organizer, attendees_of(colleague)[0])
                             or texts.BOOKING_FAILED_RETRY)
 
 

@@ -19,7 +19,14 @@ from cards.booking import CancelledView, sign_in_needed_card
 from dialogs.access import ensure_allowed, explain_graph_failure
 from dialogs.booking_people import ColleagueRefused, Colleagues, Person
 from dialogs.booking_state import STATE_PROPERTY, BookingMemory, BookingOptions, PayloadRefused
-from dialogs.booking_views import confirmation_card_for, meeting_times
+from dialogs.booking_views import (
+    Attendees,
+    attendee_name_list,
+    attendees_of,
+    confirmation_card_for,
+    meeting_times,
+    names_phrase,
+)
 from dialogs.clock import notice_key, zone_notice
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
@@ -92,13 +99,6 @@ def invitee_names(invitees: Sequence[Invitee]) -> str:
                          else texts.OPTIONAL_NAME.format(name=invitee.person.name) for invitee in invitees])
 
 
-def names_phrase(names: Sequence[str]) -> str:
-    """ "Ben", "Ben and Chloe", "Ben, Chloe and Dev". """
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + texts.LIST_AND + names[-1]
-
-
 def duration_label(minutes: int) -> str:
     """ "30 min", "1 h", "1 h 30 min": also what a custom length is prefilled with, so parse_duration reads it back."""
     hours, rest = divmod(minutes, 60)
@@ -141,9 +141,9 @@ class BookingBase:
             return []
         return [notice]
 
-    def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person, *,
-                      for_attendee: bool = False) -> Card:
-        return confirmation_card_for(booking, organizer, colleague, for_attendee=for_attendee)
+    def _confirmation(self, booking: BookingRecord, organizer: Person, attendees: Attendees, *,
+                      for_attendee: bool = False, reader: Person | None = None) -> Card:
+        return confirmation_card_for(booking, organizer, attendees, for_attendee=for_attendee, reader=reader)
 
     def _calendar(self) -> Any:
         if self.services.calendar is None:
@@ -270,16 +270,18 @@ async def _sign_in_card(services: Services, turn_context: TurnContext, actor: Ac
     return card
 
 
-def _cancelled_view(booking: BookingRecord, organizer: Person, attendee: Person, reader: Person) -> CancelledView:
+def _cancelled_view(booking: BookingRecord, organizer: Person, attendees: Attendees, reader: Person
+                    ) -> CancelledView:
     """Only its organizer can cancel a meeting (Outlook's roles; an attendee declines), so every card names them.
     The times are written the way `reader` reads them."""
-    return CancelledView(subject=booking.subject, with_name=f"{organizer.name} and {attendee.name}",
-                         times=meeting_times(booking, organizer, attendee, reader), cancelled_by=organizer.name)
+    return CancelledView(subject=booking.subject,
+                         with_name=names_phrase([organizer.name, *attendee_name_list(booking, attendees)]),
+                         times=meeting_times(booking, organizer, attendees, reader), cancelled_by=organizer.name)
 
 
-def _reader(actor: Actor, organizer: Person, attendee: Person) -> Person:
-    """Which of the meeting's two people is reading the card."""
-    return organizer if actor.aad_object_id == organizer.oid else attendee
+def _reader(actor: Actor, organizer: Person, attendees: Attendees) -> Person:
+    """Which of the meeting's people is reading the card (the organizer unless it is one of the attendees)."""
+    return next((person for person in attendees_of(attendees) if person.oid == actor.aad_object_id), organizer)
 
 
 def _strings(values: dict[str, Any]) -> dict[str, Any]:

@@ -36,12 +36,13 @@ from dialogs.booking.common import (
 )
 from dialogs.booking_people import Person, organizer_of, person_of
 from dialogs.booking_state import PayloadRefused
-from dialogs.booking_views import meeting_times
+from dialogs.booking_views import attendee_name_list, attendee_names, meeting_times, names_phrase
 from dialogs.context import ActionResult, Actor
 from dialogs.signin import notify_member
 from graph.calendar import AttendeeResponse, Invitation
 from graph.errors import NotFound, NotOurEvent
 from observability.metrics import count_booking
+from scheduling.display import PEOPLE_SEPARATOR
 from storage.repositories import BookingRecord, BookingRepository, MemberRepository, TenantRecord
 
 _RESPONSE_WORDS = {
@@ -62,19 +63,27 @@ class MeetingSteps(BookingBase):
         return await self._guarded(show, turn_context, actor, data)
 
     async def _participants_booking(self, actor: Actor, data: dict[str, Any]
-                                    ) -> tuple[BookingRecord, Person, Person]:
+                                    ) -> tuple[BookingRecord, Person, list[Person]]:
+        """The booking a card names, if the actor organizes it or is invited, with its organizer and attendees."""
         booking_id = data.get("bookingId")
         if not isinstance(booking_id, str) or not booking_id:
             raise PayloadRefused(texts.CARD_NAMES_NO_MEETING)
         booking = await BookingRepository(self.services.db, actor.tenant_id).get(booking_id)
-        if booking is None or actor.aad_object_id not in (booking.organizer_oid, booking.attendee_oid):
+        if booking is None or actor.aad_object_id not in (booking.organizer_oid, *_attendee_oids(booking)):
             raise PayloadRefused(texts.NOT_YOUR_MEETING)
+        people = await self._people_of(actor, booking)
+        if people is None:
+            raise PayloadRefused(texts.PARTICIPANT_UNKNOWN)
+        return booking, *people
+
+    async def _people_of(self, actor: Actor, booking: BookingRecord) -> tuple[Person, list[Person]] | None:
+        """The organizer and every attendee as members; None when one of them is no longer known."""
         members = MemberRepository(self.services.db, actor.tenant_id)
         organizer_record = await members.get(booking.organizer_oid)
-        attendee_record = await members.get(booking.attendee_oid)
-        if organizer_record is None or attendee_record is None:
-            raise PayloadRefused(texts.PARTICIPANT_UNKNOWN)
-        return booking, person_of(organizer_record), person_of(attendee_record)
+        records = [await members.get(oid) for oid in _attendee_oids(booking)]
+        if organizer_record is None or any(record is None for record in records):
+            return None
+        return person_of(organizer_record), [person_of(record) for record in records if record is not None]
 
     async def my_meetings_command(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         await self._send(turn_context, await self._guarded(self._my_meetings, turn_context, actor, {}))
@@ -94,7 +103,6 @@ class MeetingSteps(BookingBase):
         now = common.now()
         bookings = await BookingRepository(self.services.db, actor.tenant_id).list_for_member(
             actor.aad_object_id, upcoming_only=changed is None, now=now)
-        members = MemberRepository(self.services.db, actor.tenant_id)
         await _typing(turn_context)
         items: list[MeetingItem] = []
         shown_statuses = ("confirmed",) if changed is None else ("confirmed", "cancelled")
@@ -102,17 +110,17 @@ class MeetingSteps(BookingBase):
                   if booking.status in shown_statuses and booking.event_id and booking.end_utc > now]
         # Only the meetings the card can show are read back from Outlook (one Graph call each).
         for booking in listed[:MAX_MEETINGS_SHOWN]:
-            organizer_record = await members.get(booking.organizer_oid)
-            attendee_record = await members.get(booking.attendee_oid)
-            if organizer_record is None or attendee_record is None:
+            people = await self._people_of(actor, booking)
+            if people is None:
                 continue
-            organizer, attendee = person_of(organizer_record), person_of(attendee_record)
+            organizer, attendees = people
+            reader = _reader(actor, organizer, attendees)
             organizes = booking.organizer_oid == actor.aad_object_id
             row = MeetingItem(
                 booking_id=booking.id,
                 subject=booking.subject,
-                with_name=(attendee if organizes else organizer).name,
-                times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
+                with_name=_with_whom(booking, organizer, attendees, reader),
+                times=meeting_times(booking, organizer, attendees, reader),
                 response="",
                 join_url=booking.join_url,
                 is_organizer=organizes,
@@ -121,19 +129,19 @@ class MeetingSteps(BookingBase):
                 items.append(replace(row, can_respond=False, cancelled_by=organizer.name))
                 continue
             if organizes:
-                response, can_respond = await self._response_of(actor, tenant, booking, organizer, attendee), True
-                response = texts.THEIR_RESPONSE.format(name=attendee.name, response=response)
+                response, can_respond = await self._responses_of(actor, tenant, booking, organizer, attendees), True
             else:
-                response, can_respond = await self._own_response(actor, tenant, booking, organizer, attendee)
+                response, can_respond = await self._own_response(actor, tenant, booking, organizer, reader)
                 response = texts.YOUR_RESPONSE.format(response=response)
             items.append(replace(row, response=response, can_respond=can_respond,
                                  asking=asking and changed is not None and booking.id == changed.id))
         notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
         return my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes), total=len(listed)))
 
-    async def _response_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
-                           attendee: Person) -> str:
-        """The organizer asks: the colleague's reply, read back from the bot's own event (tag verified)."""
+    async def _responses_of(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
+                            attendees: list[Person]) -> str:
+        """The organizer asks: each attendee's reply, read back from the bot's own event (tag verified) in one
+        call: "Ben Walters: accepted · Chloe Martin: no reply yet"."""
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         try:
             status = await self._graph(
@@ -146,7 +154,11 @@ class MeetingSteps(BookingBase):
             if isinstance(cause, NotOurEvent):
                 return texts.RESPONSE_NOT_OURS
             return texts.RESPONSE_NOT_ASKED
-        return _RESPONSE_WORDS.get(status.response_of(attendee.email or ""), texts.RESPONSE_NONE_YET)
+        return PEOPLE_SEPARATOR.join(
+            texts.THEIR_RESPONSE.format(
+                name=attendee.name,
+                response=_RESPONSE_WORDS.get(status.response_of(attendee.email or ""), texts.RESPONSE_NONE_YET))
+            for attendee in attendees)
 
     async def _own_response(self, actor: Actor, tenant: TenantRecord, booking: BookingRecord, organizer: Person,
                             attendee: Person) -> tuple[str, bool]:
@@ -211,32 +223,31 @@ class MeetingSteps(BookingBase):
     async def _ask_before_cancelling(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
                                      ) -> ActionResult:
         await self._require_tenant(actor)
-        booking, organizer, attendee = await self._participants_booking(actor, data)
+        booking, organizer, attendees = await self._participants_booking(actor, data)
+        reader = _reader(actor, organizer, attendees)
         in_list = data.get("in") == IN_LIST
         if booking.status == "cancelled" and not in_list:
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
-                                                                    _reader(actor, organizer, attendee))))
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendees, reader)))
         if booking.status not in ("confirmed", "cancelled") or not booking.event_id:
             return ActionResult(text=texts.NEVER_CREATED)
         if in_list:
             return ActionResult(card=await self._meetings_card(turn_context, actor, changed=booking, asking=True))
-        organizes = actor.aad_object_id == organizer.oid
         return ActionResult(card=cancel_question_card(CancelQuestionView(
             booking_id=booking.id,
             subject=booking.subject,
-            with_name=(attendee if organizes else organizer).name,
-            times=meeting_times(booking, organizer, attendee, organizer if organizes else attendee),
-            for_attendee=not organizes,
+            with_name=_with_whom(booking, organizer, attendees, reader),
+            times=meeting_times(booking, organizer, attendees, reader),
+            for_attendee=actor.aad_object_id != organizer.oid,
         )))
 
-    async def _card_of_booking(self, actor: Actor, booking: BookingRecord, organizer: Person, attendee: Person
-                               ) -> ActionResult:
-        """The meeting's own card as it stands: Booked (the attendee's copy offers Decline) or Cancelled."""
+    async def _card_of_booking(self, actor: Actor, booking: BookingRecord, organizer: Person,
+                               attendees: list[Person]) -> ActionResult:
+        """The meeting's own card as it stands: Booked (an attendee's copy offers Decline) or Cancelled."""
+        reader = _reader(actor, organizer, attendees)
         if booking.status == "cancelled":
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee,
-                                                                    _reader(actor, organizer, attendee))))
-        return ActionResult(card=self._confirmation(booking, organizer, attendee,
-                                                    for_attendee=actor.aad_object_id != organizer.oid))
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendees, reader)))
+        return ActionResult(card=self._confirmation(booking, organizer, attendees,
+                                                    for_attendee=actor.aad_object_id != organizer.oid, reader=reader))
 
     async def _cancel_or_decline(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
                                  ) -> ActionResult:
@@ -248,28 +259,31 @@ class MeetingSteps(BookingBase):
         """Cancels (organizer) or declines (attendee); also says whether the meeting is now cancelled or declined,
         rather than waiting for a sign-in or refused."""
         tenant = await self._require_tenant(actor)
-        booking, organizer, attendee = await self._participants_booking(actor, data)
+        booking, organizer, attendees = await self._participants_booking(actor, data)
+        reader = _reader(actor, organizer, attendees)
         if booking.status == "cancelled":
-            reader = _reader(actor, organizer, attendee)
-            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, reader))), True
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendees, reader))), True
         if booking.status != "confirmed" or not booking.event_id:
             return ActionResult(text=texts.NEVER_CREATED), False
         if actor.aad_object_id != organizer.oid:
-            return await self._decline(turn_context, actor, tenant, booking, organizer, attendee)
+            return await self._decline(turn_context, actor, tenant, booking, organizer, attendees, reader)
         await _typing(turn_context)
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
-        await self._graph(actor, [organizer, attendee], "cancelEvent",
+        await self._graph(actor, [organizer, *attendees], "cancelEvent",
                           texts.CALL_REASON_CANCEL.format(name=actor.name),
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
         cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
         count_booking("cancelled", actor.tenant_id)
-        view = _cancelled_view(cancelled, organizer, attendee, organizer)
-        await notify_member(self.services, actor.tenant_id, attendee.oid,
-                            card=cancelled_card(_cancelled_view(cancelled, organizer, attendee, attendee)))
+        view = _cancelled_view(cancelled, organizer, attendees, organizer)
+        # Everyone invited is told in their own 1:1 chat; one who cannot be reached still has Outlook's notice.
+        for attendee in attendees:
+            if not await notify_member(self.services, actor.tenant_id, attendee.oid,
+                                       card=cancelled_card(_cancelled_view(cancelled, organizer, attendees, attendee))):
+                log.info("booking %s: an attendee could not be told of the cancellation in Teams", booking.id)
         return ActionResult(card=cancelled_card(view)), True
 
     async def _decline(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, booking: BookingRecord,
-                       organizer: Person, attendee: Person) -> tuple[ActionResult, bool]:
+                       organizer: Person, attendees: list[Person], attendee: Person) -> tuple[ActionResult, bool]:
         """The invited colleague declines their own copy, as Outlook offers them; the organizer is told.
 
         In individual mode this needs the colleague's own sign-in (they get the sign-in card first, and the
@@ -294,9 +308,22 @@ class MeetingSteps(BookingBase):
         if invitation.is_cancelled:
             return ActionResult(text=texts.ALREADY_CANCELLED_BY.format(organizer=plain(organizer.name))), True
         view = DeclinedView(subject=booking.subject, organizer_name=organizer.name, attendee_name=attendee.name,
-                            times=meeting_times(booking, organizer, attendee, attendee))
+                            times=meeting_times(booking, organizer, attendees, attendee))
         await notify_member(self.services, actor.tenant_id, organizer.oid,
                             card=declined_card(replace(view, for_organizer=True,
-                                                       times=meeting_times(booking, organizer, attendee, organizer))))
+                                                       times=meeting_times(booking, organizer, attendees, organizer))))
         log.info("booking %s: the attendee declined their copy", booking.id)
         return ActionResult(card=declined_card(view)), True
+
+
+def _attendee_oids(booking: BookingRecord) -> list[str]:
+    return [attendee.oid for attendee in booking.attendees] or [booking.attendee_oid]
+
+
+def _with_whom(booking: BookingRecord, organizer: Person, attendees: list[Person], reader: Person) -> str:
+    """Who else is in the meeting, as the reader sees it: the organizer reads their attendees ("Ben, Chloe and
+    Dev (optional)"); an attendee reads the organizer and the other attendees."""
+    if reader.oid == organizer.oid:
+        return attendee_names(booking, attendees)
+    others = [person for person in attendees if person.oid != reader.oid]
+    return names_phrase([organizer.name, *attendee_name_list(booking, others)])

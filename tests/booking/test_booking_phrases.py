@@ -134,7 +134,10 @@ BAD_PHRASES = [
     ("30 min with Ben in 3 months", "but not *in 3 months*: I can look at most 8 weeks ahead (until Wed 27 Jan)."),
     ("30 min with Ben next week at 3pm", "but not *3pm*: give one day for a time, like Monday at 3pm."),
     ("30 min with Ben at " + "9" * 80, "but not *at " + "9" * 37 + "…*: that is more than I can read about when"),
-    ("1h with Ben and Chloe", "I can book one colleague at a time for now, so I left out Chloe"),
+    ("1h with Ben and Zed", "I understood *Ben Walters*, but I don't know anyone called *Zed*."),
+    ("1h with Ben, Zed and optionally Yuri", "I understood *Ben Walters*, but I don't know anyone called *Zed* and "
+                                             "*Yuri*."),
+    ("1h with Ben and Ben", "You picked Ben Walters twice."),
     ("30 min with Adele tomorrow", "You can't book a meeting with yourself."),
     ("30 min with adele.vance@contoso.example", "You can't book a meeting with yourself."),
     ("30 min with Zelda tomorrow", 'I don\'t know anyone called \\"Zelda\\"'),
