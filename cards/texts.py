@@ -670,6 +670,7 @@ CANNOT_BE_BOOKED = "{name} can't be booked: {reason}"
 UNKNOWN_AMONG_SEVERAL = ("I understood {known}, but I don't know anyone called {unknown}. Only people who have "
                          f"opened Rendezvous can be booked: {INVITE_HINT}.")
 EVERYONE_LOCAL_TIMES = "Everyone"
+SEVERAL_CALENDARS_NOT_READ = "the calendars of {names} could not be read"
 SLOT_BUSY = "Busy: {names}"
 SLOT_UNREADABLE = "Calendar not read: {names}"
 SLOT_CANNOT_COME = "Outside working hours: {names}"

@@ -492,10 +492,13 @@ class SearchSteps(BookingBase):
             result = find_slots(request, people, offset=offset, names=names, **optional)
         slots = []
         for suggestion in result.suggestions:
-            unverified = ", ".join(names.get(email, plain(email)) for email in suggestion.unverified_people)
+            unverified = [names.get(email, plain(email)) for email in suggestion.unverified_people]
             slot = OfferedSlot(slot_id_for(suggestion.start), suggestion.start.isoformat(), suggestion.end.isoformat(),
                                suggestion.verified)
-            note = texts.CALENDARS_NOT_READ.format(names=unverified) if unverified else None
+            note = None
+            if unverified:
+                template = texts.CALENDARS_NOT_READ if len(unverified) == 1 else texts.SEVERAL_CALENDARS_NOT_READ
+                note = template.format(names=names_phrase(unverified))
             why = _capitalized(", ".join(suggestion.reasons)) if suggestion.reasons else None
             statuses = {person.email.lower(): person.status.value for person in suggestion.attendance}
             slots.append((slot, _slot_view(slot, everyone, statuses, search.optional_emails, note, why,
