@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import bisect
 import enum
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from scheduling.display import day_label, local_label, tz_abbrev
 from scheduling.intervals import Interval, has_stretch, intersect, merge, subtract
@@ -217,32 +217,44 @@ def _instant(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+@dataclass(frozen=True)
+class _WorkingTime:
+    """One set of working hours over one window: the working days and their pieces, in time order."""
+
+    days: tuple[WorkingDay, ...]
+    pieces: tuple[tuple[datetime, datetime, WorkingDay], ...]
+    piece_starts: tuple[datetime, ...]
+    intervals: tuple[Interval, ...]
+
+
 @lru_cache(maxsize=256)
-def _working_days_of(hours: WorkingHours, window_start: datetime, window_end: datetime) -> tuple[WorkingDay, ...]:
-    """`working_days`, remembered: colleagues often share hours and a zone, and the same window is searched
-    again for "More times". Pure, and WorkingDay is frozen, so sharing the answer is safe."""
-    return tuple(working_days(hours, window_start, window_end))
+def _working_time(hours: WorkingHours, window_start: datetime, window_end: datetime) -> _WorkingTime:
+    """Remembered: colleagues often share hours and a zone, and the same window is searched again for
+    "More times". Pure and frozen, so sharing the answer between searches is safe."""
+    days = tuple(working_days(hours, window_start, window_end))
+    pieces = tuple((start, end, day) for day in days for start, end in day.pieces)
+    return _WorkingTime(days, pieces, tuple(start for start, _, _ in pieces),
+                        tuple((start, end) for start, end, _ in pieces))
 
 
 @dataclass
 class _Person:
     availability: Availability
-    days: Sequence[WorkingDay]
+    time: _WorkingTime
     required: bool = True
-    pieces: list[tuple[datetime, datetime, WorkingDay]] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.pieces = [(start, end, day) for day in self.days for start, end in day.pieces]
-        self._piece_starts = [start for start, _, _ in self.pieces]
+    @property
+    def pieces(self) -> tuple[tuple[datetime, datetime, WorkingDay], ...]:
+        return self.time.pieces
 
     def day_containing(self, start: datetime, end: datetime) -> WorkingDay | None:
-        index = bisect.bisect_right(self._piece_starts, start) - 1
-        if index >= 0 and self.pieces[index][1] >= end:
-            return self.pieces[index][2]
+        index = bisect.bisect_right(self.time.piece_starts, start) - 1
+        if index >= 0 and self.time.pieces[index][1] >= end:
+            return self.time.pieces[index][2]
         return None
 
     def working(self) -> list[Interval]:
-        return [(start, end) for start, end, _ in self.pieces]
+        return list(self.time.intervals)
 
 
 def _blocked(people: Sequence[Availability], request: SlotRequest) -> list[Interval]:
@@ -251,13 +263,10 @@ def _blocked(people: Sequence[Availability], request: SlotRequest) -> list[Inter
     A slot [s, e) with buffers clashes with an item [b, c) when s - before < c and e + after > b,
     which is the same as [s, e) overlapping [b - after, c + before).
     """
-    return merge(
-        (block.start - request.buffer_after, block.end + request.buffer_before)
-        for person in people
-        if person.known
-        for block in person.busy
-        if block.status in request.blocking
-    )
+    blocks = [block for person in people if person.known for block in person.busy if block.status in request.blocking]
+    if not request.buffer_before and not request.buffer_after:
+        return merge((block.start, block.end) for block in blocks)
+    return merge((block.start - request.buffer_after, block.end + request.buffer_before) for block in blocks)
 
 
 def _possessive(index: int, people: Sequence[Availability], names: Mapping[str, str]) -> str:
@@ -329,28 +338,27 @@ def _local_day(moment: int, zone: tzinfo) -> int:
 
 @dataclass
 class _Optional:
-    """An optional person's free time, in microseconds: where they could come, and what blocks them."""
+    """An optional person: where they could come (microseconds, for counting), and what blocks them."""
 
     person: _Person
     available: list[tuple[int, int]]
-    busy_starts: list[int]
-    busy_ends: list[int]
+    busy_starts: list[datetime]
+    busy_ends: list[datetime]
 
     @classmethod
     def of(cls, person: _Person, request: SlotRequest) -> _Optional:
         busy = _blocked([person.availability], request)
         available = subtract(person.working(), busy) if person.availability.known else []
         return cls(person, [(_micros(start), _micros(end)) for start, end in available],
-                   [_micros(start) for start, _ in busy], [_micros(end) for _, end in busy])
+                   [start for start, _ in busy], [end for _, end in busy])
 
     def status(self, start: datetime, end: datetime) -> AttendanceStatus:
         if self.person.day_containing(start, end) is None:
             return AttendanceStatus.OUTSIDE_HOURS
         if not self.person.availability.known:
             return AttendanceStatus.UNREADABLE
-        low, high = _micros(start), _micros(end)
-        index = bisect.bisect_right(self.busy_ends, low)
-        if index < len(self.busy_starts) and self.busy_starts[index] < high:
+        index = bisect.bisect_right(self.busy_ends, start)  # the first blocked stretch ending after `start`
+        if index < len(self.busy_starts) and self.busy_starts[index] < end:
             return AttendanceStatus.BUSY
         return AttendanceStatus.FREE
 
@@ -601,15 +609,17 @@ def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0
     if request.window_end - earliest < request.duration:
         return SlotSearchResult([], NoSlotReason.WINDOW_TOO_SHORT, None)
 
+    hours = [person.effective_working_hours() for person in people]
     persons = [
-        _Person(person, _working_days_of(person.effective_working_hours(), request.window_start, request.window_end),
+        _Person(person, _working_time(person_hours, request.window_start, request.window_end),
                 required=person.email.casefold() not in optional_emails)
-        for person in people
+        for person, person_hours in zip(people, hours, strict=True)
     ]
     required = [person for person in persons if person.required]
     shared: list[Interval] = [(earliest, request.window_end)]
-    for hours in dict.fromkeys(person.days for person in required):  # people with the same hours, once
-        shared = intersect(shared, [piece for day in hours for piece in day.pieces])
+    by_hours = {person_hours: person for person_hours, person in zip(hours, persons, strict=True) if person.required}
+    for person in by_hours.values():  # people with the same working hours, once
+        shared = intersect(shared, person.working())
     free = subtract(shared, _blocked([person.availability for person in required], request))
     found = _candidates(free, required, request)
     if not found.starts:
