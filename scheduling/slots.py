@@ -701,16 +701,22 @@ def is_slot_still_free(
     *,
     buffer_before: timedelta = timedelta(0),
     buffer_after: timedelta = timedelta(0),
+    optional: frozenset[str] | set[str] = frozenset(),
 ) -> bool:
-    """The re-check just before booking, on freshly read availability.
+    """The re-check just before booking, on freshly read availability (organizer first).
 
-    False when any blocking item (widened by the buffers) overlaps [start, end), and also when
-    someone's calendar could not be read: unknown never counts as free.
+    False when any required person's blocking item (widened by the buffers) overlaps [start, end), and also
+    when a required person's calendar could not be read: unknown never counts as free. Optional people
+    (`optional`: their emails, any case; never the organizer) do not hold up a booking: a busy or unreadable
+    optional person is simply missing, as the suggestion already said.
     """
     start = as_utc("start", start)
     end = as_utc("end", end)
     blocking = frozenset(blocking) - {FreeBusyStatus.FREE}
+    skipped = _optional_emails(people, optional)
     for person in people:
+        if person.email.casefold() in skipped:
+            continue
         if not person.known:
             return False
         for block in person.busy:
