@@ -22,7 +22,7 @@ from emulator.org import Tenant
 from graph.timezones import UnknownTimeZone, windows_to_iana
 from scheduling.model import Availability, BusyBlock, FreeBusyStatus, WorkingHours
 from scheduling.phrasing import MAX_WHEN_CHARACTERS, read_request
-from scheduling.slots import SlotRequest, find_slots
+from scheduling.slots import SlotRequest, find_slots, forget_working_time
 from tests.harness import ConnectorStub, SentActivity, TeamsUser
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -353,3 +353,36 @@ def team_calendars(first_day: date, days: int = TEAM_SEARCH_DAYS, seed: int = 11
         people.append(Availability(email, known, tuple(sorted(blocks, key=lambda block: block.start)) if known else (),
                                    hours, None if known else "the mailbox could not be read", zone))
     return people, frozenset(optional)
+
+
+@dataclass
+class TeamSearchCalls:
+    """scheduling.find_slots alone for issue 11's team: 20 people (8 optional) over 61 days at a 5-minute step.
+
+    With `first_search` the remembered working days and zone offsets are dropped before each call (untimed),
+    so each call is a team's first search of the window; without it, calls are the "More times" that follow.
+    """
+
+    first_day: date
+    first_search: bool = True
+    page: int = 5
+
+    def __post_init__(self) -> None:
+        self.people, self.optional = team_calendars(self.first_day)
+        self.window_start = datetime.combine(self.first_day, time(0), UTC)
+
+    async def prepare(self, worker: int) -> SlotRequest:
+        if self.first_search:
+            forget_working_time()
+        return SlotRequest(duration=MEETING_LENGTH, window_start=self.window_start,
+                           window_end=self.window_start + timedelta(days=TEAM_SEARCH_DAYS), now=datetime.now(UTC),
+                           step=TEAM_SEARCH_STEP, max_results=self.page)
+
+    async def turn(self, worker: int, request: SlotRequest) -> Any:
+        return find_slots(request, self.people, optional=self.optional)
+
+    async def check(self, worker: int, request: SlotRequest, answer: Any) -> None:
+        if not answer.suggestions:
+            raise TurnFailed("the slot finder found no time for the team")
+        if any(len(suggestion.attendance) != len(self.people) for suggestion in answer.suggestions):
+            raise TurnFailed("a suggestion did not say who can come")

@@ -21,6 +21,7 @@ from scheduling.display import day_label, local_label, tz_abbrev
 from scheduling.intervals import Interval, has_stretch, intersect, merge, subtract
 from scheduling.model import Availability, FreeBusyStatus, WorkingHours
 from scheduling.zones import WorkingDay, as_utc, working_days
+from scheduling.zones import forget_offsets as zone_offsets_cache_clear
 
 # Outlook's own reading of showAs: tentative and out-of-office keep time, working-elsewhere
 # does not. Busy and unknown items always block; free items never do.
@@ -235,6 +236,13 @@ def _working_time(hours: WorkingHours, window_start: datetime, window_end: datet
     pieces = tuple((start, end, day) for day in days for start, end in day.pieces)
     return _WorkingTime(days, pieces, tuple(start for start, _, _ in pieces),
                         tuple((start, end) for start, end, _ in pieces))
+
+
+def forget_working_time() -> None:
+    """Drops the remembered working days and zone offsets, so the next search computes them afresh
+    (bench/ measures a first search this way)."""
+    _working_time.cache_clear()
+    zone_offsets_cache_clear()
 
 
 @dataclass

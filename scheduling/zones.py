@@ -92,6 +92,11 @@ def _offset_segments(start: datetime, end: datetime, tz: tzinfo) -> tuple[tuple[
     return tuple(segments)
 
 
+def forget_offsets() -> None:
+    """Drops the remembered offset changes (see `_offset_segments`)."""
+    _offset_segments.cache_clear()
+
+
 def working_days(hours: WorkingHours, window_start: datetime, window_end: datetime) -> list[WorkingDay]:
     """Every working day in `hours` that overlaps [window_start, window_end), whole (not clipped).
 
