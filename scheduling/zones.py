@@ -111,13 +111,18 @@ def working_days(hours: WorkingHours, window_start: datetime, window_end: dateti
     # Local readings are within a day of UTC; two days of margin cover any zone and night shifts.
     margin = timedelta(days=2)
     segments = _offset_segments(window_start - margin, window_end + margin, tz)
-    overnight = hours.end <= hours.start
+    one_day = timedelta(days=1)
+    # The wall readings of a day's start and end, as offsets from its midnight (read as if it were UTC).
+    day_start = timedelta(hours=hours.start.hour, minutes=hours.start.minute, seconds=hours.start.second,
+                          microseconds=hours.start.microsecond)
+    day_end = timedelta(hours=hours.end.hour, minutes=hours.end.minute, seconds=hours.end.second,
+                        microseconds=hours.end.microsecond) + (one_day if hours.end <= hours.start else timedelta(0))
     days: list[WorkingDay] = []
     current = first_date
+    midnight = datetime.combine(first_date, time(0), tzinfo=UTC)
     while current <= last_date:
         if current.isoweekday() in hours.days:
-            wall_start = datetime.combine(current, hours.start, tzinfo=UTC)
-            wall_end = datetime.combine(current + timedelta(days=1) if overnight else current, hours.end, tzinfo=UTC)
+            wall_start, wall_end = midnight + day_start, midnight + day_end
             pieces: list[tuple[datetime, datetime]] = []
             for segment_start, segment_end, offset in segments:
                 piece_start = max(segment_start, wall_start - offset)
@@ -130,7 +135,8 @@ def working_days(hours: WorkingHours, window_start: datetime, window_end: dateti
                     pieces.append((piece_start, piece_end))
             if pieces and pieces[-1][1] > window_start and pieces[0][0] < window_end:
                 days.append(WorkingDay(current, tuple(pieces)))
-        current += timedelta(days=1)
+        current += one_day
+        midnight += one_day
     return days
 
 
