@@ -11,6 +11,7 @@ from datetime import time, timedelta
 import pytest
 
 from scheduling.model import Availability, FreeBusyStatus
+from scheduling.requested import nearest_first
 from scheduling.slots import AttendanceStatus, SlotRequest, Suggestion, find_slots, is_slot_still_free
 from tests.scheduling.test_slots import block, person, request, utc
 
@@ -142,3 +143,14 @@ def test_two_people_without_optional_ones_rank_as_before() -> None:
     assert find_slots(search, people) == find_slots(search, people, optional=frozenset())
     assert all(len(s.attendance) == 2 and s.missing_optional == () for s in find_slots(search, people).suggestions)
 
+
+
+def test_a_time_asked_for_by_name_is_not_refused_because_of_an_optional_person() -> None:
+    wanted = utc(2025, 11, 24, 9)  # Chloe (optional) and Dev (optional) are busy then
+    names = ["you", "Ben", "Chloe", "Dev"]
+    as_required = nearest_first(hourly(max_results=3), team(), wanted, names)
+    assert as_required.why_not == "Chloe is busy then and Dev is busy then"
+    as_optional = nearest_first(hourly(max_results=3), team(), wanted, names, optional={CHLOE, DEV})
+    assert as_optional.why_not is None
+    assert as_optional.result.suggestions[0].start == wanted
+    assert as_optional.result.suggestions[0].missing_optional == (CHLOE, DEV)
