@@ -220,9 +220,8 @@ def _instant(micros: int) -> datetime:
 
 @dataclass(frozen=True)
 class _WorkingTime:
-    """One set of working hours over one window: the working days and their pieces, in time order."""
+    """One set of working hours over one window: its working days' pieces, in time order."""
 
-    days: tuple[WorkingDay, ...]
     pieces: tuple[tuple[datetime, datetime, WorkingDay], ...]
     piece_starts: tuple[datetime, ...]
     intervals: tuple[Interval, ...]
@@ -234,7 +233,7 @@ def _working_time(hours: WorkingHours, window_start: datetime, window_end: datet
     "More times". Pure and frozen, so sharing the answer between searches is safe."""
     days = tuple(working_days(hours, window_start, window_end))
     pieces = tuple((start, end, day) for day in days for start, end in day.pieces)
-    return _WorkingTime(days, pieces, tuple(start for start, _, _ in pieces),
+    return _WorkingTime(pieces, tuple(start for start, _, _ in pieces),
                         tuple((start, end) for start, end, _ in pieces))
 
 
@@ -250,10 +249,6 @@ class _Person:
     availability: Availability
     time: _WorkingTime
     required: bool = True
-
-    @property
-    def pieces(self) -> tuple[tuple[datetime, datetime, WorkingDay], ...]:
-        return self.time.pieces
 
     def day_containing(self, start: datetime, end: datetime) -> WorkingDay | None:
         index = bisect.bisect_right(self.time.piece_starts, start) - 1
