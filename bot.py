@@ -58,6 +58,9 @@ TURN_KIND: ContextVar[str] = ContextVar("turn_kind", default="other")
 UNKNOWN_CONVERSATION_TYPE = "unknown"
 # What may run where others read along (group chats, channels): nothing that shows a person's data.
 SHARED_CHAT_COMMANDS = frozenset({"help"})
+# Typed in a group chat (or a meeting's chat), these propose a meeting with the chat's members; the times go to
+# the requester's 1:1 chat (dialogs/booking/group_request.py).
+GROUP_PROPOSAL_COMMANDS = frozenset({"book", "find a time"})
 
 
 def _client_time_zone(activity: Activity) -> str | None:
@@ -135,6 +138,7 @@ class RendezvousBot(TeamsActivityHandler):
         self.services = services
         self.recent_members = recent_members_for(services.db)
         booking = BookingDialog(services)
+        self.booking = booking
         self._example_colleague = booking.example_colleague
         self._new_member_seen = booking.forget_examples
         admin = AdminDialogs(services)
@@ -145,6 +149,7 @@ class RendezvousBot(TeamsActivityHandler):
         self.commands: dict[str, CommandHandler] = {
             "help": self._help,
             "book": booking.book_command,
+            "find a time": booking.book_command,
             "my meetings": booking.my_meetings_command,
             "connect": connection.connect,
             "disconnect": connection.disconnect,
@@ -317,10 +322,21 @@ class RendezvousBot(TeamsActivityHandler):
             await turn_context.send_activity(UNKNOWN_COMMAND)
             return
         actor = self.actor(turn_context)
+        if command in GROUP_PROPOSAL_COMMANDS and activity.conversation.conversation_type == "groupChat":
+            await self._propose_from_group_chat(turn_context, actor, argument)
+            return
         if command not in SHARED_CHAT_COMMANDS and not actor.is_personal_chat:
             await self._continue_in_personal_chat(turn_context, actor, command, argument)
             return
         await self.commands[command](turn_context, actor, argument)
+
+    async def _propose_from_group_chat(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
+        """ "find a time" in a group chat: a meeting with the chat's members, proposed in the requester's 1:1 chat."""
+        # The roster comes from dialogs/group_chat.py (the roster branch, issue 11): imported here until it is on main.
+        from dialogs.booking.group_request import propose_from_group_chat
+
+        mobile = _client_platform(turn_context.activity) in MOBILE_PLATFORMS
+        await propose_from_group_chat(self.booking, turn_context, actor, argument, submit_actions=mobile)
 
     async def _continue_in_personal_chat(self, turn_context: TurnContext, actor: Actor, command: str,
                                          argument: str) -> None:

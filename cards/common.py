@@ -12,6 +12,7 @@ COLLEAGUE_PLACEHOLDER = texts.COLLEAGUE_PLACEHOLDER
 # Each command with what it does; "{example}" in a description stands for the booking example.
 COMMANDS: list[tuple[str, str]] = [
     ("book", texts.COMMAND_BOOK),
+    ("find a time", texts.COMMAND_FIND_A_TIME),
     ("my meetings", texts.COMMAND_MY_MEETINGS),
     ("connect", texts.COMMAND_CONNECT),
     ("disconnect", texts.COMMAND_DISCONNECT),

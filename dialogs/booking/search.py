@@ -479,17 +479,17 @@ class SearchSteps(BookingBase):
             texts.CALENDAR_UNREAD.format(name=names.get(person.email, person.email), reason=person.unknown_reason)
             for person in people if not person.known
         ]
-        optional = _optional_argument(search)
+        optional = _optional_emails(search)
         if search.options.requested_start:
             wanted = datetime.fromisoformat(search.options.requested_start)
             nearest = nearest_first(request, people, wanted, ["you", *(plain(person.name) for person in everyone[1:])],
-                                    offset, reason_names=names, **optional)
+                                    offset, reason_names=names, optional=optional)
             result = nearest.result
             if nearest.why_not and not offset:
                 asked = local_label(wanted, wanted + search.duration, organizer.zone(), actor.locale)
                 notes.insert(0, texts.ASKED_TIME_NOT_FREE.format(asked=asked, why_not=nearest.why_not))
         else:
-            result = find_slots(request, people, offset=offset, names=names, **optional)
+            result = find_slots(request, people, offset=offset, names=names, optional=optional)
         slots = []
         for suggestion in result.suggestions:
             unverified = [names.get(email, plain(email)) for email in suggestion.unverified_people]
@@ -812,10 +812,9 @@ def _call_reason(search: _Search, one: str, several: str) -> str:
     return several.format(organizer=search.organizer.name, count=len(search.invitees))
 
 
-def _optional_argument(search: _Search) -> dict[str, frozenset[str]]:
-    """find_slots' `optional=` when someone is optional (a one-to-one search passes nothing new)."""
-    optional = frozenset(email for email in search.optional_emails if email)
-    return {"optional": optional} if optional else {}
+def _optional_emails(search: _Search) -> frozenset[str]:
+    """The optional people's addresses, as find_slots' `optional=` takes them."""
+    return frozenset(email for email in search.optional_emails if email)
 
 
 # findMeetingTimes' availability as the slot finder's attendance words (scheduling.slots.AttendanceStatus)
