@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from dialogs.booking_phrases import recognize
 from scheduling.phrasing import LOOK_AHEAD, Request, Unread, read_request
 
@@ -80,3 +82,17 @@ def test_several_colleagues_are_kept_apart() -> None:
     request = read("book 1h with Ben, Chloe and Dan Brown tomorrow")
     assert (request.person, request.other_people) == ("Ben", ("Chloe", "Dan Brown"))
     assert request.window is not None and request.window.description == "Thu 26 Nov"
+
+
+@pytest.mark.parametrize(("text", "required", "optional"), [
+    ("book 30 min with Ben and Chloe tomorrow", ("Ben", "Chloe"), ()),
+    ("book 1h with Ben and Chloe", ("Ben", "Chloe"), ()),
+    ("book with Ben, Chloe and optionally Dev tomorrow", ("Ben", "Chloe"), ("Dev",)),
+    ("book with Ben optionally Dev Patel", ("Ben",), ("Dev Patel",)),
+    ("book with Ben, optionally Dev and Erin next week", ("Ben",), ("Dev", "Erin")),
+    ("book with Ben & Chloe + Dan Brown", ("Ben", "Chloe", "Dan Brown"), ()),
+])
+def test_required_and_optional_colleagues(text: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    request = read(text)
+    assert ((request.person, *request.other_people), request.optional_people) == (required, optional)
+    assert request.unread == ()
