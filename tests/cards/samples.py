@@ -161,6 +161,21 @@ def _booking_cards() -> list[CardSample]:
                 ),
                 intro="These are the next times after the ones I showed before.",
             ))),
+        CardSample("suggestions_nineteen_colleagues", booking.suggestions_card, booking.suggestions_card(
+            booking.SuggestionsView(
+                search_id="q-team",
+                colleague_name=", ".join(name for name, _ in _colleagues(18)) + " and " + LONG_NAME + " (optional)",
+                duration_label="1 hour",
+                window_label="next week",
+                slots=tuple(replace(
+                    slot, labels=slot.labels[:1],
+                    everyone=" · ".join(f"{name.split()[0]} {9 + n % 9}:00 GMT+{n}" for n, (name, _)
+                                        in enumerate(_colleagues(19))),
+                    attendance=(f"Busy: {LONG_NAME}", "Calendar not read: " + ", ".join(
+                        name for name, _ in _colleagues(4)), "Outside working hours: " + _colleagues(1)[0][0]),
+                ) for slot in _slots(SLOTS_PER_PAGE, unverified_from=3)),
+                has_more=True,
+            ))),
         CardSample("suggestions_single_slot_last_page", booking.suggestions_card, booking.suggestions_card(
             booking.SuggestionsView(
                 search_id="q-last",
