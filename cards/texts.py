@@ -660,3 +660,13 @@ UNDERSTOOD_BUT_NOT = "I understood {known}, but not"
 DID_NOT_UNDERSTAND = "I didn't understand"
 NOT_UNDERSTOOD = "{opening} {part}{reason}{more}."
 NOR = ", nor {part}"
+
+# --- group chats (dialogs/group_chat.py): why a member of the chat is not in the meeting, told to the requester only
+NOT_BOOKABLE_NEVER_USED = "has never used Rendezvous"
+NOT_BOOKABLE_OUTSIDE_GROUP = "is outside the security group your organization allows"
+NOT_BOOKABLE_OTHER_ORGANIZATION = "is in another organization"
+NOT_BOOKABLE_NO_MAILBOX = "has no mailbox Rendezvous knows of"
+NOT_BOOKABLE_GROUP_NOT_CHECKED = "their security group could not be checked just now"
+NOT_BOOKABLE_NOT_SET_UP = "their organization has not set up Rendezvous"
+NOT_BOOKABLE_OVER_LIMIT = "over the limit of {limit} colleagues in one meeting"
+ROSTER_UNAVAILABLE = "Teams did not tell me who is in this chat just now. Please try again in a minute."
