@@ -98,11 +98,11 @@ class BookingRecovery:
         for tenant_id in await tenants_with_stuck_bookings(self.services.db, cutoff):
             for booking in await BookingRepository(self.services.db, tenant_id).list_stuck(cutoff):
                 try:
-                    outcome = await self.resolve(booking)
+                    _, settled_here = await self._settle(booking, organizer_in_chat=False)
                 except Exception as exc:  # one booking's trouble must not stop the others'
                     log.warning("recovering booking %s failed: %s", booking.id, type(exc).__name__)
                     continue
-                settled += outcome.status != "reserved"
+                settled += settled_here
         return settled
 
     # ----------------------------------------------------------------- one booking
@@ -113,10 +113,17 @@ class BookingRecovery:
         the calendar could not be asked yet). `organizer_in_chat`: the organizer is clicking right now and is
         answered in the card, so only the colleague gets a message.
         """
+        outcome, _ = await self._settle(booking, organizer_in_chat=organizer_in_chat)
+        return outcome
+
+    async def _settle(self, booking: BookingRecord, *, organizer_in_chat: bool) -> tuple[BookingRecord, bool]:
+        """`resolve`, and whether this call is what settled the booking. A booking another pass (or the live
+        turn) settled meanwhile reads as final too, but it is not this call's to count: a pass that lost the
+        claim after the winner had confirmed must not report it settled a second time."""
         bookings = BookingRepository(self.services.db, booking.tenant_id)
         claimed = await bookings.claim_stuck(booking.id, self._cutoff())
         if claimed is None:
-            return await bookings.get(booking.id) or booking
+            return await bookings.get(booking.id) or booking, False
         members = MemberRepository(self.services.db, booking.tenant_id)
         organizer_record = await members.get(booking.organizer_oid)
         colleague_record = await members.get(booking.attendee_oid)
@@ -129,10 +136,14 @@ class BookingRecovery:
                 raise _CalendarUnreachable("no way to reach the organizer's calendar")
             found = await self._find_event(claimed, caller)
         except (_CalendarUnreachable, GraphError, AuthProblem) as exc:
-            return await self._unreachable(bookings, claimed, organizer, colleague, exc, organizer_in_chat)
-        if found is not None:
-            return await self._confirm(bookings, claimed, found, organizer, colleague, organizer_in_chat)
-        return await self._fail(bookings, claimed, NOTHING_CREATED, organizer, colleague, organizer_in_chat)
+            outcome = await self._unreachable(bookings, claimed, organizer, colleague, exc, organizer_in_chat)
+        else:
+            if found is not None:
+                outcome = await self._confirm(bookings, claimed, found, organizer, colleague, organizer_in_chat)
+            else:
+                outcome = await self._fail(bookings, claimed, NOTHING_CREATED, organizer, colleague,
+                                           organizer_in_chat)
+        return outcome, outcome.status != "reserved"
 
     async def _organizers_caller(self, booking: BookingRecord, organizer: Person) -> Caller | None:
         tenant = await TenantRepository(self.services.db, booking.tenant_id).get()

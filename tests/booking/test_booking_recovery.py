@@ -35,6 +35,7 @@ from tests.booking.conftest import (
     day_form,
     meeting_day,
 )
+from tests.booking.recovery_order import claims_in_turn
 from tests.harness import TeamsUser
 
 QUIET = {"booking_recovery_interval": 3600.0}  # only the start-up pass, before any booking exists
@@ -238,11 +239,16 @@ async def test_a_second_click_when_outlook_cannot_be_asked_says_so_at_once(world
     assert any("went through" in text for text in _said_to(world, ADELE))
 
 
-async def test_two_recoveries_at_once_settle_a_booking_once(world_on_both: BookingWorld) -> None:
+async def test_two_recoveries_at_once_settle_a_booking_once(
+    world_on_both: BookingWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = world_on_both
     booking = await _left_by_a_crash(world, ADELE, BEN, await _connected(world), in_outlook=True)
+    # The interleaving that used to count it twice: every pass lists the booking as stuck, one claims and
+    # confirms it, and only then do the others try to claim it.
+    in_turn = claims_in_turn(monkeypatch, BookingRepository, "list_stuck", "claim_stuck", "confirm", passes=3)
 
-    settled = await asyncio.gather(*(BookingRecovery(world.services).run_pass() for _ in range(3)))
+    settled = await in_turn.run(BookingRecovery(world.services).run_pass for _ in range(3))
 
     assert sorted(settled) == [0, 0, 1]
     assert (await _row(world, booking)).status == "confirmed"
