@@ -148,6 +148,13 @@ INTERRUPTED_COULD_NOT_CHECK = (
     "{opening}, and I couldn't reach your Outlook calendar to see whether the meeting was created. "
     "If it is in your calendar, it stands; if not, type **book** to pick a time again."
 )
+REASON_MOVE_RECOVERY_LOOK = "check whether an interrupted move of a meeting reached Outlook"
+REASON_MOVE_RECOVERY_FINISH = "finish moving a meeting to the time its organizer picked, after an interruption"
+RECOVERED_MOVE = ("Your meeting with {with_names} is now at {when}: the move went through, though I was "
+                  "interrupted before I could confirm it.")
+MEETING_MOVED_BY = "{organizer} moved your meeting to {when}."
+INTERRUPTED_MOVE = ("I couldn't finish moving your meeting with {with_names}: I was interrupted, and the meeting "
+                    "keeps its time ({when}). Check your Outlook calendar, and use **my meetings** to move it again.")
 
 # --- dialogs/booking/: finding a time, booking it, and the meetings afterwards ---------------------------------------
 THROTTLED = "Outlook is busy, try again in a minute."
