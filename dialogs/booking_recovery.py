@@ -38,13 +38,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from cards import texts
 from cards.base import plain
 from dialogs.booking_people import Person, person_of
 from dialogs.booking_views import confirmation_card_for
 from dialogs.context import Services
+from dialogs.graph_calls import recorded
 from dialogs.signin import notify_member
 from graph.calendar import Caller, CreatedEvent, EventStatus
 from graph.errors import AuthProblem, GraphError, NotFound, NotOurEvent
@@ -54,7 +54,6 @@ from storage.repositories import (
     BookingRecord,
     BookingRepository,
     BookingStateError,
-    GraphCallRepository,
     MemberRepository,
     MoveRecord,
     TenantRepository,
@@ -175,16 +174,9 @@ class BookingRecovery:
     async def _find_event(self, booking: BookingRecord, caller: Caller) -> CreatedEvent | None:
         calendar = self.services.calendar
         assert calendar is not None  # run_pass and the booking dialog check it first
-        reached_graph = True
-        try:
-            return await calendar.find_event_by_provenance(caller, booking.id)
-        except AuthProblem:
-            reached_graph = False  # no token: the look never happened
-            raise
-        finally:
-            if reached_graph:  # `privacy` lists every look at someone's calendar; this one is the organizer's
-                await GraphCallRepository(self.services.db, booking.tenant_id).record(
-                    booking.organizer_oid, "findEvent", texts.REASON_RECOVERY_LOOK)
+        # `privacy` lists every look at someone's calendar; this one is the organizer's.
+        return await recorded(self.services.db, booking.tenant_id, [booking.organizer_oid], "findEvent",
+                              texts.REASON_RECOVERY_LOOK, calendar.find_event_by_provenance(caller, booking.id))
 
     async def _confirm(self, bookings: BookingRepository, booking: BookingRecord, event: CreatedEvent,
                        organizer: Person, colleague: Person, organizer_in_chat: bool) -> BookingRecord:
@@ -265,32 +257,17 @@ class BookingRecovery:
     async def _event_of(self, booking: BookingRecord, caller: Caller, organizer: Person) -> EventStatus:
         calendar = self.services.calendar
         assert calendar is not None and booking.event_id  # run_pass and settle_move check them first
-        return await self._recorded(booking, [organizer.oid], "getEvent", texts.REASON_MOVE_RECOVERY_LOOK,
-                                    calendar.get_event(caller, booking.event_id, booking.id))
+        return await recorded(self.services.db, booking.tenant_id, [organizer.oid], "getEvent",
+                              texts.REASON_MOVE_RECOVERY_LOOK, calendar.get_event(caller, booking.event_id, booking.id))
 
     async def _move(self, booking: BookingRecord, move: MoveRecord, caller: Caller, organizer: Person) -> None:
         calendar = self.services.calendar
         assert calendar is not None and booking.event_id
         about = [organizer.oid, *(attendee.oid for attendee in booking.attendees)]
         # Written in the organizer's zone, as the event was created (dialogs/booking/book.py).
-        await self._recorded(booking, about, "moveEvent", texts.REASON_MOVE_RECOVERY_FINISH,
-                             calendar.move_event(caller, booking.event_id, booking.id, move.start_utc,
-                                                 move.end_utc, organizer.shown_time_zone or "UTC"))
-
-    async def _recorded(self, booking: BookingRecord, about: list[str], kind: str, reason: str, call: Any) -> Any:
-        """Awaits a Graph call and lists it for `privacy` for each person it concerns, unless it never reached
-        Microsoft (no token)."""
-        reached_graph = True
-        try:
-            return await call
-        except AuthProblem:
-            reached_graph = False
-            raise
-        finally:
-            if reached_graph:
-                calls = GraphCallRepository(self.services.db, booking.tenant_id)
-                for oid in about:
-                    await calls.record(oid, kind, reason)
+        await recorded(self.services.db, booking.tenant_id, about, "moveEvent", texts.REASON_MOVE_RECOVERY_FINISH,
+                       calendar.move_event(caller, booking.event_id, booking.id, move.start_utc, move.end_utc,
+                                           organizer.shown_time_zone or "UTC"))
 
     async def _fail_move(self, bookings: BookingRepository, move: MoveRecord, reason: str,
                          organizer: Person | None, booking: BookingRecord | None = None) -> None:

@@ -7,12 +7,9 @@ backdated past any live attempt), the event PATCHed or not.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import update
 
 from dialogs.booking_recovery import COULD_NOT_CHECK, MOVE_EVENT_GONE, BookingRecovery
 from graph.calendar import Caller
@@ -24,28 +21,16 @@ from tests.booking.conftest import (
     CONTOSO,
     BookingWorld,
     book_buttons,
-    booking_world,
     card_of,
     day_form,
     meeting_day,
 )
-from tests.booking.recovery_order import claims_in_turn
+from tests.booking.recovery_helpers import backdate, claims_in_turn
 from tests.harness import TeamsUser
 
-QUIET = {"booking_recovery_interval": 3600.0}  # only the start-up pass, before any booking exists
+# The worlds of this module (conftest.py) run only the start-up pass, before any booking exists.
+WORLD_SETTINGS = {"booking_recovery_interval": 3600.0}
 ADELES_MAILBOX = Caller.app(CONTOSO, ADELE.email)
-
-
-@pytest.fixture
-async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
-    async for built in booking_world(sqlite_url, tmp_path, **QUIET):
-        yield built
-
-
-@pytest.fixture
-async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
-    async for built in booking_world(database_url, tmp_path, **QUIET):
-        yield built
 
 
 async def _booked(world: BookingWorld) -> BookingRecord:
@@ -69,17 +54,10 @@ async def _move_left_by_a_crash(world: BookingWorld, booking: BookingRecord, *, 
         calendar = world.services.calendar
         assert calendar is not None and booking.event_id
         await calendar.move_event(ADELES_MAILBOX, booking.event_id, booking.id, move.start_utc, move.end_utc, "UTC")
-    await _backdate(world, move.id, created=ago, updated=ago)
+    await backdate(world, BookingMove, move.id, created=ago, updated=ago)
     world.emu.clear_calls()
     world.connector.clear()
     return move
-
-
-async def _backdate(world: BookingWorld, move_id: str, *, created: timedelta, updated: timedelta) -> None:
-    now = datetime.now(UTC)
-    async with world.db.session() as session:
-        await session.execute(update(BookingMove).where(BookingMove.id == move_id)
-                              .values(created_at=now - created, updated_at=now - updated))
 
 
 async def _now(world: BookingWorld, booking: BookingRecord, move: MoveRecord) -> tuple[BookingRecord, MoveRecord]:
@@ -164,7 +142,7 @@ async def test_while_outlook_cannot_be_asked_the_move_waits_then_gives_up_and_sa
     assert await recovery.run_pass() == 0  # within the give-up time: kept, to try again
     assert (await _now(world, booking, move))[1].status == "reserved"
 
-    await _backdate(world, move.id, created=timedelta(hours=25), updated=timedelta(minutes=20))
+    await backdate(world, BookingMove, move.id, created=timedelta(hours=25), updated=timedelta(minutes=20))
     assert await recovery.run_pass() == 1
 
     kept, failed = await _now(world, booking, move)

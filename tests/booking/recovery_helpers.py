@@ -1,19 +1,34 @@
-"""Puts concurrent recovery passes in one chosen order, by waiting on events (never on time).
+"""What the recovery tests share: leaving a row as a crash would (`backdate`), and putting concurrent recovery
+passes in one chosen order by waiting on events, never on time (`claims_in_turn`).
 
-Every pass first lists the stuck row (they all see it stuck); the first claim goes ahead; the other claims wait
-until the winner has settled the row. That is the order in which a pass that lost the claim could mistake the
-winner's result for its own.
+In that order, every pass first lists the stuck row (they all see it stuck); the first claim goes ahead; the other
+claims wait until the winner has settled the row. That is the order in which a pass that lost the claim could
+mistake the winner's result for its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import update
+
+from storage.models import Booking, BookingMove
+from tests.booking.conftest import BookingWorld
 
 T = TypeVar("T")
+
+
+async def backdate(world: BookingWorld, model: type[Booking] | type[BookingMove], row_id: str, *,
+                   created: timedelta, updated: timedelta) -> None:
+    """Makes a row look made `created` ago and last changed `updated` ago (past any live attempt: stuck)."""
+    now = datetime.now(UTC)
+    async with world.db.session() as session:
+        await session.execute(update(model).where(model.id == row_id)
+                              .values(created_at=now - created, updated_at=now - updated))
 
 
 class ClaimsInTurn:
