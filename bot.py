@@ -38,6 +38,7 @@ from cards.texts import (
 )
 from dialogs.admin import AdminDialogs
 from dialogs.booking import BookingDialog
+from dialogs.booking.group_request import propose_from_group_chat
 from dialogs.connect import ConnectDialogs
 from dialogs.context import ActionHandler, ActionResult, Actor, CommandHandler, SearchHandler, Services, tenant_of
 from dialogs.personal_chat import remember_client, run_in_personal_chat, send_submit_actions
@@ -332,9 +333,6 @@ class RendezvousBot(TeamsActivityHandler):
 
     async def _propose_from_group_chat(self, turn_context: TurnContext, actor: Actor, argument: str) -> None:
         """ "find a time" in a group chat: a meeting with the chat's members, proposed in the requester's 1:1 chat."""
-        # The roster comes from dialogs/group_chat.py (the roster branch, issue 11): imported here until it is on main.
-        from dialogs.booking.group_request import propose_from_group_chat
-
         mobile = _client_platform(turn_context.activity) in MOBILE_PLATFORMS
         await propose_from_group_chat(self.booking, turn_context, actor, argument, submit_actions=mobile)
 

@@ -41,6 +41,7 @@ from bench.report import (
     build_rows,
     format_table,
     machine_facts,
+    quiet_logging,
     write_json,
 )
 from bench.scenarios import (
@@ -250,8 +251,7 @@ async def slot_finder(calendar: CalendarClient | None, people: list[TeamsUser], 
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    quiet_logging(log)
     results, database_version = asyncio.run(benchmark(options))
     rows = build_rows(results)
     machine = machine_facts(options.database, database_version)

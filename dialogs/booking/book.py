@@ -22,6 +22,7 @@ from dialogs.booking_recovery import BookingRecovery, failure_message
 from dialogs.booking_state import OfferedSlot, refuse_if_expired
 from dialogs.booking_views import Attendees, attendees_of
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.group_chat import post_group_line
 from dialogs.signin import notify_member
 from graph.calendar import CreatedEvent, EventAttendee, NewEvent
 from observability.metrics import count_booking
@@ -134,8 +135,6 @@ class BookingSteps(SearchSteps):
         when = local_label(booking.start_utc, booking.end_utc, UTC, None)
         line = texts.GROUP_BOOKED_LINE.format(organizer=plain(organizer.name), subject=plain(booking.subject),
                                               when=when)
-        from dialogs.group_chat import post_group_line  # the roster's module (issue 11); only group requests reach here
-
         try:
             delivered = await post_group_line(self.services, group_origin, line)
         except Exception as exc:  # the meeting exists; a group chat that cannot be reached changes nothing
