@@ -183,13 +183,16 @@ class BookingRecovery:
         confirmed = await bookings.confirm(booking.id, event.id, event.join_url, event.web_link)
         count_booking("created", booking.tenant_id)  # created by the interrupted turn, counted once it is known
         log.info("booking %s recovered: the event was in Outlook", booking.id)
+        attendees = await self._attendees(confirmed)  # everyone invited, the first being `colleague`
         if not organizer_in_chat:
             await notify_member(self.services, booking.tenant_id, organizer.oid,
-                                card=confirmation_card_for(confirmed, organizer, colleague),
-                                text=texts.RECOVERED_BOOKING.format(colleague=plain(colleague.name),
+                                card=confirmation_card_for(confirmed, organizer, attendees),
+                                text=texts.RECOVERED_BOOKING.format(colleague=_names(attendees),
                                                                     when=_when(confirmed, organizer)))
-        await notify_member(self.services, booking.tenant_id, colleague.oid,
-                            card=confirmation_card_for(confirmed, organizer, colleague, for_attendee=True))
+        for attendee in attendees:
+            await notify_member(self.services, booking.tenant_id, attendee.oid,
+                                card=confirmation_card_for(confirmed, organizer, attendees, for_attendee=True,
+                                                           reader=attendee))
         return confirmed
 
     async def _fail(self, bookings: BookingRepository, booking: BookingRecord, reason: str, organizer: Person,
