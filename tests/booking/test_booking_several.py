@@ -10,6 +10,7 @@ calendar can never be read (emulator/demo_org.json).
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -207,7 +208,7 @@ async def test_a_colleague_outside_the_security_group_is_named_and_nothing_is_re
     assert world.schedule_calls() == 0
 
 
-async def test_the_form_refuses_the_same_colleague_twice_and_yourself(world: BookingWorld) -> None:
+async def test_the_form_refuses_someone_twice_yourself_nobody_required_and_too_many(world: BookingWorld) -> None:
     await world.set_up_tenant()
     await world.meet(ADELE, BEN, CHLOE)
 
@@ -215,7 +216,12 @@ async def test_the_form_refuses_the_same_colleague_twice_and_yourself(world: Boo
     yourself = card_text(await world.find_times(ADELE, group_form((BEN, ADELE))))
     nobody_required = card_text(await world.find_times(ADELE, {**group_form((BEN,), (CHLOE,)), "colleague": ""}))
 
+    too_many = card_text(await world.find_times(ADELE, {
+        **group_form((BEN,)), "colleague": ",".join(str(uuid.UUID(int=n)) for n in range(1, 15)),
+        "optional": ",".join(str(uuid.UUID(int=n)) for n in range(15, 21))}))
+
     assert "You picked Ben Walters twice" in twice
+    assert "A meeting can have at most 19 colleagues" in too_many and "you picked 20" in too_many
     assert "You can't book a meeting with yourself" in yourself
     assert "Please pick the colleague you want to meet" in nobody_required
     assert world.schedule_calls() == 0
