@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from cards import texts
 from cards.base import plain
 from dialogs.booking_people import Person, person_of
-from dialogs.booking_views import confirmation_card_for
+from dialogs.booking_views import confirmation_card_for, names_phrase
 from dialogs.context import Services
 from dialogs.graph_calls import recorded
 from dialogs.signin import notify_member
@@ -295,8 +295,7 @@ class BookingRecovery:
 
 def _names(people: list[Person]) -> str:
     """ "Ben", "Ben and Chloe", "Ben, Chloe and Dev"."""
-    names = [plain(person.name) for person in people]
-    return texts.LIST_AND.join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return names_phrase([plain(person.name) for person in people])
 
 
 class _CalendarUnreachable(Exception):
