@@ -79,6 +79,8 @@ class SearchRecord:
     offset: int = 0
     slots: list[OfferedSlot] = field(default_factory=list)
     booked_slot_id: str | None = None  # set once a time from this search was booked
+    # Set when the times were asked for to move this booking: a click on one moves it instead of booking.
+    moving_booking_id: str | None = None
 
     @property
     def created(self) -> datetime:

@@ -20,8 +20,9 @@ def meeting_times(booking: BookingRecord, organizer: Person, colleague: Person, 
 
 
 def confirmation_card_for(booking: BookingRecord, organizer: Person, colleague: Person, *,
-                          for_attendee: bool = False) -> Card:
-    """The card each person sees once the meeting is in Outlook: the colleague's offers Decline, not Cancel."""
+                          for_attendee: bool = False, note: str | None = None) -> Card:
+    """The card each person sees once the meeting is in Outlook: the colleague's offers Decline, not Cancel, and
+    only the organizer's offers to find another time (an attendee proposes one in Outlook)."""
     return confirmation_card(ConfirmationView(
         booking_id=booking.id,
         subject=booking.subject,
@@ -31,6 +32,8 @@ def confirmation_card_for(booking: BookingRecord, organizer: Person, colleague: 
         join_url=booking.join_url,
         refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
         for_attendee=for_attendee,
+        can_move=not for_attendee and booking.status == "confirmed",
+        note=note,
     ))
 
 

@@ -101,8 +101,8 @@ class BookingBase:
         return [notice]
 
     def _confirmation(self, booking: BookingRecord, organizer: Person, colleague: Person, *,
-                      for_attendee: bool = False) -> Card:
-        return confirmation_card_for(booking, organizer, colleague, for_attendee=for_attendee)
+                      for_attendee: bool = False, note: str | None = None) -> Card:
+        return confirmation_card_for(booking, organizer, colleague, for_attendee=for_attendee, note=note)
 
     def _calendar(self) -> Any:
         if self.services.calendar is None:

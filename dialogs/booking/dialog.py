@@ -7,16 +7,16 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
-from dialogs.booking.book import BookingSteps
 from dialogs.booking.common import _strings, log
-from dialogs.booking.meetings import MeetingSteps
+from dialogs.booking.reschedule import RescheduleSteps
 from dialogs.booking.search import _option_values
 from dialogs.context import Actor, Services
 from dialogs.personal_chat import run_in_personal_chat
 
 
-class BookingDialog(BookingSteps, MeetingSteps):
-    """The booking conversation. bot.py routes the commands, verbs and the colleague dataset here."""
+class BookingDialog(RescheduleSteps):
+    """The booking conversation (search, book, my meetings, cancel, move). bot.py routes the commands, verbs and the
+    colleague dataset here."""
 
     async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
         """Runs what waited for this person's sign-in (a decline, or a booking); False when nothing waited.

@@ -1,0 +1,183 @@
+"""Moving a meeting to another time (issue 11): "Find another time" searches again for the same people and length,
+and a click on one of those times moves the same Outlook event (PATCH of its start and end: same event, same
+Teams link), never cancel-and-recreate.
+
+* Only the organizer moves a meeting (Outlook's roles); an attendee proposes a new time from Outlook instead.
+  Every call runs as the organizer: their own sign-in (individual mode) or the app in their mailbox (domain-wide).
+* Idempotent like booking: the move row's unique key (search id + slot) decides double clicks, concurrent clicks
+  and retries, so the meeting moves once; a later click answers with that move's outcome.
+* A move a crash left `reserved` is finished by a retry of the same click once it is stuck (PATCH to the times it
+  already has changes nothing), and otherwise by the periodic recovery (dialogs/booking_recovery.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from botbuilder.core import TurnContext
+
+from cards import texts
+from cards.base import plain
+from cards.booking import cancelled_card
+from dialogs.booking import common
+from dialogs.booking.book import BookingSteps, _zone_name, wait_while_reserved, written_soon
+from dialogs.booking.common import BookingStopped, _cancelled_view, _Search, _typing, log
+from dialogs.booking.meetings import MeetingSteps
+from dialogs.booking.search import _duration_values, _next_days, _options_from_values, _window_values
+from dialogs.booking_people import Person, organizer_of
+from dialogs.booking_state import PayloadRefused, refuse_if_expired
+from dialogs.context import ActionResult, Actor
+from dialogs.signin import notify_member
+from graph.errors import NotFound, NotOurEvent, ServiceUnavailable
+from observability.metrics import count_booking
+from storage.repositories import BookingRecord, BookingRepository, BookingStateError, MoveRecord, TenantRecord
+
+
+class RescheduleSteps(BookingSteps, MeetingSteps):
+    """"Find another time" on a meeting, and a click on one of the times it found."""
+
+    async def find_another_time(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._find_another_time, turn_context, actor, data)
+
+    async def move_to_slot(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        return await self._guarded(self._move_to_slot, turn_context, actor, data)
+
+    async def _find_another_time(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+                                 ) -> ActionResult:
+        tenant = await self._require_tenant(actor)
+        booking, organizer, _ = await self._organizers_booking(actor, data)
+        _refuse_unless_movable(booking)
+        search = await self._search_for_moving(actor, booking)
+        return await self._suggest(turn_context, actor, tenant, search, moving=booking)
+
+    async def _organizers_booking(self, actor: Actor, data: dict[str, Any]) -> tuple[BookingRecord, Person, Person]:
+        """The booking a card points at, if the person clicking organized it. The role comes from the booking, never
+        from the button, so an attendee's altered payload moves nothing."""
+        booking, organizer, attendee = await self._participants_booking(actor, data)
+        if actor.aad_object_id != organizer.oid:
+            raise PayloadRefused(texts.ONLY_ORGANIZER_MOVES.format(organizer=plain(organizer.name)))
+        return booking, organizer, attendee
+
+    async def _search_for_moving(self, actor: Actor, booking: BookingRecord) -> _Search:
+        """The same people and length as the booking, over the organizer's next days from now (as a typed request
+        without a day looks). Written for the one-colleague _Search: with several, each of booking.attendees
+        becomes an invitee with its `required`. The colleague is checked again like a fresh pick."""
+        colleague = await self._colleagues(actor).by_id(booking.attendee_oid)
+        organizer = organizer_of(actor)
+        now, zone = common.now(), organizer.zone()
+        window = _next_days(now, zone)
+        minutes = int((booking.end_utc - booking.start_utc).total_seconds() // 60)
+        values = {**_duration_values(timedelta(minutes=minutes)), **_window_values(window, zone),
+                  "colleague": colleague.oid}
+        return _Search(organizer, colleague, window, _options_from_values(values, minutes))
+
+    async def _move_to_slot(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+        tenant = await self._require_tenant(actor)
+        booking, organizer, attendee = await self._organizers_booking(actor, data)
+        memory = await self._memory(turn_context)
+        offered, slot = memory.offered_slot(data, actor.aad_object_id, actor.tenant_id)
+        if offered.moving_booking_id != booking.id:
+            raise PayloadRefused(texts.MOVE_FOR_ANOTHER_MEETING)
+        bookings = BookingRepository(self.services.db, actor.tenant_id)
+        key = f"move:{offered.search_id}:{slot.slot_id}"
+        existing = await bookings.get_move_by_key(key)
+        if existing is not None:
+            # A repeated click (or a retry after a crash) gets the one move's outcome.
+            return await self._move_outcome(actor, tenant, bookings, existing, organizer, attendee)
+        refuse_if_expired(offered, common.now())
+        _refuse_unless_movable(booking)
+
+        await _typing(turn_context)
+        recheck = texts.CALL_REASON_RECHECK_MOVE.format(organizer=organizer.name)
+        if not await self._still_free(actor, tenant, organizer, attendee, slot, reason=recheck):
+            # Taken by this very move, made by a click on another device meanwhile? Its row is written before
+            # the event is changed, so it is visible by now.
+            concurrent = await bookings.get_move_by_key(key)
+            if concurrent is not None:
+                return await self._move_outcome(actor, tenant, bookings, concurrent, organizer, attendee)
+            search = await self._search_for_moving(actor, booking)
+            return await self._suggest(turn_context, actor, tenant, search, intro=texts.TIME_TAKEN, moving=booking)
+        try:
+            move, created = await bookings.begin_move(booking.id, slot.start_utc, slot.end_utc, key)
+        except BookingStateError:
+            raise BookingStopped(ActionResult(text=texts.MOVE_BOOKING_CHANGED)) from None
+        except ValueError:
+            raise BookingStopped(ActionResult(text=texts.MOVE_SAME_TIME)) from None
+        if not created:
+            return await self._move_outcome(actor, tenant, bookings, move, organizer, attendee)
+        result = await self._change_event(actor, tenant, bookings, move, organizer, attendee)
+        memory.finish(offered.search_id, slot.slot_id)
+        return result
+
+    async def _change_event(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository, move: MoveRecord,
+                            organizer: Person, attendee: Person) -> ActionResult:
+        """Moves the Outlook event as its organizer, records it, and tells the attendee the new time."""
+        booking = await bookings.get(move.booking_id)
+        if booking is None or not booking.event_id:
+            await bookings.fail_move(move.id, "the booking has no event")
+            raise BookingStopped(ActionResult(text=texts.MOVE_NEVER_CREATED))
+        caller = self._caller(actor.tenant_id, tenant.mode, organizer)
+        try:
+            await self._graph(
+                actor, [organizer, attendee], "moveEvent", texts.CALL_REASON_MOVE.format(name=actor.name),
+                self._calendar().move_event(caller, booking.event_id, booking.id, move.start_utc, move.end_utc,
+                                            _zone_name(organizer)),
+                about=organizer)
+        except BookingStopped as stopped:
+            cause = stopped.__cause__
+            if isinstance(cause, ServiceUnavailable):
+                # No answer: the event may have moved. The move stays `reserved`; a retry or recovery settles it.
+                raise BookingStopped(ActionResult(text=texts.MOVE_UNSETTLED)) from cause
+            reason = texts.MOVE_EVENT_GONE if isinstance(cause, (NotFound, NotOurEvent)) else stopped.result.text
+            await bookings.fail_move(move.id, type(cause).__name__ if cause is not None else "moving the event failed")
+            raise BookingStopped(ActionResult(text=texts.MOVE_FAILED.format(reason=reason))) from cause
+        try:
+            moved = await written_soon(lambda: bookings.finish_move(move.id), f"move {move.id}")
+        except BookingStateError:
+            log.warning("move %s: the booking changed while its event was moved", move.id)
+            raise BookingStopped(ActionResult(text=texts.MOVE_BOOKING_CHANGED)) from None
+        count_booking("moved", actor.tenant_id)
+        told = await notify_member(
+            self.services, actor.tenant_id, attendee.oid,
+            card=self._confirmation(moved, organizer, attendee, for_attendee=True,
+                                    note=texts.MOVED_NOTE_ATTENDEE.format(organizer=plain(organizer.name))))
+        if not told:
+            log.info("move %s: the colleague could not be told in Teams (Outlook's update still went)", move.id)
+        return ActionResult(card=self._confirmation(
+            moved, organizer, attendee, note=texts.MOVED_NOTE_ORGANIZER.format(colleague=plain(attendee.name))))
+
+    async def _move_outcome(self, actor: Actor, tenant: TenantRecord, bookings: BookingRepository, move: MoveRecord,
+                            organizer: Person, attendee: Person) -> ActionResult:
+        """Answers a repeated or concurrent click with the one move's state, waiting briefly while it is in flight.
+
+        A move left `reserved` for longer than any live attempt takes (a crash between reserving and recording it)
+        is taken over and finished now: moving the event to the times it may already have changes nothing.
+        """
+        cutoff = common.now() - self._recovery.stuck_after
+        if move.status == "reserved" and move.updated_at <= cutoff:
+            claimed = await bookings.claim_stuck_move(move.id, cutoff)
+            if claimed is not None:
+                return await self._change_event(actor, tenant, bookings, claimed, organizer, attendee)
+        current = await wait_while_reserved(move, lambda: bookings.get_move(move.id))
+        if current is None or current.status == "reserved":
+            return ActionResult(text=texts.STILL_MOVING)
+        if current.status == "failed":
+            return ActionResult(text=texts.MOVE_FAILED_BEFORE)
+        booking = await bookings.get(current.booking_id)
+        if booking is None:
+            return ActionResult(text=texts.NOT_YOUR_MEETING)
+        if booking.status == "cancelled":
+            return ActionResult(card=cancelled_card(_cancelled_view(booking, organizer, attendee, organizer)))
+        return ActionResult(card=self._confirmation(
+            booking, organizer, attendee, note=texts.MOVED_NOTE_ORGANIZER.format(colleague=plain(attendee.name))))
+
+
+def _refuse_unless_movable(booking: BookingRecord) -> None:
+    """Only a meeting that is in Outlook and still ahead can move."""
+    if booking.status == "cancelled":
+        raise PayloadRefused(texts.MOVE_CANCELLED)
+    if booking.status != "confirmed" or not booking.event_id:
+        raise PayloadRefused(texts.MOVE_NEVER_CREATED)
+    if booking.start_utc <= common.now():
+        raise PayloadRefused(texts.MOVE_PAST)
