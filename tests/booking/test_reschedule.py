@@ -44,6 +44,13 @@ async def _booked(world: BookingWorld, organizer: TeamsUser = ADELE, colleague: 
     return booking, booked
 
 
+async def _adele_booked_ben(world: BookingWorld) -> tuple[BookingRecord, dict[str, Any]]:
+    """Domain-wide: Adele books Ben at the first suggested time."""
+    await world.set_up_tenant()
+    await world.meet(ADELE, BEN)
+    return await _booked(world)
+
+
 def _verbs(card: dict[str, Any]) -> list[str]:
     return [action["verb"] for action in all_actions(card) if action.get("verb")]
 
@@ -80,9 +87,7 @@ async def test_moving_changes_the_same_event_once_on_a_double_click_and_tells_th
     world_on_both: BookingWorld,
 ) -> None:
     world = world_on_both
-    await world.set_up_tenant()
-    await world.meet(ADELE, BEN)
-    booking, booked = await _booked(world)
+    booking, booked = await _adele_booked_ben(world)
     [event] = world.emu.created_events(ADELE.email)
     world.emu.clear_calls()
 
@@ -116,9 +121,7 @@ async def test_moving_changes_the_same_event_once_on_a_double_click_and_tells_th
 
 
 async def test_an_attendee_cannot_move_the_meeting(world: BookingWorld) -> None:
-    await world.set_up_tenant()
-    await world.meet(ADELE, BEN)
-    booking, booked = await _booked(world)
+    booking, booked = await _adele_booked_ben(world)
     invitation = world.proactive_to(BEN)[-1].cards[0]
     adeles_move = _move_buttons(await _other_times(world, ADELE, booked))[0]
     await world.bot.say(BEN, "my meetings")
@@ -140,9 +143,7 @@ async def test_an_attendee_cannot_move_the_meeting(world: BookingWorld) -> None:
 
 
 async def test_a_cancelled_meeting_cannot_be_moved(world: BookingWorld) -> None:
-    await world.set_up_tenant()
-    await world.meet(ADELE, BEN)
-    booking, booked = await _booked(world)
+    booking, booked = await _adele_booked_ben(world)
     move = _move_buttons(await _other_times(world, ADELE, booked))[0]
     await answer_yes(world.bot, ADELE, {"verb": "cancelBooking", "data": {"bookingId": booking.id}})
 
@@ -157,9 +158,7 @@ async def test_a_cancelled_meeting_cannot_be_moved(world: BookingWorld) -> None:
 
 
 async def test_a_time_taken_meanwhile_brings_fresh_times_and_leaves_the_meeting(world: BookingWorld) -> None:
-    await world.set_up_tenant()
-    await world.meet(ADELE, BEN)
-    booking, booked = await _booked(world)
+    booking, booked = await _adele_booked_ben(world)
     move = _move_buttons(await _other_times(world, ADELE, booked))[0]
     start = _start_of(move)
     world.emu.add_busy(BEN.email, start, start + timedelta(minutes=30))
@@ -198,9 +197,7 @@ async def test_a_move_interrupted_before_it_was_recorded_is_finished_by_the_same
     world_on_both: BookingWorld,
 ) -> None:
     world = world_on_both
-    await world.set_up_tenant()
-    await world.meet(ADELE, BEN)
-    booking, booked = await _booked(world)
+    booking, booked = await _adele_booked_ben(world)
     move = _move_buttons(await _other_times(world, ADELE, booked))[0]
     start = _start_of(move)
     end = start + (booking.end_utc - booking.start_utc)
