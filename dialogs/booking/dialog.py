@@ -19,16 +19,17 @@ class BookingDialog(RescheduleSteps):
     colleague dataset here."""
 
     async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
-        """Runs what waited for this person's sign-in (a decline, or a booking); False when nothing waited.
+        """Runs what waited for this person's sign-in (a decline, a search to move a meeting, or a booking); False
+        when nothing waited.
 
         The options are checked again like a fresh form, so a stale or altered payload books nothing; a
-        decline is checked again like a fresh click.
+        decline or a move is checked again like a fresh click.
         """
-        if isinstance(carried, dict) and isinstance(carried.get("decline"), str):
-            result = await self._guarded(self._cancel_or_decline, turn_context, actor,
-                                         {"bookingId": carried["decline"]})
-            await self._send(turn_context, result)
-            return True
+        for key, step in (("decline", self._cancel_or_decline), ("move", self._find_another_time)):
+            if isinstance(carried, dict) and isinstance(carried.get(key), str):
+                result = await self._guarded(step, turn_context, actor, {"bookingId": carried[key]})
+                await self._send(turn_context, result)
+                return True
         memory = await self._memory(turn_context)
         pending = memory.pending()
         memory.set_pending(None)

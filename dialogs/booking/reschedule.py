@@ -22,7 +22,7 @@ from cards.base import plain
 from cards.booking import cancelled_card
 from dialogs.booking import common
 from dialogs.booking.book import BookingSteps, _zone_name, wait_while_reserved, written_soon
-from dialogs.booking.common import BookingStopped, _cancelled_view, _Search, _typing, log
+from dialogs.booking.common import BookingStopped, _cancelled_view, _Search, _sign_in_card, _typing, log
 from dialogs.booking.meetings import MeetingSteps
 from dialogs.booking.search import _duration_values, _next_days, _options_from_values, _window_values
 from dialogs.booking_people import Person, organizer_of
@@ -49,7 +49,16 @@ class RescheduleSteps(BookingSteps, MeetingSteps):
         booking, organizer, _ = await self._organizers_booking(actor, data)
         _refuse_unless_movable(booking)
         search = await self._search_for_moving(actor, booking)
-        return await self._suggest(turn_context, actor, tenant, search, moving=booking)
+        try:
+            return await self._suggest(turn_context, actor, tenant, search, moving=booking)
+        except BookingStopped as stopped:
+            if stopped.result.card is None:
+                raise
+            # The organizer must sign in again first (individual mode): what continues after it is this search
+            # for moving the meeting, not the search for a new booking the suggestions would otherwise resume.
+            (await self._memory(turn_context)).set_pending(None)
+            return ActionResult(card=await _sign_in_card(self.services, turn_context, actor, {"move": booking.id},
+                                                         None))
 
     async def _organizers_booking(self, actor: Actor, data: dict[str, Any]) -> tuple[BookingRecord, Person, Person]:
         """The booking a card points at, if the person clicking organized it. The role comes from the booking, never

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import update
 
+from dialogs.booking import resume_after_sign_in
 from graph.calendar import Caller
 from scheduling.slots import is_slot_still_free
 from storage.models import BookingMove
-from storage.repositories import BookingRecord, BookingRepository
+from storage.repositories import BookingRecord, BookingRepository, ConsentRepository
 from tests.booking.conftest import (
     ADELE,
     BEN,
@@ -79,6 +81,7 @@ async def _other_times(world: BookingWorld, organizer: TeamsUser, booked: dict[s
 async def _free(world: BookingWorld, person: TeamsUser, start: datetime, end: datetime) -> bool:
     """The person's free/busy for [start, end), read through Graph's getSchedule as the app."""
     calendar = world.services.calendar
+    assert calendar is not None
     availability = await calendar.get_schedule(Caller.app(person.tenant_id, person.email), [person.email], start, end)
     return is_slot_still_free(start, end, list(availability.values()))
 
@@ -118,6 +121,9 @@ async def test_moving_changes_the_same_event_once_on_a_double_click_and_tells_th
     assert await _free(world, BEN, booking.start_utc, booking.end_utc)
     told = [sent for sent in world.proactive_to(BEN) if "moved this meeting" in card_text(sent.cards[0])]
     assert len(told) == 1 and bens_label in card_text(told[0].cards[0])
+    await world.bot.say(BEN, "my meetings")  # his list finds his own copy at the new time
+    bens_list = card_text(world.connector.messages(BEN.conversation_id)[-1].cards[0])
+    assert bens_label in bens_list and "You: none yet" in bens_list
 
 
 async def test_an_attendee_cannot_move_the_meeting(world: BookingWorld) -> None:
@@ -218,3 +224,25 @@ async def test_a_move_interrupted_before_it_was_recorded_is_finished_by_the_same
     [moved] = await world.bookings()
     assert (moved.start_utc, moved.end_utc) == (start, end)
     assert any("moved this meeting" in card_text(sent.cards[0]) for sent in world.proactive_to(BEN))
+
+
+async def test_a_sign_in_needed_first_resumes_the_search_for_moving_not_a_new_booking(world: BookingWorld) -> None:
+    await world.set_up_tenant(FABRIKAM, mode="delegated", admin=FIONA)
+    await world.meet(FIONA, LAURA)
+    await world.connect_calendar(FIONA)
+    booking, booked = await _booked(world, FIONA, LAURA)
+    world.emu.revoke_refresh_tokens(FABRIKAM, FIONA.aad_object_id)
+    world.emu.expire_tokens()
+
+    sign_in = await _other_times(world, FIONA, booked)
+
+    [link] = [action["url"] for action in all_actions(sign_in) if action["type"] == "Action.OpenUrl"]
+    state = dict(parse_qsl(urlsplit(link).query))["state"]
+    waiting = (await ConsentRepository(world.db).consume(state)).payload["resume"]
+    await world.connect_calendar(FIONA)
+    assert await resume_after_sign_in(world.services, FABRIKAM, FIONA.aad_object_id, waiting)
+
+    resumed = world.proactive_to(FIONA)[-1].cards[0]
+    assert "Move your meeting with Laura Novak" in card_text(resumed)
+    assert _move_buttons(resumed) and book_buttons(resumed) == []
+    assert await world.bookings(FABRIKAM) == [booking]
