@@ -246,3 +246,33 @@ async def test_a_sign_in_needed_first_resumes_the_search_for_moving_not_a_new_bo
     assert "Move your meeting with Laura Novak" in card_text(resumed)
     assert _move_buttons(resumed) and book_buttons(resumed) == []
     assert await world.bookings(FABRIKAM) == [booking]
+
+
+async def test_outlook_refusing_the_move_leaves_the_meeting_as_it_was(world: BookingWorld) -> None:
+    booking, booked = await _adele_booked_ben(world)
+    move = _move_buttons(await _other_times(world, ADELE, booked))[0]
+    world.emu.faults.fail("/events", 403, method="PATCH", times=None)
+
+    refused = message_of(await world.bot.execute(ADELE, "moveToSlot", move))
+    again = message_of(await world.bot.execute(ADELE, "moveToSlot", move))
+
+    assert "The meeting keeps its time: nothing was changed." in refused
+    assert "failed a moment ago, and it kept its time" in again
+    [event] = world.emu.created_events(ADELE.email)
+    assert (event.start, event.end) == (booking.start_utc, booking.end_utc)
+    assert await world.bookings() == [booking]
+    assert not any("moved this meeting" in card_text(sent.cards[0]) for sent in world.proactive_to(BEN))
+
+
+async def test_no_answer_from_outlook_keeps_the_move_open_rather_than_guessing(world: BookingWorld) -> None:
+    booking, booked = await _adele_booked_ben(world)
+    move = _move_buttons(await _other_times(world, ADELE, booked))[0]
+    world.emu.faults.drop_response("/events", method="PATCH", times=None)  # Outlook may have moved it
+
+    unsettled = message_of(await world.bot.execute(ADELE, "moveToSlot", move))
+
+    assert "can't tell yet whether the meeting moved" in unsettled
+    move_key = f"move:{move['searchId']}:{move['slotId']}"
+    reserved = await BookingRepository(world.db, CONTOSO).get_move_by_key(move_key)
+    assert reserved is not None and reserved.status == "reserved", "left for the retry or the recovery to settle"
+    assert await world.bookings() == [booking]
