@@ -131,7 +131,7 @@ async def _click(world: FaultWorld, user: TeamsUser, verb: Any, data: dict[str, 
 VERBS = sorted([
     "help", "startBooking", "findTimes", "moreTimes", "nextWindow", "changeOptions", "book", "cancelBooking",
     "declineBooking", "confirmCancelBooking", "keepBooking",
-    "refreshBooking", "myMeetings", "openSetup", "saveSetup", "confirmDisconnectOrganization",
+    "refreshBooking", "myMeetings", "findAnotherTime", "moveToSlot", "openSetup", "saveSetup", "confirmDisconnectOrganization",
     "disconnectMyCalendar", "proveAdmin",
 ])
 # Mostly Adele in her 1:1 chat (the deepest paths), also her colleague, a bystander, a group chat, an outsider.
