@@ -130,8 +130,8 @@ async def _click(world: FaultWorld, user: TeamsUser, verb: Any, data: dict[str, 
 # The routing table's verbs, listed so each gets its own examples; the first test keeps the list honest.
 VERBS = sorted([
     "help", "startBooking", "findTimes", "moreTimes", "nextWindow", "changeOptions", "book", "cancelBooking",
-    "declineBooking", "confirmCancelBooking", "keepBooking",
-    "refreshBooking", "myMeetings", "findAnotherTime", "moveToSlot", "openSetup", "saveSetup", "confirmDisconnectOrganization",
+    "declineBooking", "confirmCancelBooking", "keepBooking", "findAnotherTime", "moveToSlot",
+    "refreshBooking", "myMeetings", "openSetup", "saveSetup", "confirmDisconnectOrganization",
     "disconnectMyCalendar", "proveAdmin",
 ])
 # Mostly Adele in her 1:1 chat (the deepest paths), also her colleague, a bystander, a group chat, an outsider.
