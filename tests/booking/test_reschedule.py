@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from sqlalchemy import update
 
+import dialogs.booking.common
 from dialogs.booking import resume_after_sign_in
 from graph.calendar import Caller
 from scheduling.slots import is_slot_still_free
@@ -161,6 +163,17 @@ async def test_a_cancelled_meeting_cannot_be_moved(world: BookingWorld) -> None:
     assert _patches(world) == []
     [cancelled] = await world.bookings()
     assert (cancelled.status, cancelled.start_utc) == ("cancelled", booking.start_utc)
+
+
+async def test_a_meeting_under_way_cannot_be_moved(world: BookingWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    booking, booked = await _adele_booked_ben(world)
+    started = booking.start_utc + timedelta(minutes=5)
+    monkeypatch.setattr(dialogs.booking.common, "now", lambda: started)
+
+    refused = message_of(await world.bot.execute(ADELE, "findAnotherTime", _button(booked, "findAnotherTime")))
+
+    assert "already started or is over, so it can no longer be moved" in refused
+    assert _patches(world) == [] and await world.bookings() == [booking]
 
 
 async def test_a_time_taken_meanwhile_brings_fresh_times_and_leaves_the_meeting(world: BookingWorld) -> None:
