@@ -52,7 +52,7 @@ from cryptography.fernet import Fernet
 
 from bench.emulator_process import EmulatorProcess
 from bench.load import TurnFailed, percentile
-from bench.report import machine_facts
+from bench.report import machine_facts, publish, quiet_logging
 from bench.run import POSTGRES_ADMIN_URL, Options, scratch_database
 from bench.scenarios import Meeting, actions_with_verb, card_in, first_text
 from config import PROJECT_ROOT, TEAMS_INVOKE_LIMIT_SECONDS, Settings
@@ -64,7 +64,7 @@ from emulator.testing import running_emulator
 from storage.database import Database
 from storage.repositories import BookingRepository, TenantRepository
 from tests.harness import ConnectorStub, EmulatorEndpoints, SentActivity, TeamsUser
-from tests.processes import free_port
+from tests.processes import free_port, wait_until_healthy
 
 log = logging.getLogger("bench.conversations")
 
@@ -193,7 +193,8 @@ async def bot_process(database_url: str, emu: EmulatorEndpoints, folder: Path, *
                                                        stdout=sink, stderr=sink)
     bot = BotProcess(f"http://127.0.0.1:{port}", process, log_file)
     try:
-        await _wait_until_healthy(bot)
+        async with aiohttp.ClientSession() as session:
+            await wait_until_healthy(session, bot.url, process, log_file)
         yield bot
     finally:
         if process.returncode is None:
@@ -203,22 +204,6 @@ async def bot_process(database_url: str, emu: EmulatorEndpoints, folder: Path, *
             except TimeoutError:
                 process.kill()
                 await process.wait()
-
-
-async def _wait_until_healthy(bot: BotProcess, within_s: float = 60.0) -> None:
-    deadline = time.monotonic() + within_s
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if bot.process.returncode is not None:
-                raise RuntimeError(f"the bot exited with {bot.process.returncode}; see {bot.log_file}")
-            try:
-                async with session.get(f"{bot.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"the bot did not become healthy within {within_s:.0f} s; see {bot.log_file}")
 
 
 # ----------------------------------------------------------------------------------------- the Bot Connector
@@ -609,13 +594,9 @@ def format_report(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    quiet_logging(log)
     report = asyncio.run(run(options))
-    sys.stdout.write(format_report(report))
-    options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    log.info("results written to %s", options.output)
+    publish(format_report(report), options.output, report, log)
     return 1 if report["errors"] or report["duplicates"] else 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import sqlite3
+import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -165,3 +167,17 @@ def write_json(path: Path, rows: list[Row], machine: dict[str, Any], settings: d
                 "comparisons_p50": [{"what": meaning, "concurrency": concurrency, "ratio": ratio}
                                     for meaning, concurrency, ratio in comparisons(rows)]}
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def publish(text: str, output: Path, report: Any, log: logging.Logger) -> None:
+    """Prints a benchmark's table and keeps its figures as JSON at `output` (data/bench/ by default)."""
+    sys.stdout.write(text)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    log.info("results written to %s", output)
+
+
+def quiet_logging(log: logging.Logger) -> None:
+    """Only warnings from the bot's modules; the benchmark's own progress lines at INFO."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)

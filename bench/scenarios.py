@@ -7,9 +7,10 @@ counts as a failed turn, never as a fast one.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,9 +20,9 @@ from bench.load import TurnFailed
 from dialogs.booking_phrases import recognize
 from emulator.org import Tenant
 from graph.timezones import UnknownTimeZone, windows_to_iana
-from scheduling.model import Availability
+from scheduling.model import Availability, BusyBlock, FreeBusyStatus, WorkingHours
 from scheduling.phrasing import MAX_WHEN_CHARACTERS, read_request
-from scheduling.slots import SlotRequest, find_slots
+from scheduling.slots import SlotRequest, find_slots, forget_working_time
 from tests.harness import ConnectorStub, SentActivity, TeamsUser
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -295,3 +296,93 @@ class ShortcutParses:
         if answer is None:
             raise TurnFailed("the reader did not recognise a booking request")
 
+
+
+# Issue 11: a meeting of the organizer and 19 colleagues over two months. No Graph here: Contoso has nine
+# readable mailboxes and five weeks of generated calendars, so the twenty calendars are made up, the same
+# ones every run (a fixed seed), in the shape of a real team: most of the required people in Western
+# Europe and on the US East Coast, the optional ones there and further away, and one unreadable calendar.
+TEAM_SEARCH_DAYS = 61
+TEAM_SEARCH_STEP = timedelta(minutes=5)
+TEAM_ZONES = (
+    # (zone, required?) for each of the 20 people; the organizer first.
+    ("Europe/London", True), ("Europe/London", True), ("Europe/London", True), ("Europe/London", True),
+    ("Europe/Berlin", True), ("Europe/Berlin", True), ("Europe/Berlin", True), ("Europe/Berlin", True),
+    ("America/New_York", True), ("America/New_York", True), ("America/New_York", True), ("America/New_York", True),
+    ("Europe/London", False), ("Europe/Berlin", False), ("America/New_York", False), ("Europe/Dublin", False),
+    ("Asia/Kolkata", False), ("Asia/Kolkata", False), ("America/Los_Angeles", False), ("America/Chicago", False),
+)
+UNREADABLE_MEMBER = 15  # an optional colleague whose calendar could not be read
+_TEAM_STATUSES = ([FreeBusyStatus.BUSY] * 6 + [FreeBusyStatus.TENTATIVE] * 2
+                  + [FreeBusyStatus.FREE, FreeBusyStatus.UNKNOWN, FreeBusyStatus.WORKING_ELSEWHERE])
+
+
+def team_calendars(first_day: date, days: int = TEAM_SEARCH_DAYS, seed: int = 11) -> tuple[list[Availability],
+                                                                                           frozenset[str]]:
+    """Twenty people's free/busy from `first_day` for `days` days, and the optional people's emails.
+
+    Each working day has zero to two meetings of 30 or 60 minutes at quarter hours inside the person's
+    hours; one day in fifty is an all-day absence.
+    """
+    chooser = random.Random(seed)
+    people: list[Availability] = []
+    optional: set[str] = set()
+    for index, (zone_key, required) in enumerate(TEAM_ZONES):
+        zone = ZoneInfo(zone_key)
+        hours = WorkingHours(frozenset({1, 2, 3, 4, 5}), time(8 + index % 2), time(17 + index % 2), zone)
+        blocks: list[BusyBlock] = []
+        for day_number in range(days):
+            day = first_day + timedelta(days=day_number)
+            if day.isoweekday() > 5:
+                continue
+            if chooser.random() < 0.02:
+                blocks.append(BusyBlock(datetime.combine(day, time(0), zone).astimezone(UTC),
+                                        datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC),
+                                        FreeBusyStatus.OOF))
+                continue
+            for _ in range(chooser.randint(0, 2)):
+                quarter = chooser.randrange(4 * 8)
+                start = datetime.combine(day, hours.start, zone) + timedelta(minutes=15 * quarter)
+                blocks.append(BusyBlock(start.astimezone(UTC),
+                                        (start + timedelta(minutes=chooser.choice((30, 60)))).astimezone(UTC),
+                                        chooser.choice(_TEAM_STATUSES)))
+        email = f"member{index:02d}@contoso.example"
+        if not required:
+            optional.add(email)
+        known = index != UNREADABLE_MEMBER
+        people.append(Availability(email, known, tuple(sorted(blocks, key=lambda block: block.start)) if known else (),
+                                   hours, None if known else "the mailbox could not be read", zone))
+    return people, frozenset(optional)
+
+
+@dataclass
+class TeamSearchCalls:
+    """scheduling.find_slots alone for issue 11's team: 20 people (8 optional) over 61 days at a 5-minute step.
+
+    With `first_search` the remembered working days and zone offsets are dropped before each call (untimed),
+    so each call is a team's first search of the window; without it, calls are the "More times" that follow.
+    """
+
+    first_day: date
+    first_search: bool = True
+    page: int = 5
+
+    def __post_init__(self) -> None:
+        self.people, self.optional = team_calendars(self.first_day)
+        self.window_start = datetime.combine(self.first_day, time(0), UTC)
+
+    async def prepare(self, worker: int) -> SlotRequest:
+        if self.first_search:
+            forget_working_time()
+        return SlotRequest(duration=MEETING_LENGTH, window_start=self.window_start,
+                           window_end=self.window_start + timedelta(days=TEAM_SEARCH_DAYS), now=datetime.now(UTC),
+                           step=TEAM_SEARCH_STEP, max_results=self.page)
+
+    async def turn(self, worker: int, request: SlotRequest) -> Any:
+        return find_slots(request, self.people, optional=self.optional)
+
+    async def check(self, worker: int, request: SlotRequest, answer: Any) -> None:
+        if not answer.suggestions:
+            raise TurnFailed("the slot finder found no time for the team")
+        if any(len(suggestion.attendance) != len(self.people) for suggestion in answer.suggestions):
+            raise TurnFailed("a suggestion did not say who can come")

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -55,7 +53,7 @@ from bench.conversations import (
 )
 from bench.emulator_process import EmulatorProcess, emulator_in_own_process
 from bench.load import TurnFailed
-from bench.report import machine_facts
+from bench.report import machine_facts, publish, quiet_logging
 from bench.run import POSTGRES_ADMIN_URL, Options, scratch_database
 from bench.scenarios import Meeting, actions_with_verb, card_in
 from config import PROJECT_ROOT
@@ -368,13 +366,9 @@ def format_report(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    quiet_logging(log)
     report = asyncio.run(run(options))
-    sys.stdout.write(format_report(report))
-    options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    log.info("results written to %s", options.output)
+    publish(format_report(report), options.output, report, log)
     failures = report["one_worker"]["errors"] + report["two_workers"]["errors"] + report["memory"]["failed"]
     return 1 if failures or report["two_workers"]["one_mailbox"]["failed"] else 0
 

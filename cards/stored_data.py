@@ -1,7 +1,8 @@
 """What Rendezvous stores, said once for the `privacy` card and the /privacy page alike.
 
-Each entry is one kind of stored data (storage/models.py: members, bookings, token_caches, graph_calls,
-bot_state, consent_requests, tenants, mailbox_pauses) and how long it is kept. Change it together with the tables
+Each entry is one kind of stored data (storage/models.py: members, bookings with their booking_attendees and
+booking_moves, token_caches, graph_calls, bot_state, consent_requests, tenants, mailbox_pauses) and how long it is
+kept. Change it together with the tables
 (tests/booking/test_privacy_statement.py maps every table to an entry).
 """
 
@@ -14,9 +15,11 @@ STORED_DATA: tuple[tuple[str, str], ...] = (
      "and last used Rendezvous, a reference to your 1:1 chat with it so it can message you there, and, once you "
      "have used it from Teams on a phone, whether you last did, so its buttons work there."),
     ("Meetings booked here",
-     "for each meeting booked through Rendezvous that you organize or are invited to: its subject, time, the "
-     "colleague it is with, its state (booked, cancelled, failed), Outlook's event id and Teams link, and which "
-     "chat message shows it. The note for your colleague is not kept with it: it goes into the invitation."),
+     "for each meeting booked through Rendezvous that you organize or are invited to: its subject, time, every "
+     "colleague invited and whether each is optional, its state (booked, cancelled, failed), Outlook's event id "
+     "and Teams link, and which chat message shows it. For each time it was moved: its old and new times, whether "
+     "the move went through, and why, if it failed. The note for your colleagues is not kept with it: it goes "
+     "into the invitation."),
     ("Searches in progress",
      "what you chose on the booking form (colleague, length, window, subject and note) and the times offered, "
      "until you book one of them or for an hour at most; the times offered are forgotten after 12 hours."),

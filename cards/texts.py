@@ -148,6 +148,13 @@ INTERRUPTED_COULD_NOT_CHECK = (
     "{opening}, and I couldn't reach your Outlook calendar to see whether the meeting was created. "
     "If it is in your calendar, it stands; if not, type **book** to pick a time again."
 )
+REASON_MOVE_RECOVERY_LOOK = "check whether an interrupted move of a meeting reached Outlook"
+REASON_MOVE_RECOVERY_FINISH = "finish moving a meeting to the time its organizer picked, after an interruption"
+RECOVERED_MOVE = ("Your meeting with {with_names} is now at {when}: the move went through, though I was "
+                  "interrupted before I could confirm it.")
+MEETING_MOVED_BY = "{organizer} moved your meeting to {when}."
+INTERRUPTED_MOVE = ("I couldn't finish moving your meeting with {with_names}: I was interrupted, and the meeting "
+                    "keeps its time ({when}). Check your Outlook calendar, and use **my meetings** to move it again.")
 
 # --- dialogs/booking/: finding a time, booking it, and the meetings afterwards ---------------------------------------
 THROTTLED = "Outlook is busy, try again in a minute."
@@ -686,3 +693,13 @@ CALL_REASON_MOVE = "move a meeting booked with Rendezvous, at {name}'s request"
 CALL_REASON_RECHECK_MOVE = "re-check a time before moving a meeting for {organizer}"
 MOVE_UNSETTLED = ("Outlook didn't answer in time, so I can't tell yet whether the meeting moved. I'll settle it "
                   "shortly: type **my meetings** in a minute to see its time.")
+
+# --- group chats (dialogs/group_chat.py): why a member of the chat is not in the meeting, told to the requester only
+NOT_BOOKABLE_NEVER_USED = "has never used Rendezvous"
+NOT_BOOKABLE_OUTSIDE_GROUP = "is outside the security group your organization allows"
+NOT_BOOKABLE_OTHER_ORGANIZATION = "is in another organization"
+NOT_BOOKABLE_NO_MAILBOX = "has no mailbox Rendezvous knows of"
+NOT_BOOKABLE_GROUP_NOT_CHECKED = "their security group could not be checked just now"
+NOT_BOOKABLE_NOT_SET_UP = "their organization has not set up Rendezvous"
+NOT_BOOKABLE_OVER_LIMIT = "over the limit of {limit} colleagues in one meeting"
+ROSTER_UNAVAILABLE = "Teams did not tell me who is in this chat just now. Please try again in a minute."

@@ -132,6 +132,29 @@ async def is_admin(services: Services, actor: Actor) -> bool:
     return standing is AdminStanding.ALLOWED
 
 
+class Access(enum.Enum):
+    """Whether Rendezvous may work with one person's calendar, by the organization's rules."""
+
+    ALLOWED = "allowed"
+    NOT_SET_UP = "not_set_up"  # the organization has not enabled the integration
+    OUTSIDE_GROUP = "outside_group"  # the admin chose a security group and this person is not in it
+    CHECK_FAILED = "check_failed"  # the group membership could not be read (the admin's status says why)
+
+
+async def access_of(services: Services, tenant_id: str, oid: str) -> Access:
+    """The organization's verdict on one person (same tenant assumed: the caller checked it)."""
+    tenant_id, oid = tenant_id.lower(), oid.lower()
+    tenant = await TenantRepository(services.db, tenant_id).get()
+    if tenant is None or not tenant.enabled:
+        return Access.NOT_SET_UP
+    if not tenant.security_group_id:
+        return Access.ALLOWED
+    allowed = await _in_group(services, tenant_id, tenant.security_group_id, oid)
+    if allowed is None:
+        return Access.CHECK_FAILED
+    return Access.ALLOWED if allowed else Access.OUTSIDE_GROUP
+
+
 async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_id: str | None = None) -> str | None:
     """None when Rendezvous may work with this person's calendar, else the message to show instead.
 
@@ -146,16 +169,13 @@ async def ensure_allowed(services: Services, actor_or_oid: Actor | str, tenant_i
             raise ValueError("ensure_allowed needs the tenant id when given an object id")
         oid = actor_or_oid
     tenant_id, oid = tenant_id.lower(), oid.lower()
-    tenant = await TenantRepository(services.db, tenant_id).get()
-    if tenant is None or not tenant.enabled:
+    access = await access_of(services, tenant_id, oid)
+    if access is Access.ALLOWED:
+        return None
+    if access is Access.NOT_SET_UP:
         return NOT_SET_UP
-    if not tenant.security_group_id:
-        return None
-    allowed = await _in_group(services, tenant_id, tenant.security_group_id, oid)
-    if allowed is None:
+    if access is Access.CHECK_FAILED:
         return GROUP_CHECK_FAILED
-    if allowed:
-        return None
     if isinstance(actor_or_oid, Actor):
         return YOU_ARE_NOT_IN_THE_GROUP
     name = await _display_name(services, tenant_id, oid)

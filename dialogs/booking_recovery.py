@@ -15,6 +15,13 @@ changed for longer than any live attempt can take (`settings.booking_stuck_after
    tries again; once `settings.booking_recovery_give_up` has passed since the booking was made, mark it
    failed and tell the organizer that we could not check.
 
+A move of a confirmed meeting (`begin_move` → PATCH of the event → `finish_move`) is recovered the same way:
+a move left `reserved` is claimed (`claim_stuck_move`); the event is read as the organizer; if it already has
+the move's times the move is finished, else it is moved to them (a PATCH to the times it was asked: the person
+clicked for them, and Exchange keeps one event, so doing it late changes nothing else) and finished; an event
+that is gone or cancelled fails the move, and the booking keeps its times. The organizer is told either way,
+and on a finished move the attendees too.
+
 It runs at start-up and then every `settings.booking_recovery_interval` seconds (`run_periodically`, started
 by app.py), and for one booking when its organizer clicks "Book this time" again (`resolve`).
 
@@ -37,19 +44,21 @@ from cards.base import plain
 from dialogs.booking_people import Person, person_of
 from dialogs.booking_views import confirmation_card_for
 from dialogs.context import Services
+from dialogs.graph_calls import recorded
 from dialogs.signin import notify_member
-from graph.calendar import Caller, CreatedEvent
-from graph.errors import AuthProblem, GraphError
+from graph.calendar import Caller, CreatedEvent, EventStatus
+from graph.errors import AuthProblem, GraphError, NotFound, NotOurEvent
 from observability.metrics import count_booking
 from scheduling.display import local_label
 from storage.repositories import (
     BookingRecord,
     BookingRepository,
     BookingStateError,
-    GraphCallRepository,
     MemberRepository,
+    MoveRecord,
     TenantRepository,
     tenants_with_stuck_bookings,
+    tenants_with_stuck_moves,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +66,9 @@ log = logging.getLogger(__name__)
 # failure_reason values written by recovery; each has its own message for the organizer.
 NOTHING_CREATED = "recovery: no event for this booking in Outlook"
 COULD_NOT_CHECK = "recovery: the organizer's calendar could not be reached in time"
+# failure_reason values of moves that recovery failed.
+MOVE_EVENT_GONE = "recovery: the event is no longer in Outlook"
+MOVE_MEETING_GONE = "recovery: the meeting was cancelled before the move finished"
 
 
 class BookingRecovery:
@@ -98,11 +110,17 @@ class BookingRecovery:
         for tenant_id in await tenants_with_stuck_bookings(self.services.db, cutoff):
             for booking in await BookingRepository(self.services.db, tenant_id).list_stuck(cutoff):
                 try:
-                    outcome = await self.resolve(booking)
+                    _, settled_here = await self._settle(booking, organizer_in_chat=False)
                 except Exception as exc:  # one booking's trouble must not stop the others'
                     log.warning("recovering booking %s failed: %s", booking.id, type(exc).__name__)
                     continue
-                settled += outcome.status != "reserved"
+                settled += settled_here
+        for tenant_id in await tenants_with_stuck_moves(self.services.db, cutoff):
+            for move in await BookingRepository(self.services.db, tenant_id).list_stuck_moves(cutoff):
+                try:
+                    settled += await self.settle_move(move)
+                except Exception as exc:  # one move's trouble must not stop the others'
+                    log.warning("recovering move %s failed: %s", move.id, type(exc).__name__)
         return settled
 
     # ----------------------------------------------------------------- one booking
@@ -113,10 +131,17 @@ class BookingRecovery:
         the calendar could not be asked yet). `organizer_in_chat`: the organizer is clicking right now and is
         answered in the card, so only the colleague gets a message.
         """
+        outcome, _ = await self._settle(booking, organizer_in_chat=organizer_in_chat)
+        return outcome
+
+    async def _settle(self, booking: BookingRecord, *, organizer_in_chat: bool) -> tuple[BookingRecord, bool]:
+        """`resolve`, and whether this call is what settled the booking. A booking another pass (or the live
+        turn) settled meanwhile reads as final too, but it is not this call's to count: a pass that lost the
+        claim after the winner had confirmed must not report it settled a second time."""
         bookings = BookingRepository(self.services.db, booking.tenant_id)
         claimed = await bookings.claim_stuck(booking.id, self._cutoff())
         if claimed is None:
-            return await bookings.get(booking.id) or booking
+            return await bookings.get(booking.id) or booking, False
         members = MemberRepository(self.services.db, booking.tenant_id)
         organizer_record = await members.get(booking.organizer_oid)
         colleague_record = await members.get(booking.attendee_oid)
@@ -129,10 +154,14 @@ class BookingRecovery:
                 raise _CalendarUnreachable("no way to reach the organizer's calendar")
             found = await self._find_event(claimed, caller)
         except (_CalendarUnreachable, GraphError, AuthProblem) as exc:
-            return await self._unreachable(bookings, claimed, organizer, colleague, exc, organizer_in_chat)
-        if found is not None:
-            return await self._confirm(bookings, claimed, found, organizer, colleague, organizer_in_chat)
-        return await self._fail(bookings, claimed, NOTHING_CREATED, organizer, colleague, organizer_in_chat)
+            outcome = await self._unreachable(bookings, claimed, organizer, colleague, exc, organizer_in_chat)
+        else:
+            if found is not None:
+                outcome = await self._confirm(bookings, claimed, found, organizer, colleague, organizer_in_chat)
+            else:
+                outcome = await self._fail(bookings, claimed, NOTHING_CREATED, organizer, colleague,
+                                           organizer_in_chat)
+        return outcome, outcome.status != "reserved"
 
     async def _organizers_caller(self, booking: BookingRecord, organizer: Person) -> Caller | None:
         tenant = await TenantRepository(self.services.db, booking.tenant_id).get()
@@ -145,16 +174,9 @@ class BookingRecovery:
     async def _find_event(self, booking: BookingRecord, caller: Caller) -> CreatedEvent | None:
         calendar = self.services.calendar
         assert calendar is not None  # run_pass and the booking dialog check it first
-        reached_graph = True
-        try:
-            return await calendar.find_event_by_provenance(caller, booking.id)
-        except AuthProblem:
-            reached_graph = False  # no token: the look never happened
-            raise
-        finally:
-            if reached_graph:  # `privacy` lists every look at someone's calendar; this one is the organizer's
-                await GraphCallRepository(self.services.db, booking.tenant_id).record(
-                    booking.organizer_oid, "findEvent", texts.REASON_RECOVERY_LOOK)
+        # `privacy` lists every look at someone's calendar; this one is the organizer's.
+        return await recorded(self.services.db, booking.tenant_id, [booking.organizer_oid], "findEvent",
+                              texts.REASON_RECOVERY_LOOK, calendar.find_event_by_provenance(caller, booking.id))
 
     async def _confirm(self, bookings: BookingRepository, booking: BookingRecord, event: CreatedEvent,
                        organizer: Person, colleague: Person, organizer_in_chat: bool) -> BookingRecord:
@@ -189,6 +211,89 @@ class BookingRecovery:
                      booking.id, type(problem).__name__)
             return booking  # stays reserved; the claim keeps others away until it is stuck again
         return await self._fail(bookings, booking, COULD_NOT_CHECK, organizer, colleague, organizer_in_chat)
+
+
+    # ----------------------------------------------------------------- one move
+    async def settle_move(self, move: MoveRecord) -> bool:
+        """Settles one stuck move if this call claims it; True when this call finished or failed it."""
+        bookings = BookingRepository(self.services.db, move.tenant_id)
+        claimed = await bookings.claim_stuck_move(move.id, self._cutoff())
+        if claimed is None:
+            return False
+        booking = await bookings.get(claimed.booking_id)
+        if booking is None or booking.status != "confirmed" or not booking.event_id:
+            await self._fail_move(bookings, claimed, MOVE_MEETING_GONE, None)
+            return True
+        organizer = await self._person(booking.tenant_id, booking.organizer_oid)
+        caller = await self._organizers_caller(booking, organizer)
+        try:
+            if caller is None:
+                raise _CalendarUnreachable("no way to reach the organizer's calendar")
+            event = await self._event_of(booking, caller, organizer)
+            gone = event.is_cancelled
+            if not gone and (event.start, event.end) != (claimed.start_utc, claimed.end_utc):
+                await self._move(booking, claimed, caller, organizer)
+        except (NotFound, NotOurEvent):  # deleted in Outlook, or no longer the event we created
+            gone = True
+        except (_CalendarUnreachable, GraphError, AuthProblem) as exc:
+            if self._clock() - claimed.created_at < self.give_up_after:
+                log.info("move %s: the organizer's calendar cannot be asked yet (%s); trying again later",
+                         claimed.id, type(exc).__name__)
+                return False  # stays reserved; the claim keeps others away until it is stuck again
+            await self._fail_move(bookings, claimed, COULD_NOT_CHECK, organizer, booking)
+            return True
+        if gone:
+            await self._fail_move(bookings, claimed, MOVE_EVENT_GONE, organizer, booking)
+            return True
+        moved = await bookings.finish_move(claimed.id)
+        log.info("move %s recovered: the meeting has its new times", claimed.id)
+        await self._tell_moved(moved, organizer)
+        return True
+
+    async def _person(self, tenant_id: str, oid: str) -> Person:
+        record = await MemberRepository(self.services.db, tenant_id).get(oid)
+        return person_of(record) if record else _unknown(oid)
+
+    async def _event_of(self, booking: BookingRecord, caller: Caller, organizer: Person) -> EventStatus:
+        calendar = self.services.calendar
+        assert calendar is not None and booking.event_id  # run_pass and settle_move check them first
+        return await recorded(self.services.db, booking.tenant_id, [organizer.oid], "getEvent",
+                              texts.REASON_MOVE_RECOVERY_LOOK, calendar.get_event(caller, booking.event_id, booking.id))
+
+    async def _move(self, booking: BookingRecord, move: MoveRecord, caller: Caller, organizer: Person) -> None:
+        calendar = self.services.calendar
+        assert calendar is not None and booking.event_id
+        about = [organizer.oid, *(attendee.oid for attendee in booking.attendees)]
+        # Written in the organizer's zone, as the event was created (dialogs/booking/book.py).
+        await recorded(self.services.db, booking.tenant_id, about, "moveEvent", texts.REASON_MOVE_RECOVERY_FINISH,
+                       calendar.move_event(caller, booking.event_id, booking.id, move.start_utc, move.end_utc,
+                                           organizer.shown_time_zone or "UTC"))
+
+    async def _fail_move(self, bookings: BookingRepository, move: MoveRecord, reason: str,
+                         organizer: Person | None, booking: BookingRecord | None = None) -> None:
+        await bookings.fail_move(move.id, reason)
+        log.info("move %s recovered as failed (%s)", move.id, reason)
+        if organizer is not None and booking is not None:
+            attendees = await self._attendees(booking)
+            await notify_member(self.services, move.tenant_id, organizer.oid, text=texts.INTERRUPTED_MOVE.format(
+                with_names=_names(attendees), when=_when(booking, organizer)))
+
+    async def _tell_moved(self, booking: BookingRecord, organizer: Person) -> None:
+        attendees = await self._attendees(booking)
+        await notify_member(self.services, booking.tenant_id, organizer.oid, text=texts.RECOVERED_MOVE.format(
+            with_names=_names(attendees), when=_when(booking, organizer)))
+        for attendee in attendees:
+            await notify_member(self.services, booking.tenant_id, attendee.oid, text=texts.MEETING_MOVED_BY.format(
+                organizer=plain(organizer.name), when=_when(booking, attendee)))
+
+    async def _attendees(self, booking: BookingRecord) -> list[Person]:
+        return [await self._person(booking.tenant_id, attendee.oid) for attendee in booking.attendees]
+
+
+def _names(people: list[Person]) -> str:
+    """ "Ben", "Ben and Chloe", "Ben, Chloe and Dev"."""
+    names = [plain(person.name) for person in people]
+    return texts.LIST_AND.join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 class _CalendarUnreachable(Exception):

@@ -8,11 +8,20 @@ ConnectorFactory; wrapping the factories that botbuilder's authentication hands 
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ConversationReference
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import ClaimsIdentity, ConnectorFactory
+
+if TYPE_CHECKING:
+    from botbuilder.core import TurnContext
+
+    from dialogs.context import Services
+
+log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5.0
 
@@ -47,3 +56,31 @@ class BoundedConnectorAuthentication:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+async def run_proactive_turn(services: Services, reference: ConversationReference,
+                             logic: Callable[[TurnContext], Awaitable[None]], tenant_id: str, what: str, *,
+                             apologize_in_chat: bool = True) -> bool:
+    """Runs `logic` as a turn the bot starts itself in the referenced conversation; False when it failed, logged
+    as `what` (no ids, no content).
+
+    With `apologize_in_chat`, a failure inside `logic` goes to the adapter's error handler like any turn's (it
+    says sorry in the chat, and this returns True); without, it is kept from the chat (a group chat must not read
+    one person's "something went wrong") and returns False, so the caller knows nothing was said."""
+    failures: list[Exception] = []
+
+    async def contained(turn_context: TurnContext) -> None:
+        try:
+            await logic(turn_context)
+        except Exception as exc:
+            failures.append(exc)
+
+    try:
+        await services.adapter.continue_conversation(reference, logic if apologize_in_chat else contained,
+                                                     services.settings.app_id or None)
+    except Exception as exc:  # an unreachable Bot Connector
+        failures.append(exc)
+    if failures:
+        log.warning("%s in tenant %s failed: %s", what, tenant_id, type(failures[0]).__name__)
+        return False
+    return True

@@ -13,6 +13,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
+from dialogs.bot_connector import run_proactive_turn
 from dialogs.context import Actor, Services
 from dialogs.replies import use_submit_actions
 from storage.repositories import MemberRecord, MemberRepository
@@ -60,12 +61,8 @@ async def run_in_personal_chat(services: Services, tenant_id: str, oid: str, tur
         await turn(turn_context, actor)
         await services.conversation_state.save_changes(turn_context)
 
-    try:
-        await services.adapter.continue_conversation(reference, logic, services.settings.app_id or None)
-    except Exception as exc:  # an unreachable Bot Connector: the caller falls back to a link
-        log.warning("a turn in the 1:1 chat of a member of tenant %s failed: %s", tenant_id, type(exc).__name__)
-        return False
-    return True
+    # An unreachable Bot Connector: the caller falls back to a link.
+    return await run_proactive_turn(services, reference, logic, tenant_id, "a turn in the 1:1 chat of a member")
 
 
 async def _submit_actions_on_send(turn_context: TurnContext, activities: list[Activity], send: Any) -> Any:

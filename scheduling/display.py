@@ -12,6 +12,7 @@ this module only formats.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -144,3 +145,29 @@ def _zone_key(tz: tzinfo) -> str:
 def _is_utc(tz: tzinfo) -> bool:
     return tz is UTC or _zone_key(tz) in {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu",
                                           "Etc/Zulu", "Etc/GMT", "GMT"}
+
+
+# Between people in `everyone_local_times`: a middle dot reads as a separator in every locale we serve.
+PEOPLE_SEPARATOR = " · "
+
+
+def everyone_local_times(start_utc: datetime, people: Sequence[tuple[str, tzinfo]], locale: str | None = None) -> str:
+    """When a meeting starts for each person, on one line: "Ben 10:00 EST · Chloe 15:00 GMT · Dev 20:30 IST".
+
+    `people` are (name, zone) pairs in the order to show them (the organizer first, say). People whose
+    clocks read the same (same time, same abbreviation) share one entry, "Ana, Ben 10:00 EST", so twenty
+    people in four zones make four entries. A person whose day is not the first person's gets the weekday
+    too, "Kim 02:00 AEDT Wed", so nobody mistakes a time after midnight for one on the same day.
+    """
+    if not people:
+        return ""
+    start_utc = start_utc.astimezone(UTC)
+    first_day = start_utc.astimezone(people[0][1]).date()
+    groups: dict[str, list[str]] = {}
+    for name, zone in people:
+        local = start_utc.astimezone(zone)
+        reading = f"{_clock(local, locale)} {tz_abbrev(local)}"
+        if local.date() != first_day:
+            reading += " " + format_date(local.date(), "EEE", locale=reader_locale(locale))
+        groups.setdefault(reading, []).append(name)
+    return PEOPLE_SEPARATOR.join(f"{', '.join(names)} {reading}" for reading, names in groups.items())

@@ -27,12 +27,13 @@ class NearestTimes:
 
 
 def nearest_first(request: SlotRequest, people: list[Availability], wanted: datetime, names: Sequence[str],
-                  offset: int = 0, reason_names: Mapping[str, str] | None = None) -> NearestTimes:
+                  offset: int = 0, reason_names: Mapping[str, str] | None = None,
+                  optional: frozenset[str] | set[str] = frozenset()) -> NearestTimes:
     """The slots of `request` ordered by their distance from `wanted`; `names[i]` names `people[i]`
     in the reason ("you" for the organizer); `reason_names` maps emails to the names each slot's reasons use
-    (as in find_slots)."""
+    and `optional` holds the optional people's emails (both as in find_slots)."""
     wanted = as_utc("wanted", wanted)
-    everything = find_slots(replace(request, max_results=_ALL), people, names=reason_names)
+    everything = find_slots(replace(request, max_results=_ALL), people, names=reason_names, optional=optional)
     ordered = _apart(sorted(everything.suggestions, key=lambda slot: (abs(slot.start - wanted), slot.start)))
     page = ordered[offset:offset + request.max_results]
     next_offset = offset + len(page) if offset + len(page) < len(ordered) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from scheduling.model import WorkingHours
 
@@ -78,14 +79,22 @@ class WorkingDay:
         return self.pieces[-1][1]
 
 
-def _offset_segments(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[datetime, datetime, timedelta]]:
-    """[start, end) cut where `tz` changes offset: (segment start, segment end, offset inside it)."""
+@lru_cache(maxsize=256)
+def _offset_segments(start: datetime, end: datetime, tz: tzinfo) -> tuple[tuple[datetime, datetime, timedelta], ...]:
+    """[start, end) cut where `tz` changes offset: (segment start, segment end, offset inside it).
+
+    Remembered: colleagues in one zone with different hours, and searches of the same window, share it."""
     cuts = [start, *offset_changes(start, end, tz), end]
     segments = []
     for segment_start, segment_end in zip(cuts, cuts[1:], strict=False):
         offset = segment_start.astimezone(tz).utcoffset() or timedelta(0)
         segments.append((segment_start, segment_end, offset))
-    return segments
+    return tuple(segments)
+
+
+def forget_offsets() -> None:
+    """Drops the remembered offset changes (see `_offset_segments`)."""
+    _offset_segments.cache_clear()
 
 
 def working_days(hours: WorkingHours, window_start: datetime, window_end: datetime) -> list[WorkingDay]:
@@ -102,13 +111,18 @@ def working_days(hours: WorkingHours, window_start: datetime, window_end: dateti
     # Local readings are within a day of UTC; two days of margin cover any zone and night shifts.
     margin = timedelta(days=2)
     segments = _offset_segments(window_start - margin, window_end + margin, tz)
-    overnight = hours.end <= hours.start
+    one_day = timedelta(days=1)
+    # The wall readings of a day's start and end, as offsets from its midnight (read as if it were UTC).
+    day_start = timedelta(hours=hours.start.hour, minutes=hours.start.minute, seconds=hours.start.second,
+                          microseconds=hours.start.microsecond)
+    day_end = timedelta(hours=hours.end.hour, minutes=hours.end.minute, seconds=hours.end.second,
+                        microseconds=hours.end.microsecond) + (one_day if hours.end <= hours.start else timedelta(0))
     days: list[WorkingDay] = []
     current = first_date
+    midnight = datetime.combine(first_date, time(0), tzinfo=UTC)
     while current <= last_date:
         if current.isoweekday() in hours.days:
-            wall_start = datetime.combine(current, hours.start, tzinfo=UTC)
-            wall_end = datetime.combine(current + timedelta(days=1) if overnight else current, hours.end, tzinfo=UTC)
+            wall_start, wall_end = midnight + day_start, midnight + day_end
             pieces: list[tuple[datetime, datetime]] = []
             for segment_start, segment_end, offset in segments:
                 piece_start = max(segment_start, wall_start - offset)
@@ -121,18 +135,24 @@ def working_days(hours: WorkingHours, window_start: datetime, window_end: dateti
                     pieces.append((piece_start, piece_end))
             if pieces and pieces[-1][1] > window_start and pieces[0][0] < window_end:
                 days.append(WorkingDay(current, tuple(pieces)))
-        current += timedelta(days=1)
+        current += one_day
+        midnight += one_day
     return days
 
 
 def offset_changes(window_start: datetime, window_end: datetime, tz: tzinfo) -> Iterator[datetime]:
-    """The UTC instants inside [window_start, window_end) at which `tz` changes its UTC offset."""
+    """The UTC instants inside [window_start, window_end) at which `tz` changes its UTC offset.
+
+    Looks every 12 hours (no zone changes its clocks twice that quickly) and bisects a step whose ends
+    differ; each step's end offset is the next step's start offset, so each instant is converted once.
+    """
     step = timedelta(hours=12)
     cursor = window_start
+    before = cursor.astimezone(tz).utcoffset()
     while cursor < window_end:
         step_end = min(cursor + step, window_end)
-        if cursor.astimezone(tz).utcoffset() != step_end.astimezone(tz).utcoffset():
-            before = cursor.astimezone(tz).utcoffset()
+        after = step_end.astimezone(tz).utcoffset()
+        if before != after:
             low, high = int(cursor.timestamp()), int(step_end.timestamp())
             while high - low > 1:
                 middle = (low + high) // 2
@@ -143,4 +163,4 @@ def offset_changes(window_start: datetime, window_end: datetime, tz: tzinfo) -> 
             change = datetime.fromtimestamp(high, UTC)
             if change < window_end:
                 yield change
-        cursor = step_end
+        cursor, before = step_end, after

@@ -78,9 +78,13 @@ class SentActivity:
 
 @dataclass
 class ConnectorStub:
-    """A recording Bot Connector; `members` answers GET .../members/{id} (TeamsInfo.get_member)."""
+    """A recording Bot Connector; `members` answers GET .../members/{id} (TeamsInfo.get_member), `rosters` (by
+    conversation id, in Teams' TeamsChannelAccount shape) the chat's member list, whole or in pages."""
 
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    roster_page_size: int = 200  # when the bot asks for no page size
+    roster_requests: list[dict[str, str]] = field(default_factory=list)  # the query of each pagedmembers call
     sent: list[SentActivity] = field(default_factory=list)
     created_conversations: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
@@ -94,6 +98,8 @@ class ConnectorStub:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._put)
         app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
+        app.router.add_get("/v3/conversations/{cid}/members", self._roster)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_roster)
         return app
 
     async def _post(self, request: web.Request) -> web.Response:
@@ -117,6 +123,26 @@ class ConnectorStub:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
         return web.json_response(member)
 
+    async def _roster(self, request: web.Request) -> web.Response:
+        roster = self.rosters.get(request.match_info["cid"])
+        if roster is None:
+            return web.json_response({"error": {"code": "ConversationNotFound"}}, status=404)
+        return web.json_response(roster)
+
+    async def _paged_roster(self, request: web.Request) -> web.Response:
+        """Like the Bot Connector: `pageSize` members from the `continuationToken` on, and a token while more are
+        left. The token is opaque to the bot; here it is where the next page starts."""
+        self.roster_requests.append(dict(request.query))
+        roster = self.rosters.get(request.match_info["cid"])
+        if roster is None:
+            return web.json_response({"error": {"code": "ConversationNotFound"}}, status=404)
+        size = int(request.query.get("pageSize") or self.roster_page_size)
+        start = int(request.query.get("continuationToken") or 0)
+        page: dict[str, Any] = {"members": roster[start:start + size]}
+        if start + size < len(roster):
+            page["continuationToken"] = str(start + size)
+        return web.json_response(page)
+
     async def _create_conversation(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.created_conversations.append(body)
@@ -131,6 +157,7 @@ class ConnectorStub:
     def clear(self) -> None:
         self.sent.clear()
         self.created_conversations.clear()
+        self.roster_requests.clear()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+async def wait_until_healthy(session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process,
+                             log_file: Path, within_s: float = 60.0) -> None:
+    """Returns once `url`/healthz answers 200; raises if the process exits first or the time runs out."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while asyncio.get_running_loop().time() < deadline:
+        if process.returncode is not None:
+            raise RuntimeError(f"the bot exited with {process.returncode}; see {log_file}")
+        try:
+            async with session.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"the bot did not become healthy within {within_s:.0f} s; see {log_file}")
+
+
 @dataclass
 class BotProcess:
     """`python app.py` (or `entry`) on a fixed port, started, killed and started again as an operator's host would."""
@@ -48,17 +65,8 @@ class BotProcess:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, self.entry, cwd=PROJECT_ROOT, env={**self.env, **settings}, stdout=log,
                 stderr=asyncio.subprocess.STDOUT)
-        for _ in range(600):  # up to a minute for a cold start on a busy machine
-            if self.process.returncode is not None:
-                raise AssertionError(f"the bot exited with {self.process.returncode}; see {log.name}")
-            try:
-                async with session.get(f"{self.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError("the bot did not become healthy")
+        # Up to a minute for a cold start on a busy machine.
+        await wait_until_healthy(session, self.url, self.process, Path(log.name))
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown handler, no finally block, nothing flushed."""

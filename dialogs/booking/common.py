@@ -22,6 +22,7 @@ from dialogs.booking_views import confirmation_card_for, meeting_times
 from dialogs.clock import notice_key, zone_notice
 from dialogs.connect import sign_in_card_for
 from dialogs.context import ActionResult, Actor, Services
+from dialogs.graph_calls import recorded
 from dialogs.link_cards import remember_answer_card, remember_link_card
 from dialogs.replies import card_message
 from dialogs.signin import IntegrationNotConfigured
@@ -29,7 +30,7 @@ from dialogs.text_input import clean_text
 from graph.calendar import Caller
 from graph.errors import AccessDenied, AuthFailure, AuthProblem, GraphError, Throttled
 from scheduling.windows import TimeWindow, WindowError
-from storage.repositories import BookingRecord, GraphCallRepository, MemberRepository, TenantRecord, TenantRepository
+from storage.repositories import BookingRecord, MemberRepository, TenantRecord, TenantRepository
 
 log = logging.getLogger(__name__)
 
@@ -144,17 +145,8 @@ class BookingBase:
     async def _recorded(self, actor: Actor, about_people: list[Person], kind: str, reason: str, call: Any) -> Any:
         """Awaits the call and records it for `privacy`; a call stopped before it reached Microsoft (no token:
         not connected, consent missing) is not recorded, so the list holds only look-ups that happened."""
-        reached_graph = True
-        try:
-            return await call
-        except AuthProblem:
-            reached_graph = False
-            raise
-        finally:
-            if reached_graph:
-                calls = GraphCallRepository(self.services.db, actor.tenant_id)
-                for person in about_people:
-                    await calls.record(person.oid, kind, reason)
+        return await recorded(self.services.db, actor.tenant_id, [person.oid for person in about_people], kind,
+                              reason, call)
 
     async def _explained(self, actor: Actor, call: Any, *, about: Person) -> Any:
         """Awaits a Graph call and turns its failures into messages for the user (and the admin's status)."""

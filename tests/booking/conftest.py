@@ -186,17 +186,23 @@ async def booking_world(database_url: str, tmp_path: Path, **settings: Any) -> A
                 await db.dispose()
 
 
+def _module_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A test module's own Settings overrides for its worlds (`WORLD_SETTINGS = {...}` in the module)."""
+    return dict(getattr(request.module, "WORLD_SETTINGS", {}))
+
+
 @pytest.fixture
-async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
+async def world(sqlite_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[BookingWorld]:
     """One backend (SQLite) for the flows whose behaviour does not depend on the database."""
-    async for built in booking_world(sqlite_url, tmp_path):
+    async for built in booking_world(sqlite_url, tmp_path, **_module_settings(request)):
         yield built
 
 
 @pytest.fixture
-async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
+async def world_on_both(database_url: str, tmp_path: Path,
+                        request: pytest.FixtureRequest) -> AsyncIterator[BookingWorld]:
     """SQLite and PostgreSQL, for what rests on the database's guarantees (idempotency under races)."""
-    async for built in booking_world(database_url, tmp_path):
+    async for built in booking_world(database_url, tmp_path, **_module_settings(request)):
         yield built
 
 

@@ -8,13 +8,11 @@ gets there with a real kill -9 instead.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 
 from dialogs.booking_recovery import COULD_NOT_CHECK, NOTHING_CREATED, BookingRecovery
 from graph.calendar import Caller, EventAttendee, NewEvent
@@ -35,21 +33,11 @@ from tests.booking.conftest import (
     day_form,
     meeting_day,
 )
+from tests.booking.recovery_helpers import backdate, claims_in_turn
 from tests.harness import TeamsUser
 
-QUIET = {"booking_recovery_interval": 3600.0}  # only the start-up pass, before any booking exists
-
-
-@pytest.fixture
-async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
-    async for built in booking_world(sqlite_url, tmp_path, **QUIET):
-        yield built
-
-
-@pytest.fixture
-async def world_on_both(database_url: str, tmp_path: Path) -> AsyncIterator[BookingWorld]:
-    async for built in booking_world(database_url, tmp_path, **QUIET):
-        yield built
+# The worlds of this module (conftest.py) run only the start-up pass, before any booking exists.
+WORLD_SETTINGS = {"booking_recovery_interval": 3600.0}
 
 
 async def _offered_slot(world: BookingWorld, organizer: TeamsUser, colleague: TeamsUser) -> dict[str, Any]:
@@ -75,17 +63,10 @@ async def _left_by_a_crash(world: BookingWorld, organizer: TeamsUser, colleague:
             subject=booking.subject, body_text="", start=booking.start_utc, end=booking.end_utc, time_zone="UTC",
             attendees=(EventAttendee(colleague.email, colleague.name),),
             transaction_id=booking.transaction_id or booking.id, provenance_value=booking.id))
-    await _backdate(world, booking.id, created=ago, updated=ago)
+    await backdate(world, Booking, booking.id, created=ago, updated=ago)
     world.emu.clear_calls()
     world.connector.clear()
     return booking
-
-
-async def _backdate(world: BookingWorld, booking_id: str, *, created: timedelta, updated: timedelta) -> None:
-    now = datetime.now(UTC)
-    async with world.db.session() as session:
-        await session.execute(update(Booking).where(Booking.id == booking_id)
-                              .values(created_at=now - created, updated_at=now - updated))
 
 
 async def _row(world: BookingWorld, booking: BookingRecord) -> BookingRecord:
@@ -213,7 +194,7 @@ async def test_without_the_organizers_sign_in_it_waits_then_gives_up_and_says_so
     assert (await _row(world, booking)).status == "reserved"
     assert world.emu.calls_to("/events") == [] and world.connector.sent == []
 
-    await _backdate(world, booking.id, created=timedelta(hours=25), updated=timedelta(minutes=20))
+    await backdate(world, Booking, booking.id, created=timedelta(hours=25), updated=timedelta(minutes=20))
     assert await recovery.run_pass() == 1
 
     failed = await _row(world, booking)
@@ -233,16 +214,21 @@ async def test_a_second_click_when_outlook_cannot_be_asked_says_so_at_once(world
     assert "can't reach your Outlook calendar right now" in str(answer["value"])
     assert (await _row(world, booking)).status == "reserved"  # a later pass will know
     world.emu.faults.clear()
-    await _backdate(world, booking.id, created=timedelta(minutes=30), updated=timedelta(minutes=20))
+    await backdate(world, Booking, booking.id, created=timedelta(minutes=30), updated=timedelta(minutes=20))
     assert await BookingRecovery(world.services).run_pass() == 1
     assert any("went through" in text for text in _said_to(world, ADELE))
 
 
-async def test_two_recoveries_at_once_settle_a_booking_once(world_on_both: BookingWorld) -> None:
+async def test_two_recoveries_at_once_settle_a_booking_once(
+    world_on_both: BookingWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = world_on_both
     booking = await _left_by_a_crash(world, ADELE, BEN, await _connected(world), in_outlook=True)
+    # The interleaving that used to count it twice: every pass lists the booking as stuck, one claims and
+    # confirms it, and only then do the others try to claim it.
+    in_turn = claims_in_turn(monkeypatch, BookingRepository, "list_stuck", "claim_stuck", "confirm", passes=3)
 
-    settled = await asyncio.gather(*(BookingRecovery(world.services).run_pass() for _ in range(3)))
+    settled = await in_turn.run(BookingRecovery(world.services).run_pass for _ in range(3))
 
     assert sorted(settled) == [0, 0, 1]
     assert (await _row(world, booking)).status == "confirmed"

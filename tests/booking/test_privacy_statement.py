@@ -1,5 +1,6 @@
-"""The privacy card and the /privacy page say exactly what is stored: every table, the booked subject and the
-colleague included, and no claim that a booking's subject is never stored."""
+"""The privacy card and the /privacy page say exactly what is stored: every table, the booked subject, every
+colleague invited (optional or not) and each move's times included, and no claim that a booking's subject is
+never stored."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def test_every_table_is_in_the_statement() -> None:
 
 def test_the_statement_names_the_booked_subject_and_colleague() -> None:
     bookings = dict(STORED_DATA)["Meetings booked here"]
-    assert "subject" in bookings and "colleague" in bookings
+    assert "subject" in bookings and "every colleague invited and whether each is optional" in bookings
+    # booking_moves: the old and new times of each move, its outcome and a failed move's reason.
+    assert "old and new times" in bookings and "why, if it failed" in bookings
     searches = dict(STORED_DATA)["Searches in progress"]
     assert "subject and note" in searches and "an hour" in searches
 

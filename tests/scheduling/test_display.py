@@ -5,7 +5,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.display import Clock, day_label, local_label, tz_abbrev, zone_place, zone_title
+from scheduling.display import (
+    Clock,
+    day_label,
+    everyone_local_times,
+    local_label,
+    tz_abbrev,
+    zone_place,
+    zone_title,
+)
 
 
 @pytest.mark.parametrize(
@@ -107,3 +115,29 @@ def test_zone_names_are_the_ones_people_use() -> None:
     assert zone_title(ZoneInfo("America/Los_Angeles")) == "Pacific Time"
     assert zone_place(ZoneInfo("Asia/Tokyo")) == "Tokyo"
     assert zone_title(ZoneInfo("UTC")) == zone_place(ZoneInfo("Etc/UTC")) == "UTC"
+
+
+TEAM = [("Ben", ZoneInfo("America/New_York")), ("Chloe", ZoneInfo("Europe/London")),
+        ("Dev", ZoneInfo("Asia/Kolkata")), ("Ana", ZoneInfo("America/New_York"))]
+
+
+def test_everyone_local_times_on_one_line_for_a_british_reader() -> None:
+    start = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    assert everyone_local_times(start, TEAM[:3], "en-GB") == "Ben 10:00 EST · Chloe 15:00 GMT · Dev 20:30 IST"
+
+
+def test_everyone_local_times_on_a_twelve_hour_clock_for_an_american_reader() -> None:
+    start = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    # CLDR puts a narrow no-break space before AM/PM.
+    assert everyone_local_times(start, TEAM[:3], "en-US") == (
+        "Ben 10:00\u202fAM EST · Chloe 3:00\u202fPM GMT · Dev 8:30\u202fPM IST"
+    )
+
+
+def test_everyone_local_times_groups_people_on_the_same_clock_and_names_another_day() -> None:
+    start = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # Tuesday; already Wednesday in Sydney
+    people = [*TEAM, ("Kim", ZoneInfo("Australia/Sydney"))]
+    assert everyone_local_times(start, people, "en-GB") == (
+        "Ben, Ana 10:00 EST · Chloe 15:00 GMT · Dev 20:30 IST · Kim 02:00 AEDT Wed"
+    )
+    assert everyone_local_times(start, []) == ""
