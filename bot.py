@@ -174,6 +174,8 @@ class RendezvousBot(TeamsActivityHandler):
             "keepBooking": booking.keep_booking,
             "refreshBooking": booking.refresh_booking,
             "myMeetings": booking.my_meetings_action,
+            "findAnotherTime": booking.find_another_time,
+            "moveToSlot": booking.move_to_slot,
             "disconnectMyCalendar": connection.disconnect_my_calendar,
             "openSetup": admin.open_setup,
             "saveSetup": admin.save_setup,

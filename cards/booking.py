@@ -150,11 +150,14 @@ class SuggestionsView:
     warnings: tuple[str, ...] = ()
     has_more: bool = False
     intro: str | None = None
+    # Set when the times are for moving this booking: each time then moves it (verb moveToSlot) instead of booking.
+    moving_booking_id: str | None = None
 
 
 def suggestions_card(view: SuggestionsView) -> Card:
     body: list[dict[str, Any]] = [
-        heading(texts.SUGGESTIONS_HEADING.format(colleague=plain(view.colleague_name))),
+        heading((texts.MOVE_SUGGESTIONS_HEADING if view.moving_booking_id else texts.SUGGESTIONS_HEADING)
+                .format(colleague=plain(view.colleague_name))),
         text(texts.SUGGESTIONS_INTRO.format(length=view.duration_label, window=view.window_label), subtle=True),
     ]
     if view.intro:
@@ -178,16 +181,21 @@ def suggestions_card(view: SuggestionsView) -> Card:
             "separator": True,
             "items": items,
         })
-        body.append({
-            "type": "ActionSet",
-            "actions": [execute(texts.BOOK_THIS_TIME_BUTTON, "book",
-                                {"searchId": view.search_id, "slotId": slot.slot_id}, style="positive")],
-        })
+        body.append({"type": "ActionSet", "actions": [_slot_action(view, slot.slot_id)]})
     actions = []
     if view.has_more:
         actions.append(execute(texts.MORE_TIMES_BUTTON, "moreTimes", {"searchId": view.search_id}))
-    actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
+    if not view.moving_booking_id:  # the options form books a new meeting: not offered while moving one
+        actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
     return card(body, actions)
+
+
+def _slot_action(view: SuggestionsView, slot_id: str) -> dict[str, Any]:
+    data = {"searchId": view.search_id, "slotId": slot_id}
+    if view.moving_booking_id:
+        return execute(texts.MOVE_HERE_BUTTON, "moveToSlot", {**data, "bookingId": view.moving_booking_id},
+                       style="positive")
+    return execute(texts.BOOK_THIS_TIME_BUTTON, "book", data, style="positive")
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,7 @@ class NoSlotView:
     window_label: str
     next_window_label: str | None
     notes: tuple[str, ...] = ()
+    moving: bool = False  # the times were for moving a meeting: the options form (a new booking) is not offered
 
 
 def no_slot_card(view: NoSlotView) -> Card:
@@ -210,7 +219,8 @@ def no_slot_card(view: NoSlotView) -> Card:
     if view.next_window_label:
         try_next = texts.TRY_NEXT_WINDOW_BUTTON.format(window=view.next_window_label)
         actions.append(execute(try_next, "nextWindow", {"searchId": view.search_id}, style="positive"))
-    actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
+    if not view.moving:
+        actions.append(execute(texts.CHANGE_OPTIONS_BUTTON, "changeOptions", {"searchId": view.search_id}))
     return card(body, actions)
 
 
@@ -226,6 +236,7 @@ class ConfirmationView:
     note: str | None = None
     for_attendee: bool = False  # the invited colleague's copy: they decline, only the organizer cancels
     several: bool = False  # several colleagues are invited (the invitation is in everyone's calendar)
+    can_move: bool = False  # the organizer's copy of a meeting still ahead offers "Find another time"
 
 
 def confirmation_card(view: ConfirmationView) -> Card:
@@ -242,6 +253,8 @@ def confirmation_card(view: ConfirmationView) -> Card:
     actions: list[dict[str, Any]] = []
     if view.join_url:
         actions.append(open_url(texts.JOIN_BUTTON, view.join_url))
+    if view.can_move:
+        actions.append(_move_action(view.booking_id))
     actions.append(_role_action(view.booking_id, attendee=view.for_attendee, cancel_title=texts.CANCEL_MEETING_BUTTON))
     result = card(body, actions)
     if view.refresh_user_ids:
@@ -293,6 +306,12 @@ def _role_action(booking_id: str, *, attendee: bool, cancel_title: str, shown_in
     if attendee:
         return execute(texts.DECLINE_BUTTON, "declineBooking", data, style="destructive")
     return execute(cancel_title, "cancelBooking", data, style="destructive")
+
+
+def _move_action(booking_id: str, shown_in: str | None = None) -> dict[str, Any]:
+    """Only the organizer moves a meeting (Outlook's roles); an attendee proposes a new time in Outlook."""
+    data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
+    return execute(texts.FIND_ANOTHER_TIME_BUTTON, "findAnotherTime", data)
 
 
 def _question_actions(booking_id: str, *, attendee: bool, shown_in: str | None = None) -> list[dict[str, Any]]:
@@ -365,6 +384,7 @@ class MeetingItem:
     can_respond: bool = True  # False once the person's own copy is gone (declined or deleted in Outlook)
     cancelled_by: str | None = None  # set once the meeting was cancelled (it then shows no buttons)
     asking: bool = False  # the row asks "Cancel this meeting?" in place of its buttons
+    can_move: bool = False  # the organizer's row offers "Find another time"
 
 
 @dataclass(frozen=True)
@@ -410,6 +430,8 @@ def _meeting_row(item: MeetingItem) -> list[dict[str, Any]]:
     actions = []
     if item.join_url:
         actions.append(open_url(texts.JOIN_ROW_BUTTON, item.join_url))
+    if item.can_move:
+        actions.append(_move_action(item.booking_id, shown_in=IN_LIST))
     if item.can_respond:
         actions.append(_role_action(item.booking_id, attendee=attendee, cancel_title=texts.CANCEL_ROW_BUTTON,
                                     shown_in=IN_LIST))

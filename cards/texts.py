@@ -689,6 +689,31 @@ GROUP_CHAT_NAME = " *{name}*"
 GROUP_NOT_INCLUDED_ONE = "{name} {reason}"
 GROUP_NOBODY_BOOKABLE = "Nobody else in that chat can be booked with Rendezvous yet."
 GROUP_BOOKED_LINE = "{organizer} booked *{subject}*, {when} – invitations sent."
+# --- moving a meeting (dialogs/booking/reschedule.py, cards/booking.py) ----------------------------------------------
+FIND_ANOTHER_TIME_BUTTON = "Find another time"
+MOVE_HERE_BUTTON = "Move here"
+MOVE_SUGGESTIONS_HEADING = "Move your meeting with {colleague}"
+ONLY_ORGANIZER_MOVES = ("Only {organizer}, who organized this meeting, can move it. To suggest another time, open "
+                        "it in Outlook and choose **Propose new time**, or ask {organizer}.")
+MOVE_CANCELLED = "This meeting was cancelled, so it cannot be moved. Type **book** to book a new one."
+MOVE_PAST = "This meeting has already started or is over, so it can no longer be moved."
+MOVE_NEVER_CREATED = "That meeting was never created in Outlook, so there is nothing to move."
+MOVE_FOR_ANOTHER_MEETING = "Those times were found for another meeting; nothing was moved."
+MOVE_TIMES_NOT_FOR_BOOKING = "Those times were found to move a meeting, not to book a new one; nothing was booked."
+MOVE_SAME_TIME = "The meeting is already at that time."
+MOVE_FAILED = "{reason} The meeting keeps its time: nothing was changed."
+MOVE_FAILED_BEFORE = ("Moving the meeting to that time failed a moment ago, and it kept its time. "
+                      "Press **Find another time** on the meeting to try again.")
+MOVE_EVENT_GONE = "The meeting is no longer in Outlook, so it cannot be moved."
+MOVE_BOOKING_CHANGED = ("The meeting changed while it was being moved (it may have been cancelled). "
+                        "Type **my meetings** to see it as it is now.")
+STILL_MOVING = "I'm still moving this meeting. Type **my meetings** in a moment to see its time."
+MOVED_NOTE_ORGANIZER = "Moved. Outlook has sent {colleague} the new time."
+MOVED_NOTE_ATTENDEE = "{organizer} moved this meeting to the time above. Outlook has sent you the update."
+CALL_REASON_MOVE = "move a meeting booked with Rendezvous, at {name}'s request"
+CALL_REASON_RECHECK_MOVE = "re-check a time before moving a meeting for {organizer}"
+MOVE_UNSETTLED = ("Outlook didn't answer in time, so I can't tell yet whether the meeting moved. I'll settle it "
+                  "shortly: type **my meetings** in a minute to see its time.")
 
 # --- group chats (dialogs/group_chat.py): why a member of the chat is not in the meeting, told to the requester only
 NOT_BOOKABLE_NEVER_USED = "has never used Rendezvous"

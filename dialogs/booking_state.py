@@ -89,6 +89,8 @@ class SearchRecord:
     # The group chat the request came from (its serialized ConversationReference under "reference", its name
     # under "name"): told in one neutral line once a time is booked. None for a request made in the 1:1 chat.
     group_origin: dict[str, Any] | None = None
+    # Set when the times were asked for to move this booking: a click on one moves it instead of booking.
+    moving_booking_id: str | None = None
 
     @property
     def created(self) -> datetime:

@@ -49,9 +49,10 @@ def meeting_times(booking: BookingRecord, organizer: Person, attendees: Attendee
 
 
 def confirmation_card_for(booking: BookingRecord, organizer: Person, attendees: Attendees, *,
-                          for_attendee: bool = False, reader: Person | None = None) -> Card:
-    """The card each person sees once the meeting is in Outlook: an attendee's offers Decline, not Cancel.
-    `reader` is the attendee it is for (the first one unless given)."""
+                          for_attendee: bool = False, reader: Person | None = None, note: str | None = None) -> Card:
+    """The card each person sees once the meeting is in Outlook: an attendee's offers Decline, not Cancel, and
+    only the organizer's offers to find another time (an attendee proposes one in Outlook). `reader` is the
+    attendee it is for (the first one unless given)."""
     people = attendees_of(attendees)
     reader = reader or (people[0] if for_attendee else organizer)
     return confirmation_card(ConfirmationView(
@@ -64,6 +65,8 @@ def confirmation_card_for(booking: BookingRecord, organizer: Person, attendees: 
         refresh_user_ids=tuple(uid for uid in (organizer.teams_user_id,) if uid and not for_attendee),
         for_attendee=for_attendee,
         several=len(people) > 1,
+        can_move=not for_attendee and booking.status == "confirmed",
+        note=note,
     ))
 
 

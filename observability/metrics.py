@@ -15,7 +15,7 @@ TURN_DURATION = _meter.create_histogram(
     "rendezvous.turn.duration", unit="s", description="Time to answer a turn over HTTP, by kind and outcome")
 BOOKINGS = _meter.create_counter(
     "rendezvous.bookings", unit="{booking}",
-    description="Bookings by action: created, cancelled (moved, once bookings can be moved)")
+    description="Bookings by action: created, cancelled, moved")
 
 
 def outcome_label(outcome: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from botbuilder.core import TurnContext
 
@@ -19,7 +19,7 @@ from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view,
 from dialogs.booking.search import SearchSteps
 from dialogs.booking_people import Person
 from dialogs.booking_recovery import BookingRecovery, failure_message
-from dialogs.booking_state import OfferedSlot, refuse_if_expired
+from dialogs.booking_state import OfferedSlot, PayloadRefused, refuse_if_expired
 from dialogs.booking_views import Attendees, attendees_of
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.group_chat import post_group_line
@@ -50,6 +50,8 @@ class BookingSteps(SearchSteps):
     async def _book(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         memory = await self._memory(turn_context)
         offered, slot = memory.offered_slot(data, actor.aad_object_id, actor.tenant_id)
+        if offered.moving_booking_id is not None:  # an altered button: these times move a meeting, never book one
+            raise PayloadRefused(texts.MOVE_TIMES_NOT_FOR_BOOKING)
         tenant = await self._require_tenant(actor)
         search = await self._search_again(actor, offered)
         organizer, invitees = search.organizer, search.invitees
@@ -143,15 +145,17 @@ class BookingSteps(SearchSteps):
         if not delivered:
             log.info("booking %s: the group chat could not be told", booking.id)
 
-    async def _still_free(self, actor: Actor, tenant: TenantRecord, search: _Search, slot: OfferedSlot) -> bool:
-        """Fresh free/busy of everyone, just before creating; unknown counts as taken unless it was offered so.
-        Optional people never hold up a booking: the suggestion already said whether they can come."""
+    async def _still_free(self, actor: Actor, tenant: TenantRecord, search: _Search, slot: OfferedSlot, *,
+                          reason: str | None = None) -> bool:
+        """Fresh free/busy of everyone, just before creating (or moving); unknown counts as taken unless it was
+        offered so. Optional people never hold up a booking: the suggestion already said whether they can come.
+        `reason` is why the look-up is recorded (privacy), when it is not a booking's re-check."""
         organizer = search.organizer
         caller = self._caller(actor.tenant_id, tenant.mode, organizer)
         required = [organizer, *(invitee.person for invitee in search.invitees if invitee.required)]
         emails = [person.email or "" for person in required]
         availability = await self._graph(
-            actor, required, "getSchedule", texts.CALL_REASON_RECHECK.format(organizer=organizer.name),
+            actor, required, "getSchedule", reason or texts.CALL_REASON_RECHECK.format(organizer=organizer.name),
             self._calendar().get_schedule(caller, emails, slot.start_utc, slot.end_utc), about=organizer)
         people = list(availability.values())
         if not slot.verified:
@@ -170,10 +174,7 @@ class BookingSteps(SearchSteps):
             current = await self._recovery.resolve(booking, organizer_in_chat=True)
             if current.status == "reserved":  # Outlook could not be asked; waiting here would not help
                 return ActionResult(text=texts.STILL_UNSETTLED)
-        deadline = common.now() + WAIT_FOR_OTHER_CLICK
-        while current is not None and current.status == "reserved" and common.now() < deadline:
-            await asyncio.sleep(_POLL_INTERVAL)
-            current = await bookings.get(booking.id)
+        current = await wait_while_reserved(current, lambda: bookings.get(booking.id))
         if current is None or current.status == "reserved":
             return ActionResult(text=texts.STILL_BOOKING)
         if current.status == "confirmed":
@@ -185,18 +186,41 @@ class BookingSteps(SearchSteps):
 
 
 async def _confirm_created(bookings: BookingRepository, booking_id: str, created: CreatedEvent) -> BookingRecord:
-    """Records the event Outlook just created. The meeting exists now, so a database that does not answer is
-    tried again for a few seconds rather than leaving the booking `reserved` until recovery takes it over."""
-    def confirm() -> Awaitable[BookingRecord]:
-        return bookings.confirm(booking_id, created.id, created.join_url, created.web_link)
+    """Records the event Outlook just created."""
+    return await written_soon(
+        lambda: bookings.confirm(booking_id, created.id, created.join_url, created.web_link), f"booking {booking_id}")
 
+
+async def written_soon(write: Callable[[], Awaitable[_Written]], what: str) -> _Written:
+    """Records what Outlook just did (an event created, a meeting moved). It is done there now, so a database that
+    does not answer is tried again for a few seconds rather than leaving the row `reserved` until recovery takes
+    it over."""
     for attempt in range(CONFIRM_ATTEMPTS - 1):
         try:
-            return await confirm()
+            return await write()
         except DATABASE_OUTAGES:
-            log.warning("booking %s: recording the created event failed (database); trying again", booking_id)
+            log.warning("%s: recording what Outlook did failed (database); trying again", what)
             await asyncio.sleep(2 ** attempt)
-    return await confirm()
+    return await write()
+
+
+class _Reserved(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+_Row = TypeVar("_Row", bound=_Reserved)
+_Written = TypeVar("_Written")
+
+
+async def wait_while_reserved(current: _Row | None, fetch: Callable[[], Awaitable[_Row | None]]) -> _Row | None:
+    """A repeated or concurrent click on something in flight (a booking, a move): waits up to WAIT_FOR_OTHER_CLICK
+    for the first click's outcome, reading the row again; returns it as it is then (still `reserved` if slow)."""
+    deadline = common.now() + WAIT_FOR_OTHER_CLICK
+    while current is not None and current.status == "reserved" and common.now() < deadline:
+        await asyncio.sleep(_POLL_INTERVAL)
+        current = await fetch()
+    return current
 
 
 async def _booking_by_key(bookings: BookingRepository, organizer_oid: str, key: str) -> BookingRecord | None:

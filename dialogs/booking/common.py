@@ -143,8 +143,9 @@ class BookingBase:
         return [notice]
 
     def _confirmation(self, booking: BookingRecord, organizer: Person, attendees: Attendees, *,
-                      for_attendee: bool = False, reader: Person | None = None) -> Card:
-        return confirmation_card_for(booking, organizer, attendees, for_attendee=for_attendee, reader=reader)
+                      for_attendee: bool = False, reader: Person | None = None, note: str | None = None) -> Card:
+        return confirmation_card_for(booking, organizer, attendees, for_attendee=for_attendee, reader=reader,
+                                     note=note)
 
     def _calendar(self) -> Any:
         if self.services.calendar is None:

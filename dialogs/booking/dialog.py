@@ -7,28 +7,29 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
-from dialogs.booking.book import BookingSteps
 from dialogs.booking.common import _strings, log
-from dialogs.booking.meetings import MeetingSteps
+from dialogs.booking.reschedule import RescheduleSteps
 from dialogs.booking.search import _option_values
 from dialogs.context import Actor, Services
 from dialogs.personal_chat import run_in_personal_chat
 
 
-class BookingDialog(BookingSteps, MeetingSteps):
-    """The booking conversation. bot.py routes the commands, verbs and the colleague dataset here."""
+class BookingDialog(RescheduleSteps):
+    """The booking conversation (search, book, my meetings, cancel, move). bot.py routes the commands, verbs and the
+    colleague dataset here."""
 
     async def resume(self, turn_context: TurnContext, actor: Actor, carried: dict[str, Any] | None = None) -> bool:
-        """Runs what waited for this person's sign-in (a decline, or a booking); False when nothing waited.
+        """Runs what waited for this person's sign-in (a decline, a search to move a meeting, or a booking); False
+        when nothing waited.
 
         The options are checked again like a fresh form, so a stale or altered payload books nothing; a
-        decline is checked again like a fresh click.
+        decline or a move is checked again like a fresh click.
         """
-        if isinstance(carried, dict) and isinstance(carried.get("decline"), str):
-            result = await self._guarded(self._cancel_or_decline, turn_context, actor,
-                                         {"bookingId": carried["decline"]})
-            await self._send(turn_context, result)
-            return True
+        for key, step in (("decline", self._cancel_or_decline), ("move", self._find_another_time)):
+            if isinstance(carried, dict) and isinstance(carried.get(key), str):
+                result = await self._guarded(step, turn_context, actor, {"bookingId": carried[key]})
+                await self._send(turn_context, result)
+                return True
         memory = await self._memory(turn_context)
         pending = memory.pending()
         memory.set_pending(None)

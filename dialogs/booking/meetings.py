@@ -133,7 +133,7 @@ class MeetingSteps(BookingBase):
             else:
                 response, can_respond = await self._own_response(actor, tenant, booking, organizer, reader)
                 response = texts.YOUR_RESPONSE.format(response=response)
-            items.append(replace(row, response=response, can_respond=can_respond,
+            items.append(replace(row, response=response, can_respond=can_respond, can_move=organizes,
                                  asking=asking and changed is not None and booking.id == changed.id))
         notes = self._zone_notice(await self._memory(turn_context), organizer_of(actor)) if items else []
         return my_meetings_card(MyMeetingsView(tuple(items), notes=tuple(notes), total=len(listed)))

@@ -48,7 +48,14 @@ from dialogs.booking_people import (
     require_own_mailbox,
 )
 from dialogs.booking_phrases import recognize
-from dialogs.booking_state import BookingOptions, OfferedSlot, SearchRecord, new_search_id, slot_id_for
+from dialogs.booking_state import (
+    BookingOptions,
+    OfferedSlot,
+    PayloadRefused,
+    SearchRecord,
+    new_search_id,
+    slot_id_for,
+)
 from dialogs.clock import zone_or_utc
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.recent_members import recent_members_for
@@ -63,7 +70,7 @@ from scheduling.requested import nearest_first
 from scheduling.slots import SlotRequest, find_slots
 from scheduling.windows import MAX_DAYS_AHEAD, TimeWindow, WindowError, between, dst_changes, next_week, this_week
 from scheduling.zones import zone_name
-from storage.repositories import MAX_ATTENDEES, BookingRepository, MemberRepository, TenantRecord
+from storage.repositories import MAX_ATTENDEES, BookingRecord, BookingRepository, MemberRepository, TenantRecord
 
 PAGE_SIZE = 5
 FIXED_DURATIONS = ("15", "30", "45", "60")
@@ -343,7 +350,8 @@ class SearchSteps(BookingBase):
             previous = await self._remembered_search(turn_context, actor, data)
             search = await self._search_again(actor, previous)
             return await self._suggest(turn_context, actor, tenant, search, offset=previous.offset + PAGE_SIZE,
-                                       group_origin=previous.group_origin)
+                                       group_origin=previous.group_origin,
+                                       moving=await self._booking_being_moved(actor, previous))
 
         return await self._guarded(more, turn_context, actor, data)
 
@@ -361,7 +369,8 @@ class SearchSteps(BookingBase):
                               to_date=last.isoformat(), requested_start=None)
             window = between(first, last, zone_or_utc(actor.shown_time_zone), now=common.now(), locale=actor.locale)
             return await self._suggest(turn_context, actor, tenant, replace(search, window=window, options=options),
-                                       group_origin=previous.group_origin)
+                                       group_origin=previous.group_origin,
+                                       moving=await self._booking_being_moved(actor, previous))
 
         return await self._guarded(later, turn_context, actor, data)
 
@@ -370,6 +379,15 @@ class SearchSteps(BookingBase):
         """The earlier search a card button points at, if it was this person's (PayloadRefused otherwise)."""
         memory = await self._memory(turn_context)
         return memory.search(data.get("searchId"), actor.aad_object_id, actor.tenant_id)
+
+    async def _booking_being_moved(self, actor: Actor, previous: SearchRecord) -> BookingRecord | None:
+        """The booking an earlier search was for moving (dialogs/booking/reschedule.py), so its later pages move too."""
+        if previous.moving_booking_id is None:
+            return None
+        booking = await BookingRepository(self.services.db, actor.tenant_id).get(previous.moving_booking_id)
+        if booking is None:
+            raise PayloadRefused(texts.NOT_YOUR_MEETING)
+        return booking
 
     async def _search_again(self, actor: Actor, previous: SearchRecord) -> _Search:
         colleagues = self._colleagues(actor)
@@ -383,8 +401,11 @@ class SearchSteps(BookingBase):
         return _Search(organizer_of(actor), tuple(invitees), window, previous.options)
 
     async def _suggest(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
-                       *, offset: int = 0, intro: str | None = None, group_origin: dict[str, Any] | None = None
-                       ) -> ActionResult:
+                       *, offset: int = 0, intro: str | None = None, group_origin: dict[str, Any] | None = None,
+                       moving: BookingRecord | None = None) -> ActionResult:
+        """The suggestions card (or why there are none). With `moving`, the times are for moving that booking:
+        its own time is not offered, and a click moves it (dialogs/booking/reschedule.py) rather than booking.
+        `group_origin`: the group chat the request came from, told in one line once a time is booked."""
         require_own_mailbox(search.organizer)
         await self._require_allowed(actor, *(invitee.person for invitee in search.invitees))
         if search.window.end <= common.now():
@@ -400,6 +421,8 @@ class SearchSteps(BookingBase):
             if moved is not None and moved != search.window:
                 search = replace(search, window=moved)
                 slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+        if moving is not None:
+            slots = [pair for pair in slots if pair[0].start_utc != moving.start_utc]
         record = SearchRecord(
             search_id=new_search_id(),
             tenant_id=actor.tenant_id,
@@ -412,6 +435,7 @@ class SearchSteps(BookingBase):
             offset=offset,
             slots=[slot for slot, _ in slots],
             group_origin=group_origin,
+            moving_booking_id=moving.id if moving is not None else None,
         )
         memory = await self._memory(turn_context)
         memory.remember(record, common.now())
@@ -433,6 +457,7 @@ class SearchSteps(BookingBase):
                 window_label=_capitalized(search.window.description),
                 next_window_label=next_label,
                 notes=tuple(notes + warnings),
+                moving=moving is not None,
             )))
         # The ranking (or, for a time asked for, the nearness to it) chose this page; it reads in time order,
         # grouped by the organizer's days, except that a time asked for and free is offered on top.
@@ -446,6 +471,7 @@ class SearchSteps(BookingBase):
             warnings=tuple(notes + warnings),
             has_more=has_more,
             intro=intro,
+            moving_booking_id=record.moving_booking_id,
         )))
 
     async def _slots(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,

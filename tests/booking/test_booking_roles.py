@@ -89,7 +89,8 @@ async def test_my_meetings_offers_each_person_the_action_of_their_role(world: Bo
 
     assert [a["title"] for a in all_actions(bens_list) if a.get("verb")] == ["Decline", "Book a meeting"]
     assert "You: none yet" in card_text(bens_list)
-    assert [a["title"] for a in all_actions(adeles_list) if a.get("verb")] == ["Cancel", "Book a meeting"]
+    assert [a["title"] for a in all_actions(adeles_list) if a.get("verb")] == ["Find another time", "Cancel",
+                                                                                "Book a meeting"]
     assert "Ben Walters: none yet" in card_text(adeles_list)
 
     await answer_yes(world.bot, BEN, _button(invitation, "declineBooking"))

@@ -115,6 +115,7 @@ def _meetings(count: int, *, long_text_every: int) -> tuple[booking.MeetingItem,
             times=_times(MONDAY + timedelta(days=n), 30, [("Dmitri Ivanov", LOS_ANGELES), (other, KOLKATA)]),
             response=f"{other}: {'accepted' if n % 3 else 'not answered yet'}",
             join_url=JOIN_URL if n % 4 else None,
+            can_move=True,  # the organizer's rows: the most buttons a row has
         ))
     return tuple(items)
 
@@ -147,6 +148,16 @@ def _booking_cards() -> list[CardSample]:
             slots=_slots(SLOTS_PER_PAGE),
             has_more=True,
         ))),
+        CardSample("suggestions_for_moving_full_page", booking.suggestions_card, booking.suggestions_card(
+            booking.SuggestionsView(
+                search_id="q-move7f",
+                colleague_name=LONG_NAME,
+                duration_label="30 minutes",
+                window_label="Mon 2 Mar – Sun 8 Mar",
+                slots=_slots(SLOTS_PER_PAGE, name=LONG_NAME),
+                has_more=True,
+                moving_booking_id=_booking_id(4),
+            ))),
         CardSample("suggestions_unverified_dst_long_name", booking.suggestions_card, booking.suggestions_card(
             booking.SuggestionsView(
                 search_id="q-1b2c3d",
@@ -212,6 +223,7 @@ def _booking_cards() -> list[CardSample]:
                 join_url=JOIN_URL,
                 refresh_user_ids=("29:1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ-abcdEFGHijklMNOPqrstUVWxyz0123456789",),
                 note="Eun-ji Kim has been invited; her reply will show here.",
+                can_move=True,
             ))),
         CardSample("confirmation_without_join_url", booking.confirmation_card, booking.confirmation_card(
             booking.ConfirmationView(

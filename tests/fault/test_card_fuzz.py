@@ -130,7 +130,7 @@ async def _click(world: FaultWorld, user: TeamsUser, verb: Any, data: dict[str, 
 # The routing table's verbs, listed so each gets its own examples; the first test keeps the list honest.
 VERBS = sorted([
     "help", "startBooking", "findTimes", "moreTimes", "nextWindow", "changeOptions", "book", "cancelBooking",
-    "declineBooking", "confirmCancelBooking", "keepBooking",
+    "declineBooking", "confirmCancelBooking", "keepBooking", "findAnotherTime", "moveToSlot",
     "refreshBooking", "myMeetings", "openSetup", "saveSetup", "confirmDisconnectOrganization",
     "disconnectMyCalendar", "proveAdmin",
 ])
