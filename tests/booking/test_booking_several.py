@@ -239,3 +239,28 @@ async def test_the_form_offers_two_multi_select_pickers(world: BookingWorld) -> 
         assert picker["choices.data"] == {"type": "Data.Query", "dataset": "rendezvous.colleagues"}
         assert {"title": BEN.name, "value": BEN.aad_object_id} in picker["choices"]
     assert pickers["colleague"].get("isRequired") is True and "isRequired" not in pickers["optional"]
+
+
+async def test_moving_a_meeting_with_several_keeps_everyone_and_tells_each_once(world: BookingWorld) -> None:
+    card = await _suggested(world)
+    booked = card_of(await world.bot.execute(ADELE, "book", book_buttons(card)[0]))
+    world.connector.clear()
+    [find_another] = [action["data"] for action in all_actions(booked) if action.get("verb") == "findAnotherTime"]
+
+    others = card_of(await world.bot.execute(ADELE, "findAnotherTime", find_another))
+    [_, *_, last] = [action["data"] for action in all_actions(others) if action.get("verb") == "moveToSlot"]
+    world.emu.clear_calls()
+    moved = card_of(await world.bot.execute(ADELE, "moveToSlot", last))
+    card_of(await world.bot.execute(ADELE, "moveToSlot", last))  # a double click moves it once
+
+    assert "Move your meeting with Ben Walters, Chloe Martin, Mateo Rossi and Grace Okafor (optional)" in card_text(
+        others)
+    assert len([call for call in world.emu.calls if call.method == "PATCH"]) == 1
+    # the re-check before moving reads the required calendars only
+    assert schedules_asked(world) == [[ADELE.email, BEN.email, CHLOE.email, MATEO.email]]
+    [event] = world.emu.created_events(ADELE.email)
+    assert [(attendee.address, attendee.type) for attendee in event.attendees][-1] == (GRACE.email, "optional")
+    assert "Ben Walters, Chloe Martin, Mateo Rossi and Grace Okafor (optional)" in card_text(moved)
+    for attendee in (*REQUIRED, OPTIONAL):
+        [told] = world.proactive_to(attendee)
+        assert "moved this meeting" in card_text(told.cards[0])
