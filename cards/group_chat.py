@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from cards import texts
 from cards.base import Card, card, execute, heading, open_url, text
 
@@ -36,3 +38,18 @@ def personal_chat_card(chat_link: str) -> Card:
         [text(texts.MOVE_TO_PERSONAL_CHAT)],
         [open_url(texts.OPEN_PERSONAL_CHAT_BUTTON, chat_link)],
     )
+
+
+def _reader_time(moment: datetime, function: str, style: str = "") -> str:
+    """Teams' date/time function for a TextBlock: each reader sees the moment in their own zone and locale.
+    learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format#date-and-time-formatting"""
+    stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "{{" + function + "(" + stamp + (", " + style if style else "") + ")}}"
+
+
+def group_booked_card(organizer: str, subject: str, start_utc: datetime, end_utc: datetime) -> Card:
+    """The one line a group chat reads after a meeting asked for there is booked: who booked what, and when in
+    each reader's own clock. Nobody's free/busy, nobody's other meetings."""
+    when = (f"{_reader_time(start_utc, 'DATE', 'SHORT')}, {_reader_time(start_utc, 'TIME')}"
+            f"–{_reader_time(end_utc, 'TIME')}")
+    return card([text(texts.GROUP_BOOKED_LINE.format(organizer=organizer, subject=subject, when=when))])

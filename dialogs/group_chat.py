@@ -17,10 +17,12 @@ from botbuilder.schema import ConversationReference
 from botbuilder.schema.teams import TeamsChannelAccount
 
 from cards import texts
+from cards.base import Card
 from dialogs.access import Access, access_of
 from dialogs.booking_people import ColleagueRefused, Person, person_of
 from dialogs.bot_connector import run_proactive_turn
 from dialogs.context import Actor, Services
+from dialogs.replies import card_message
 from storage.repositories import MAX_ATTENDEES, MemberRepository
 
 log = logging.getLogger(__name__)
@@ -128,9 +130,11 @@ def group_chat_name(group_origin: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-async def post_group_line(services: Services, group_origin: dict[str, Any], text: str) -> bool:
-    """Posts `text` in the group chat of `group_origin` (a message the bot starts itself); False when the origin
-    is unreadable or the Bot Connector refused. The caller keeps `text` non-personal: no one's other meetings."""
+async def post_group_line(services: Services, group_origin: dict[str, Any], text: str,
+                          card: Card | None = None) -> bool:
+    """Posts `text` in the group chat of `group_origin` (a message the bot starts itself), or `card` with `text`
+    as its notification summary; False when the origin is unreadable or the Bot Connector refused. The caller
+    keeps both non-personal: no one's other meetings."""
     serialized = group_origin.get(_ORIGIN_REFERENCE) if isinstance(group_origin, dict) else None
     if not isinstance(serialized, dict):
         log.warning("a group chat line was not sent: the chat's reference is missing")
@@ -142,7 +146,12 @@ async def post_group_line(services: Services, group_origin: dict[str, Any], text
     tenant_id = str(getattr(reference.conversation, "tenant_id", None) or "")
 
     async def send(turn_context: TurnContext) -> None:
-        await turn_context.send_activity(text)
+        if card is None:
+            await turn_context.send_activity(text)
+            return
+        message = card_message(card)
+        message.summary = text  # what a notification or the chat list shows instead of the card
+        await turn_context.send_activity(message)
 
     return await run_proactive_turn(services, reference, send, tenant_id, "a line in a group chat",
                                     apologize_in_chat=False)

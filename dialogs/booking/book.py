@@ -14,6 +14,7 @@ from botbuilder.core import TurnContext
 from cards import texts
 from cards.base import plain
 from cards.booking import cancelled_card
+from cards.group_chat import group_booked_card
 from dialogs.booking import common
 from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view, _Search, _typing, log
 from dialogs.booking.search import SearchSteps
@@ -132,13 +133,15 @@ class BookingSteps(SearchSteps):
                          booking.id)
 
     async def _tell_group(self, group_origin: dict[str, Any], booking: BookingRecord, organizer: Person) -> None:
-        """The group chat the request came from gets one neutral line: who booked what, when (in UTC, which
-        everyone in the chat can read the same way), never anyone's free/busy or other meetings."""
+        """The group chat the request came from gets one neutral line: who booked what, and when, which Teams
+        shows each reader on their own clock (the notification summary says it in UTC). Never anyone's free/busy
+        or other meetings."""
         when = local_label(booking.start_utc, booking.end_utc, UTC, None)
-        line = texts.GROUP_BOOKED_LINE.format(organizer=plain(organizer.name), subject=plain(booking.subject),
-                                              when=when)
+        summary = texts.GROUP_BOOKED_LINE.format(organizer=plain(organizer.name), subject=plain(booking.subject),
+                                                 when=when)
+        line = group_booked_card(plain(organizer.name), plain(booking.subject), booking.start_utc, booking.end_utc)
         try:
-            delivered = await post_group_line(self.services, group_origin, line)
+            delivered = await post_group_line(self.services, group_origin, summary, line)
         except Exception as exc:  # the meeting exists; a group chat that cannot be reached changes nothing
             log.warning("booking %s: the group chat could not be told: %s", booking.id, type(exc).__name__)
             return

@@ -4,7 +4,7 @@ the booking one short line with no one's other meetings in it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from cards.texts import ANSWERED_IN_PERSONAL_CHAT
 from tests.booking.conftest import (
@@ -67,9 +67,20 @@ async def test_after_booking_the_group_gets_one_line_without_anyones_other_meeti
 
     assert "Adele Vance with Ben Walters and Chloe Martin" in card_text(booked)
     [line] = world.connector.messages(PROJECT_CHAT)
-    assert line.cards == []
-    assert line.text.startswith("Adele Vance booked *Adele / Ben / Chloe*, ")
-    assert line.text.endswith(" UTC – invitations sent.")
+    # Teams writes the time on each reader's own clock (its DATE/TIME functions); the notification says UTC.
+    [card] = line.cards
+    shown = card["body"][0]["text"]
+    [booking] = await world.bookings()
+    start = booking.start_utc
+    stamp = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert shown.startswith("Adele Vance booked *Adele / Ben / Chloe*, ")
+    assert f"{{{{DATE({stamp}, SHORT)}}}}, {{{{TIME({stamp})}}}}–" in shown
+    assert shown.endswith(" – invitations sent.")
+    assert line.body["summary"].startswith("Adele Vance booked *Adele / Ben / Chloe*, ")
+    assert line.body["summary"].endswith(" UTC – invitations sent.")
     busy_start = at(meeting_day(), 14, 0, EASTERN)
     for other_meeting in (busy_start, busy_start + timedelta(minutes=30)):
-        assert other_meeting.strftime("%H:%M") not in line.text
+        other = other_meeting.astimezone(UTC)
+        assert other.strftime("%Y-%m-%dT%H:%M:%SZ") not in shown
+        assert other.strftime("%H:%M") not in line.body["summary"]
+

@@ -395,6 +395,9 @@ def _common_cards() -> list[CardSample]:
     return [
         CardSample("group_welcome", group_chat.group_welcome_card, group_chat.group_welcome_card(chat_link)),
         CardSample("personal_chat_link", group_chat.personal_chat_card, group_chat.personal_chat_card(chat_link)),
+        CardSample("group_booked_line", group_chat.group_booked_card, group_chat.group_booked_card(
+            "Adele Vance", "Quarterly planning with the whole regional team " * 3,
+            datetime(2026, 12, 2, 16, tzinfo=UTC), datetime(2026, 12, 2, 16, 30, tzinfo=UTC))),
         CardSample("welcome", common.welcome_card, common.welcome_card("Alice Okafor")),
         CardSample("welcome_without_name", common.welcome_card, common.welcome_card("")),
         CardSample("help", common.help_card, common.help_card()),
