@@ -83,6 +83,9 @@ class BookingForm:
     note: str | None = None
     problems: tuple[str, ...] = ()
     intro: str | None = None
+    # Set when the form answers a request from a group chat: the id under which the bot keeps that chat
+    # (dialogs/booking_state.py), so the booking it leads to tells the chat. Never the chat's reference itself.
+    form_id: str | None = None
 
 
 def _people_picker(input_id: str, label: str, choices: list[tuple[str, str]], value: str | None, placeholder: str,
@@ -124,7 +127,8 @@ def booking_form_card(form: BookingForm) -> Card:
                             max_length=200))
     body.append(_text_input("note", texts.FORM_NOTE, form.note, texts.FORM_NOTE_PLACEHOLDER,
                             multiline=True, max_length=1000))
-    return card(body, [execute(texts.FIND_TIMES_BUTTON, "findTimes", style="positive")])
+    data = {"formId": form.form_id} if form.form_id else None
+    return card(body, [execute(texts.FIND_TIMES_BUTTON, "findTimes", data, style="positive")])
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ point at something the bot itself offered to the same person, and only for SEARC
 
 Subjects and notes are personal data at rest, kept only while they can still be used: a search's subject
 and note are dropped once a time from it is booked, or once it is ABANDONED_AFTER old; at most MAX_SEARCHES
-searches are kept per chat, and none beyond FORGET_AFTER.
+searches are kept per chat, and none beyond FORGET_AFTER. The group chat a request came from (its reference,
+for the one line after the booking) is dropped at the same moments, and so is a form's: a form shown for a
+group request keeps the chat under a form id of its own (the card carries only that id) for ABANDONED_AFTER.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ class SearchRecord:
     slots: list[OfferedSlot] = field(default_factory=list)
     booked_slot_id: str | None = None  # set once a time from this search was booked
     # The group chat the request came from (its serialized ConversationReference under "reference", its name
-    # under "name"): told in one neutral line once a time is booked. None for a request made in the 1:1 chat.
+    # under "name"): told in one neutral line once a time is booked. None for a request made in the 1:1 chat,
+    # and once the time is booked or the search abandoned.
     group_origin: dict[str, Any] | None = None
     # Set when the times were asked for to move this booking: a click on one moves it instead of booking.
     moving_booking_id: str | None = None
@@ -111,6 +114,18 @@ class SearchRecord:
         values["options"] = BookingOptions(**values["options"])
         values["slots"] = [OfferedSlot(**slot) for slot in values.get("slots") or ()]
         return cls(**values)
+
+
+@dataclass
+class GroupForm:
+    """A booking form shown for a request from a group chat: the chat it came from, kept here under the form's
+    id (its Find times button carries only the id), so the suggestions it leads to still tell that chat."""
+
+    form_id: str
+    tenant_id: str
+    organizer_oid: str
+    created_at: str
+    group_origin: dict[str, Any]
 
 
 def slot_id_for(start: datetime) -> str:
@@ -160,16 +175,20 @@ class BookingMemory:
             if age > FORGET_AFTER:
                 del searches[search_id]
             elif age > ABANDONED_AFTER:
-                _forget_personal_text(raw)
-        while len(searches) > MAX_SEARCHES:
-            oldest = min(searches, key=lambda key: searches[key]["created_at"])
-            del searches[oldest]
+                _forget_personal_data(raw)
+        _keep_newest(searches)
+        forms: dict[str, Any] = self._document.get("forms") or {}
+        for form_id, raw in list(forms.items()):
+            if now - datetime.fromisoformat(raw["created_at"]) > ABANDONED_AFTER:
+                del forms[form_id]
+        _keep_newest(forms)
 
     def finish(self, search_id: str, slot_id: str) -> None:
-        """A time from this search was booked: its subject and note are in Outlook now, not needed here."""
+        """A time from this search was booked: its subject and note are in Outlook now, and its group chat has
+        been told (by the caller, from the record it read before): neither is needed here any more."""
         raw = self._document["searches"].get(search_id)
         if raw is not None:
-            _forget_personal_text(raw)
+            _forget_personal_data(raw)
             raw["booked_slot_id"] = slot_id
 
     def search(self, search_id: object, organizer_oid: str, tenant_id: str) -> SearchRecord:
@@ -198,14 +217,46 @@ class BookingMemory:
             raise PayloadRefused(texts.TIME_NOT_OFFERED)
         return search, slot
 
+    # -- a form shown for a request from a group chat ------------------------------------------------------
+    def remember_form(self, group_origin: dict[str, Any], organizer_oid: str, tenant_id: str, now: datetime) -> str:
+        """Keeps the group chat a form was shown for; returns the id its Find times button carries."""
+        form = GroupForm(new_search_id(), tenant_id, organizer_oid, now.isoformat(), group_origin)
+        self._document.setdefault("forms", {})[form.form_id] = asdict(form)
+        self.prune(now)
+        return form.form_id
+
+    def form_origin(self, form_id: object, organizer_oid: str, tenant_id: str) -> dict[str, Any] | None:
+        """The group chat behind a form's id; None for a form of the 1:1 chat, and for an id that is unknown,
+        forgotten, altered or someone else's (the form then simply books without telling any chat)."""
+        forms = self._document.get("forms") or {}
+        raw = forms.get(form_id) if isinstance(form_id, str) and form_id else None
+        if not isinstance(raw, dict):
+            return None
+        form = GroupForm(**raw)
+        if form.organizer_oid != organizer_oid or form.tenant_id != tenant_id:
+            return None
+        return form.group_origin
+
     # -- a booking waiting for the organizer to connect their calendar (individual mode) -----------
-    def set_pending(self, options: BookingOptions | None, now: datetime | None = None) -> None:
+    def set_pending(self, options: BookingOptions | None, now: datetime | None = None,
+                    group_origin: dict[str, Any] | None = None) -> None:
+        """Remembers (or, with None, forgets) the options waiting for a sign-in, and the group chat they were
+        asked from, if any."""
         self._document["pending"] = asdict(options) if options else None
         self._document["pending_at"] = (now or datetime.now(UTC)).isoformat() if options else None
+        if group_origin is not None and options:
+            self._document["pending_group_origin"] = group_origin
+        else:
+            self._document.pop("pending_group_origin", None)
 
     def pending(self) -> BookingOptions | None:
         raw = self._document.get("pending")
         return BookingOptions(**raw) if raw else None
+
+    def pending_group_origin(self) -> dict[str, Any] | None:
+        """The group chat the waiting options were asked from (None for the 1:1 chat, and in older state)."""
+        origin = self._document.get("pending_group_origin") if self._document.get("pending") else None
+        return origin if isinstance(origin, dict) else None
 
     # -- the word about a Teams zone that differs from the Outlook one (dialogs/clock.py) ------------
     def first_zone_notice(self, key: str) -> bool:
@@ -216,11 +267,21 @@ class BookingMemory:
         return True
 
 
-def _forget_personal_text(raw: dict[str, Any]) -> None:
+def _forget_personal_data(raw: dict[str, Any]) -> None:
+    """A search booked or abandoned: its subject, note and group chat are no longer needed."""
     options = raw.get("options")
     if isinstance(options, dict):
         options["subject"] = None
         options["note"] = None
+    if raw.get("group_origin") is not None:
+        raw["group_origin"] = None
+
+
+def _keep_newest(records: dict[str, Any]) -> None:
+    """At most MAX_SEARCHES of these records (searches, forms): the oldest go first."""
+    while len(records) > MAX_SEARCHES:
+        oldest = min(records, key=lambda key: records[key]["created_at"])
+        del records[oldest]
 
 
 def refuse_if_expired(search: SearchRecord, now: datetime) -> None:

@@ -3,6 +3,7 @@ after a sign-in the booking or a decline waited for."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -31,15 +32,18 @@ class BookingDialog(RescheduleSteps):
                 await self._send(turn_context, result)
                 return True
         memory = await self._memory(turn_context)
-        pending = memory.pending()
+        pending, group_origin = memory.pending(), memory.pending_group_origin()
         memory.set_pending(None)
         if pending is not None:
             data = _option_values(pending)
         elif isinstance(carried, dict) and carried.get("colleague"):
-            data = _strings(carried)
+            # The sign-in link's own copy of the options (the state's was lost): it never names a group chat.
+            data, group_origin = _strings(carried), None
         else:
             return False
-        result = await self._guarded(self._find_times, turn_context, actor, data)
+        # A request from a group chat still tells that chat once booked (its reference waited in the state).
+        find_times = partial(self._find_times, group_origin=group_origin)
+        result = await self._guarded(find_times, turn_context, actor, data)
         await self._send(turn_context, result)
         return True
 

@@ -139,7 +139,7 @@ class SearchSteps(BookingBase):
 
     async def _form_card(self, actor: Actor, *, problems: list[str] | tuple[str, ...] = (),
                          values: dict[str, Any] | None = None, intro: str | None = None,
-                         choices_query: str = "") -> Card:
+                         choices_query: str = "", form_id: str | None = None) -> Card:
         colleagues = Colleagues(MemberRepository(self.services.db, actor.tenant_id), actor)
         choices = await colleagues.choices(choices_query)
         if not choices and choices_query:
@@ -158,7 +158,17 @@ class SearchSteps(BookingBase):
             note=values.get("note"),
             problems=tuple(problems),
             intro=intro,
+            form_id=form_id,
         ))
+
+    async def _group_form_id(self, turn_context: TurnContext, actor: Actor, group_origin: dict[str, Any] | None
+                             ) -> str | None:
+        """The id a form answering a group chat's request carries, the chat kept under it server-side; None for
+        a form of the 1:1 chat."""
+        if group_origin is None:
+            return None
+        memory = await self._memory(turn_context)
+        return memory.remember_form(group_origin, actor.aad_object_id, actor.tenant_id, common.now())
 
     async def _book_from_text(self, turn_context: TurnContext, actor: Actor, argument: str) -> ActionResult:
         """A typed request ("30 min with Ben tomorrow at 3pm"): straight to suggestions when it names a colleague
@@ -200,7 +210,8 @@ class SearchSteps(BookingBase):
         if not any(invitee.required for invitee in invitees) or problems:
             intro = None if problems else texts.TELL_ME_THE_REST
             card = await self._form_card(actor, problems=problems, values=values, intro=intro,
-                                         choices_query=request.person or "")
+                                         choices_query=request.person or "",
+                                         form_id=await self._group_form_id(turn_context, actor, group_origin))
             return ActionResult(card=card)
         minutes = int(duration.total_seconds() // 60)
         options = _options_from_values(values, minutes)
@@ -282,14 +293,22 @@ class SearchSteps(BookingBase):
     async def find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         return await self._guarded(self._find_times, turn_context, actor, data)
 
-    async def _find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
+    async def _find_times(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any], *,
+                          group_origin: dict[str, Any] | None = None) -> ActionResult:
+        """The form's Find times. A form shown for a group chat's request carries the id the chat is kept under
+        (`formId`); a sign-in's resume passes the chat itself (`group_origin`)."""
         tenant = await self._require_tenant(actor)
+        if group_origin is None:
+            memory = await self._memory(turn_context)
+            group_origin = memory.form_origin(data.get("formId"), actor.aad_object_id, actor.tenant_id)
         search, problems = await self._read_form(actor, data)
         if search is None:
             values = {key: data.get(key) for key in ("colleague", "duration", "customDuration", "window",
                                                         "fromDate", "toDate", "subject", "note")}
-            return ActionResult(card=await self._form_card(actor, problems=problems, values=_strings(values)))
-        return await self._suggest(turn_context, actor, tenant, search)
+            form_id = await self._group_form_id(turn_context, actor, group_origin)
+            return ActionResult(card=await self._form_card(actor, problems=problems, values=_strings(values),
+                                                           form_id=form_id))
+        return await self._suggest(turn_context, actor, tenant, search, group_origin=group_origin)
 
     async def _read_form(self, actor: Actor, data: dict[str, Any]) -> tuple[_Search | None, list[str]]:
         """Checks every field of the options form; nothing is looked up in Outlook when one is wrong."""
@@ -340,7 +359,9 @@ class SearchSteps(BookingBase):
         async def show(turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
             await self._require_tenant(actor)
             previous = await self._remembered_search(turn_context, actor, data)
-            return ActionResult(card=await self._form_card(actor, values=_option_values(previous.options)))
+            form_id = await self._group_form_id(turn_context, actor, previous.group_origin)
+            return ActionResult(card=await self._form_card(actor, values=_option_values(previous.options),
+                                                           form_id=form_id))
 
         return await self._guarded(show, turn_context, actor, data)
 
@@ -411,7 +432,7 @@ class SearchSteps(BookingBase):
         if search.window.end <= common.now():
             return ActionResult(text=texts.WINDOW_PASSED)
         await _typing(turn_context)
-        slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+        slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset, group_origin)
         searched_in = search.organizer.zone()
         search = await self._with_known_zones(actor, search)
         if search.organizer.zone() != searched_in:
@@ -420,7 +441,8 @@ class SearchSteps(BookingBase):
             moved = _window_in(search, search.organizer.zone())
             if moved is not None and moved != search.window:
                 search = replace(search, window=moved)
-                slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset)
+                slots, has_more, reason, notes = await self._slots(turn_context, actor, tenant, search, offset,
+                                                                   group_origin)
         if moving is not None:
             slots = [pair for pair in slots if pair[0].start_utc != moving.start_utc]
         record = SearchRecord(
@@ -475,9 +497,10 @@ class SearchSteps(BookingBase):
         )))
 
     async def _slots(self, turn_context: TurnContext, actor: Actor, tenant: TenantRecord, search: _Search,
-                     offset: int) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
+                     offset: int, group_origin: dict[str, Any] | None = None
+                     ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         if tenant.mode == "delegated":
-            return await self._delegated_slots(turn_context, actor, search, offset)
+            return await self._delegated_slots(turn_context, actor, search, offset, group_origin)
         return await self._domain_wide_slots(actor, search, offset)
 
     async def _domain_wide_slots(self, actor: Actor, search: _Search, offset: int
@@ -531,7 +554,8 @@ class SearchSteps(BookingBase):
                                            actor.locale)))
         return slots, result.next_offset is not None, result.no_slot_message(names, actor.locale), notes
 
-    async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int
+    async def _delegated_slots(self, turn_context: TurnContext, actor: Actor, search: _Search, offset: int,
+                               group_origin: dict[str, Any] | None = None
                                ) -> tuple[list[tuple[OfferedSlot, SlotView]], bool, str | None, list[str]]:
         """Individual mode: Outlook suggests times inside the organizer's working days, one time slot per day,
         in ONE findMeetingTimes call with every attendee (required or optional, as Graph defines them).
@@ -540,6 +564,9 @@ class SearchSteps(BookingBase):
         a time when one of them is tentative, busy or away is dropped, and one where Outlook could not read a
         required calendar is offered only as unverified. Graph weighs optional people like required ones, so
         the times missing the fewest optional people come first (availability_of per person).
+
+        Without the organizer's sign-in, the options wait (with `group_origin`, the group chat they were asked
+        from) for dialog.py's resume.
         """
         caller = Caller.user(actor.tenant_id, search.organizer.oid)
         try:
@@ -561,7 +588,7 @@ class SearchSteps(BookingBase):
         except BookingStopped as stopped:
             if stopped.__cause__ is not None and _needs_sign_in(stopped.__cause__):
                 memory = await self._memory(turn_context)
-                memory.set_pending(search.options)
+                memory.set_pending(search.options, group_origin=group_origin)
                 card = await _sign_in_card(self.services, turn_context, actor, _option_values(search.options),
                                            stopped.result.text)
                 raise BookingStopped(ActionResult(card=card)) from None
