@@ -21,8 +21,14 @@ STORED_DATA: tuple[tuple[str, str], ...] = (
      "the move went through, and why, if it failed. The note for your colleagues is not kept with it: it goes "
      "into the invitation."),
     ("Searches in progress",
-     "what you chose on the booking form (colleague, length, window, subject and note) and the times offered, "
-     "until you book one of them or for an hour at most; the times offered are forgotten after 12 hours."),
+     "who asked and when, what you chose on the booking form or typed (the colleagues invited and which of them "
+     "are optional, the length, the days, the time you asked for, the subject and note), the times offered and "
+     "which one you booked, and, when the times were for moving a meeting, which meeting. A search asked for from "
+     "a group chat also keeps that chat's reference (its Teams conversation id, name and type, your "
+     "organization's id, the Teams service URL, the bot's and your Teams ids and names, and your message's id "
+     "and language), so that the chat can be told once you book. The subject, the note and the group chat's "
+     "reference are kept until you book one of the times or for an hour at most, also while a search waits for "
+     "you to sign in; the rest is forgotten after 12 hours."),
     ("Calendar look-ups",
      "each time Rendezvous read or changed a calendar about you: when, what it did and why."),
     ("Your sign-in",

@@ -185,11 +185,23 @@ class BookingMemory:
 
     def finish(self, search_id: str, slot_id: str) -> None:
         """A time from this search was booked: its subject and note are in Outlook now, and its group chat has
-        been told (by the caller, from the record it read before): neither is needed here any more."""
+        been told (by the caller, from the record it read before): neither is needed here any more. That chat
+        is forgotten everywhere else too (the form and the other searches of the same request)."""
         raw = self._document["searches"].get(search_id)
         if raw is not None:
+            origin = raw.get("group_origin")
             _forget_personal_data(raw)
             raw["booked_slot_id"] = slot_id
+            if origin is not None:
+                self._forget_group_chat(origin)
+
+    def _forget_group_chat(self, origin: dict[str, Any]) -> None:
+        for search in self._document["searches"].values():
+            if search.get("group_origin") == origin:
+                search["group_origin"] = None
+        forms: dict[str, Any] = self._document.get("forms") or {}
+        for form_id in [form_id for form_id, form in forms.items() if form.get("group_origin") == origin]:
+            del forms[form_id]
 
     def search(self, search_id: object, organizer_oid: str, tenant_id: str) -> SearchRecord:
         """The search a card points at, if it is this person's; raises PayloadRefused otherwise."""

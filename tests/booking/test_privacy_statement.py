@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
+from botbuilder.schema import ConversationReference
 
 from cards.stored_data import NEVER_STORED, STORED_DATA
+from dialogs.booking_state import (
+    ABANDONED_AFTER,
+    BookingMemory,
+    BookingOptions,
+    GroupForm,
+    OfferedSlot,
+    SearchRecord,
+)
 from dialogs.state_pruning import IdleConversationPruner
 from storage.models import Base, ConsentRequest
 from storage.repositories import ConsentRepository
@@ -42,6 +52,37 @@ ENTRY_FOR_TABLE = {
 }
 
 
+# What "Searches in progress" says of each field a search (dialogs/booking_state.py) keeps in bot_state, and of
+# each part of a group chat's reference kept with it. A new field fails this test until the statement says it.
+SEARCH_WORDING = {
+    SearchRecord: {"search_id": "who asked and when", "tenant_id": "who asked and when",
+                   "organizer_oid": "who asked and when", "created_at": "who asked and when",
+                   "options": "what you chose on the booking form or typed", "window_start": "the days",
+                   "window_end": "the days", "window_label": "the days", "offset": "the times offered",
+                   "slots": "the times offered", "booked_slot_id": "which one you booked",
+                   "group_origin": "that chat's reference", "moving_booking_id": "which meeting"},
+    BookingOptions: {"colleague_oid": "the colleagues invited", "colleague_oids": "the colleagues invited",
+                     "optional_oids": "which of them are optional", "duration_minutes": "the length",
+                     "duration_choice": "the length", "custom_duration": "the length", "window_kind": "the days",
+                     "from_date": "the days", "to_date": "the days", "requested_start": "the time you asked for",
+                     "subject": "subject", "note": "note"},
+    OfferedSlot: {"slot_id": "the times offered", "start": "the times offered", "end": "the times offered",
+                  "verified": "the times offered"},
+    GroupForm: {"form_id": "who asked and when", "tenant_id": "who asked and when",
+                "organizer_oid": "who asked and when", "created_at": "who asked and when",
+                "group_origin": "that chat's reference"},
+}
+REFERENCE_WORDING = {  # ConversationReference, as dialogs/group_chat.py serializes a group chat's
+    "conversation": "its Teams conversation id, name and type, your organization's id",
+    "channel_id": "its Teams conversation id",  # always "msteams"
+    "service_url": "the Teams service URL",
+    "bot": "the bot's and your Teams ids and names",
+    "user": "the bot's and your Teams ids and names",
+    "activity_id": "your message's id",
+    "locale": "language",
+}
+
+
 def test_every_table_is_in_the_statement() -> None:
     assert set(Base.metadata.tables) == set(ENTRY_FOR_TABLE)
     assert set(ENTRY_FOR_TABLE.values()) == {what for what, _ in STORED_DATA}
@@ -54,6 +95,41 @@ def test_the_statement_names_the_booked_subject_and_colleague() -> None:
     assert "old and new times" in bookings and "why, if it failed" in bookings
     searches = dict(STORED_DATA)["Searches in progress"]
     assert "subject and note" in searches and "an hour" in searches
+
+
+def test_every_field_a_search_keeps_is_in_the_statement() -> None:
+    searches = dict(STORED_DATA)["Searches in progress"]
+    for kind, wording in SEARCH_WORDING.items():
+        assert {field.name for field in fields(kind)} == set(wording), kind.__name__
+        for name, words in wording.items():
+            assert words in searches, (kind.__name__, name)
+    assert set(ConversationReference._attribute_map) == set(REFERENCE_WORDING)
+    assert all(words in searches for words in REFERENCE_WORDING.values())
+
+
+def test_a_group_chats_reference_is_kept_until_the_booking_or_an_hour_at_most() -> None:
+    # The statement says so; the form's copy and the searches' copies go at the same moments.
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    origin = {"reference": {"conversation": {"id": "19:chat@thread.v2"}}, "name": "Launch"}
+    later_request = {**origin, "name": "Launch, asked again"}
+    options = BookingOptions("oid", 30, "30", None, "this_week", None, None, "Secret", "Note")
+    memory = BookingMemory({})
+    form_id = memory.remember_form(origin, "adele", CONTOSO, now)
+    for search_id, asked_from in (("booked", origin), ("other page", origin), ("later", later_request)):
+        memory.remember(SearchRecord(search_id, CONTOSO, "adele", now.isoformat(), options, now.isoformat(),
+                                     now.isoformat(), "this week", group_origin=asked_from), now)
+    assert memory.form_origin(form_id, "adele", CONTOSO) == origin
+    assert memory.form_origin(form_id, "ben", CONTOSO) is None  # someone else's form id tells nothing
+
+    memory.finish("booked", "20261125T1700Z")
+
+    assert memory.form_origin(form_id, "adele", CONTOSO) is None
+    assert memory.search("other page", "adele", CONTOSO).group_origin is None
+    assert memory.search("later", "adele", CONTOSO).group_origin == later_request  # another request's chat
+    memory.set_pending(options, now, group_origin=later_request)
+    memory.prune(now + ABANDONED_AFTER + timedelta(minutes=1))
+    assert memory.search("later", "adele", CONTOSO).group_origin is None
+    assert memory.pending() is None and memory.pending_group_origin() is None
 
 
 async def test_the_privacy_card_and_page_say_the_same(world: BookingWorld) -> None:
