@@ -303,7 +303,7 @@ class SearchSteps(BookingBase):
             group_origin = memory.form_origin(data.get("formId"), actor.aad_object_id, actor.tenant_id)
         search, problems = await self._read_form(actor, data)
         if search is None:
-            values = {key: data.get(key) for key in ("colleague", "duration", "customDuration", "window",
+            values = {key: data.get(key) for key in ("colleague", "optional", "duration", "customDuration", "window",
                                                         "fromDate", "toDate", "subject", "note")}
             form_id = await self._group_form_id(turn_context, actor, group_origin)
             return ActionResult(card=await self._form_card(actor, problems=problems, values=_strings(values),

@@ -227,6 +227,18 @@ async def test_the_form_refuses_someone_twice_yourself_nobody_required_and_too_m
     assert world.schedule_calls() == 0
 
 
+async def test_a_form_shown_again_for_a_mistake_keeps_both_pickers(world: BookingWorld) -> None:
+    await world.set_up_tenant()
+    await world.meet(ADELE, BEN, CHLOE)
+
+    again = await world.find_times(ADELE, group_form((BEN,), (CHLOE,), duration=""))  # no length picked
+
+    pickers = {element["id"]: element for element in again["body"] if element.get("type") == "Input.ChoiceSet"}
+    assert pickers["colleague"].get("value") == BEN.aad_object_id
+    assert pickers["optional"].get("value") == CHLOE.aad_object_id
+    assert world.schedule_calls() == 0
+
+
 async def test_the_form_offers_two_multi_select_pickers(world: BookingWorld) -> None:
     await world.set_up_tenant()
     await world.meet(ADELE, BEN)
