@@ -75,3 +75,39 @@ async def test_a_member_books_with_two_colleagues_then_moves_the_meeting(stack: 
         [copy] = with_link(await emulator.events_of(org.tenant_id, colleague.email), teams_link)
         assert copy["isCancelled"] is False
         assert _starts(copy) == _starts(same), f"{colleague.name}'s copy did not follow the move"
+
+
+async def test_find_a_time_in_a_group_chat_answers_in_the_requesters_own_chat(stack: Stack) -> None:
+    playground = stack.playground
+    org = playground.org
+    ben, chloe = org.user("Ben"), org.user("Chloe")
+
+    await set_up_organization(stack, "domain_wide")
+    await introduce(stack, ben, BEN_TIME_ZONE)
+    await introduce(stack, chloe, CHLOE_TIME_ZONE)
+
+    # Adele asks in the group chat; the roster comes from Teams (the Playground's group chat).
+    since = playground.mark()
+    await playground.say("find a time 30 min next week", conversation_id=org.group_chat_id)
+    suggestions = await playground.wait_for_message(lambda message: bool(
+        message.conversation_id == org.personal_chat_id and message.cards and card_actions(message.card, "book")),
+        since=since)
+    assert "Ben Walters" in suggestions.readable and "Chloe Martin" in suggestions.readable, suggestions.readable
+    await playground.settled()
+    in_group = [message for message in playground.messages[since:] if message.conversation_id == org.group_chat_id]
+    # The group reads only that the answer went to the 1:1 chat: no times, no names left out, no cards with buttons.
+    assert [message.readable for message in in_group] == [
+        "I've answered you in our 1:1 chat, so your calendar and your data stay between us."], in_group
+    left_out = [message.readable for message in playground.messages[since:]
+                if message.conversation_id == org.personal_chat_id and "never used Rendezvous" in message.readable]
+    assert left_out, "the requester is not told who was left out"
+
+    # Booking from the 1:1 chat tells the group one line, with the time in each reader's own clock.
+    since = playground.mark()
+    booked = await playground.click(suggestions, "book", reply_to=suggestions.message_id)
+    assert card_text(booked["value"]).startswith("Booked"), booked
+    line = await playground.wait_for_message(lambda message: message.conversation_id == org.group_chat_id,
+                                             since=since)
+    assert "booked" in line.readable and "invitations sent" in line.readable, line.readable
+    assert "{{TIME(" in line.readable
+    assert not card_actions(line.card), "the group's line has no buttons"
