@@ -22,6 +22,7 @@ from emulator.org import Tenant
 from graph.timezones import UnknownTimeZone, windows_to_iana
 from scheduling.model import Availability, BusyBlock, FreeBusyStatus, WorkingHours
 from scheduling.phrasing import MAX_WHEN_CHARACTERS, read_request
+from scheduling.requested import nearest_first
 from scheduling.slots import SlotRequest, find_slots, forget_working_time
 from tests.harness import ConnectorStub, SentActivity, TeamsUser
 
@@ -386,3 +387,29 @@ class TeamSearchCalls:
             raise TurnFailed("the slot finder found no time for the team")
         if any(len(suggestion.attendance) != len(self.people) for suggestion in answer.suggestions):
             raise TurnFailed("a suggestion did not say who can come")
+
+
+# The time the requested-time row asks for: 3pm on the organizer's clock, about a month into the window.
+REQUESTED_DAY = 30
+REQUESTED_TIME = time(15)
+
+
+@dataclass
+class RequestedTimeCalls(TeamSearchCalls):
+    """scheduling.requested.nearest_first alone for the same team and window: "... tomorrow at 3pm" asked
+    for by name, that time first when everyone required is free then, else why not and the nearest times."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        organizer = self.people[0]
+        day = self.first_day + timedelta(days=REQUESTED_DAY)
+        while day.isoweekday() > 5:  # a working day, so the answer is about calendars rather than a weekend
+            day += timedelta(days=1)
+        self.wanted = datetime.combine(day, REQUESTED_TIME, organizer.zone()).astimezone(UTC)
+        self.names = ["you", *(person.email.split("@")[0] for person in self.people[1:])]
+        self.reason_names = dict(zip((person.email for person in self.people), self.names, strict=True))
+
+    async def turn(self, worker: int, request: SlotRequest) -> Any:
+        return nearest_first(request, self.people, self.wanted, self.names, reason_names=self.reason_names,
+                             optional=self.optional).result
+

@@ -1,22 +1,21 @@
 """One time asked for by name ("tomorrow at 3pm"): offered first when everyone is free then; otherwise the
 reason it does not work, and the times nearest to it.
 
-Pure, like scheduling/slots.py, whose ranking it reorders: the page is the slots closest to the time
-asked for (the time itself first when it is free), not the best-ranked ones.
+Pure, like scheduling/slots.py, whose search it reuses with its own order: the page is the slots closest to
+the time asked for (the time itself first when it is free), not the best-ranked ones. Only the starts a page
+reaches are ordered, and only the page's become suggestions: twenty people over two months fit thousands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from scheduling.model import Availability
-from scheduling.slots import SlotRequest, SlotSearchResult, Suggestion, find_slots
+from scheduling.slots import SlotRequest, SlotSearchResult, prepare_search
 from scheduling.zones import as_utc, working_days
-
-# Every slot of a window (8 weeks of 15-minute steps at most) is ranked before the nearest are picked.
-_ALL = 8 * 7 * 24 * 4
 
 
 @dataclass(frozen=True)
@@ -33,26 +32,18 @@ def nearest_first(request: SlotRequest, people: list[Availability], wanted: date
     in the reason ("you" for the organizer); `reason_names` maps emails to the names each slot's reasons use
     and `optional` holds the optional people's emails (both as in find_slots)."""
     wanted = as_utc("wanted", wanted)
-    everything = find_slots(replace(request, max_results=_ALL), people, names=reason_names, optional=optional)
-    ordered = _apart(sorted(everything.suggestions, key=lambda slot: (abs(slot.start - wanted), slot.start)))
-    page = ordered[offset:offset + request.max_results]
-    next_offset = offset + len(page) if offset + len(page) < len(ordered) else None
-    result = SlotSearchResult(page, everything.no_slot_reason, next_offset, everything.no_slot_person,
-                              everything.out_of_office_until, total=len(ordered))
-    if ordered and ordered[0].start == wanted:
+    if offset < 0:
+        raise ValueError("offset cannot be negative")
+    search = prepare_search(request, people, optional)
+    if isinstance(search, SlotSearchResult):  # nothing fits: the finder's reason, and why not this time
+        return NearestTimes(search, why_not(request, people, wanted, names))
+    page = list(islice(search.nearest(wanted), offset, offset + request.max_results))
+    total = search.count
+    next_offset = offset + len(page) if offset + len(page) < total else None
+    result = SlotSearchResult(search.suggestions(page, reason_names), None, next_offset, total=total)
+    if search.offers(wanted):  # the nearest of all, at distance 0
         return NearestTimes(result, None)
     return NearestTimes(result, why_not(request, people, wanted, names))
-
-
-def _apart(by_distance: list[Suggestion]) -> list[Suggestion]:
-    """Nearest first, but a slot overlapping one already listed waits until every separate one is listed:
-    "11:30, 10:00, 12:00" rather than "11:30, 11:45, 12:00"."""
-    separate: list[Suggestion] = []
-    overlapping: list[Suggestion] = []
-    for slot in by_distance:
-        clash = any(slot.start < other.end and other.start < slot.end for other in separate)
-        (overlapping if clash else separate).append(slot)
-    return separate + overlapping
 
 
 def why_not(request: SlotRequest, people: list[Availability], wanted: datetime, names: Sequence[str]) -> str:

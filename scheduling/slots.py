@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -424,16 +424,21 @@ def _without_overlaps(order: list[int], starts: list[int], duration: int) -> tup
     apart: list[int] = []
     overlapping: list[int] = []
     for index in order:
-        start = starts[index]
-        position = bisect.bisect_left(kept, start)
-        if (position and start - kept[position - 1] < duration) or (
-            position < len(kept) and kept[position] - start < duration
-        ):
+        if _overlaps_kept(kept, starts[index], duration):
             overlapping.append(index)
         else:
-            kept.insert(position, start)
+            bisect.insort(kept, starts[index])
             apart.append(index)
     return apart, overlapping
+
+
+def _overlaps_kept(kept: list[int], start: int, duration: int) -> bool:
+    """Whether a meeting at `start` overlaps one at any of the `kept` starts (sorted): its neighbours there
+    are the nearest, so only they need a look."""
+    position = bisect.bisect_left(kept, start)
+    return bool(position and start - kept[position - 1] < duration) or (
+        position < len(kept) and kept[position] - start < duration
+    )
 
 
 def _spread(order: list[int], found: _Candidates, spacing: int) -> list[int]:
@@ -601,10 +606,102 @@ def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0
     through the same ranking ("More times"): the result's `next_offset` is the offset for the next page,
     or None when there is none. `names` maps attendees' emails to the names the reasons use.
     """
-    if not people:
-        raise ValueError("find_slots needs at least the organizer")
     if offset < 0:
         raise ValueError("offset cannot be negative")
+    search = prepare_search(request, people, optional)
+    if isinstance(search, SlotSearchResult):
+        return search
+    found = search.found
+    _count_missing(found, [attendee for attendee in search.everyone if isinstance(attendee, _Optional)],
+                   request.duration)
+    ranking = _ranking(found, request, offset + request.max_results)
+    page = sorted(_instant(found.starts[index]) for index in ranking[offset:])
+    total = search.count
+    next_offset = offset + len(page) if offset + len(page) < total else None
+    return SlotSearchResult(search.suggestions(page, names), None, next_offset, total=total)
+
+
+@dataclass
+class SlotSearch:
+    """Every start that fits one request, found once, for callers that order the times their own way
+    (scheduling/requested.py: nearest to a time asked for). Only the times asked for become suggestions."""
+
+    request: SlotRequest
+    persons: list[_Person]
+    everyone: list[_Person | _Optional]
+    shared: list[Interval]
+    free: list[Interval]
+    found: _Candidates
+
+    @property
+    def required(self) -> list[_Person]:
+        return [person for person in self.persons if person.required]
+
+    @property
+    def count(self) -> int:
+        """How many starts fit."""
+        return len(self.found.starts)
+
+    def offers(self, start: datetime) -> bool:
+        """True when a meeting can start exactly at `start`."""
+        moment = _micros(as_utc("start", start))
+        index = bisect.bisect_left(self.found.starts, moment)
+        return index < len(self.found.starts) and self.found.starts[index] == moment
+
+    def nearest(self, wanted: datetime) -> Iterator[datetime]:
+        """Every start, nearest to `wanted` first (of two as near, the earlier), except that, as in the ranking,
+        a start whose meeting overlaps one already given waits until every separate one is given:
+        "11:30, 10:00, 12:00" rather than "11:30, 11:45, 12:00".
+
+        Produced only as far as read: a first page walks outward from `wanted` over the sorted starts and
+        stops a few meetings' lengths away; the overlapping starts come only once the separate ones run out.
+        """
+        duration = self.request.duration // _MICROSECOND
+        kept: list[int] = []
+        overlapping: list[int] = []
+        for start in self._by_distance(_micros(as_utc("wanted", wanted))):
+            if _overlaps_kept(kept, start, duration):
+                overlapping.append(start)
+            else:
+                bisect.insort(kept, start)
+                yield _instant(start)
+        for start in overlapping:
+            yield _instant(start)
+
+    def _by_distance(self, target: int) -> Iterator[int]:
+        """Every start, nearest to `target` first, the earlier of two as near first."""
+        starts = self.found.starts
+        after = bisect.bisect_left(starts, target)  # starts[after:] are at or after `target`
+        before = after - 1  # starts[:after] are before it
+        while before >= 0 or after < len(starts):
+            if after < len(starts) and (before < 0 or starts[after] - target < target - starts[before]):
+                yield starts[after]
+                after += 1
+            else:
+                yield starts[before]
+                before -= 1
+
+    def suggestions(self, starts: Iterable[datetime], names: Mapping[str, str] | None = None) -> list[Suggestion]:
+        """Full suggestions (attendance, local times, reasons) for `starts`, each one of the starts found,
+        in the order given; `names` maps emails to the names the reasons use."""
+        required = self.required
+        earliest_start = _instant(self.found.starts[0])
+        only_one = self.count == 1
+        suggestions = []
+        for start in starts:
+            item = _ranked(start, required, self.everyone, self.request)
+            reasons = _reasons_for(item, earliest_start, only_one, required, self.shared, self.free, self.request,
+                                   names or {})
+            suggestions.append(_suggestion(item, self.persons, self.request, reasons))
+        return suggestions
+
+
+def prepare_search(request: SlotRequest, people: list[Availability],
+                   optional: frozenset[str] | set[str] = frozenset()) -> SlotSearch | SlotSearchResult:
+    """Every start at which all required people in `people` (organizer first) are free, or, when there is
+    none, the result saying why (as find_slots gives it). `optional` as in find_slots."""
+    if not people:
+        raise ValueError("find_slots needs at least the organizer")
     optional_emails = _optional_emails(people, optional)
     earliest = request.earliest_start
     if request.window_end <= earliest:
@@ -629,20 +726,7 @@ def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0
         return _explain_no_slot(request, required, shared)
     everyone: list[_Person | _Optional] = [person if person.required else _Optional.of(person, request)
                                            for person in persons]
-    _count_missing(found, [attendee for attendee in everyone if isinstance(attendee, _Optional)], request.duration)
-
-    ranking = _ranking(found, request, offset + request.max_results)
-    page = sorted(_instant(found.starts[index]) for index in ranking[offset:])
-    earliest_start = _instant(found.starts[0])
-    only_one = len(found.starts) == 1
-    suggestions = []
-    for start in page:
-        item = _ranked(start, required, everyone, request)
-        reasons = _reasons_for(item, earliest_start, only_one, required, shared, free, request, names or {})
-        suggestions.append(_suggestion(item, persons, request, reasons))
-    total = len(found.starts)
-    next_offset = offset + len(page) if offset + len(page) < total else None
-    return SlotSearchResult(suggestions, None, next_offset, total=total)
+    return SlotSearch(request, persons, everyone, shared, free, found)
 
 
 def _explain_no_slot(request: SlotRequest, persons: list[_Person], shared: list[Interval]) -> SlotSearchResult:

@@ -10,7 +10,8 @@ import pytest
 from bench.run import main
 
 ROWS = {"echo", "help turn", "find-times turn", "book turn", "28k-tab request"}
-CALL_ROWS = {"slot finder", "slots: 20 people", "slots: 20, again", "parse: phrase", "parse: 28k tabs",
+CALL_ROWS = {"slot finder", "slots: 20 people", "slots: 20, again", "slots: 20 at 3pm",
+             "parse: phrase", "parse: 28k tabs",
              "parse: worst 60 chars"}  # pure CPU, one worker
 
 
