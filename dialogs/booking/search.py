@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -879,6 +880,12 @@ def _status_of(availability: FreeBusyStatus) -> str:
     return _STATUS_OF_AVAILABILITY.get(availability, "busy")
 
 
+def _short_names(people: Sequence[Person]) -> list[tuple[str, Person]]:
+    """First names where they tell people apart; the full name for everyone who shares a first name."""
+    counts = Counter(person.first_name for person in people)
+    return [(person.first_name if counts[person.first_name] == 1 else person.name, person) for person in people]
+
+
 def _slot_view(slot: OfferedSlot, everyone: Sequence[Person], statuses: dict[str, str], optional: frozenset[str],
                note: str | None, why: str | None, locale: str | None) -> SlotView:
     """One suggested time. A one-to-one shows both people's local times, as always; with several colleagues
@@ -891,7 +898,7 @@ def _slot_view(slot: OfferedSlot, everyone: Sequence[Person], statuses: dict[str
         labels = tuple((person.name, local_label(start, end, person.zone(), locale)) for person in everyone)
         return SlotView(slot.slot_id, labels, note, why, day=day)
     labels = ((organizer.name, local_label(start, end, organizer.zone(), locale)),)
-    line = everyone_local_times(start, [(person.first_name, person.zone()) for person in everyone], locale)
+    line = everyone_local_times(start, [(name, person.zone()) for name, person in _short_names(everyone)], locale)
 
     def named(status: str, *, optional_only: bool = False) -> str:
         return ", ".join(plain(person.name) for person in everyone[1:]
