@@ -36,7 +36,8 @@ class FaultWorld(BookingWorld):
         """Turns that start inside the block get a deadline of HELD_TURN_DEADLINE_SECONDS.
 
         Only a turn the test holds (an emulator hold rule, an event it sets later) belongs inside: it cannot
-        finish before the test lets it, so it says "still working" whatever the machine's load, and soon. Every
+        finish before the test lets it, so it says "still working" whatever the machine's load, and soon (so soon
+        that it may not yet have reached the hold: a test relying on that waits for the hold's `held`). Every
         other turn runs under the world's own deadline (the production default unless a fixture sets one), so a
         turn that merely takes CPU on a loaded machine is still answered in time, as the test expects."""
         deadlines = self.bot.app[DEADLINES_KEY]

@@ -165,6 +165,7 @@ async def test_a_search_outlasting_the_deadline_answers_still_working_then_updat
     with world.held_turns_outlast_the_deadline():
         first = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
         again = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
+    await eventually(lambda: hung.held == 1, "Adele's search reached Outlook")
 
     assert is_still_working(first) and is_still_working(again)
     assert hung.fired == 1  # the second click joined the first search instead of asking Outlook again
@@ -193,6 +194,7 @@ async def test_a_second_book_click_while_outlook_hangs_makes_one_meeting_and_upd
     with world.held_turns_outlast_the_deadline():
         first = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
         again = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
+    await eventually(lambda: hung.held == 1, "Adele's booking reached Outlook")
 
     assert is_still_working(first) and is_still_working(again)
     [booking] = await world.bookings()
@@ -217,6 +219,7 @@ async def test_a_throttling_storm_answers_still_working_and_the_suggestions_foll
         answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
 
     assert is_still_working(answer)
+    await eventually(lambda: bool(world.emu.calls_to("getSchedule")), "Adele's search was throttled")
     world.emu.faults.clear()  # the storm passes; the bot is still honouring Retry-After in the background
     await eventually(lambda: bool(updates_of(world, CARD_ID)), "the card was updated with the suggestions")
     [update] = updates_of(world, CARD_ID)
@@ -313,6 +316,7 @@ async def test_shutting_down_lets_background_work_finish_and_update_the_card(ade
     hung = world.emu.faults.hold("/events", "before", times=None, method="POST")
     with world.held_turns_outlast_the_deadline():
         assert is_still_working(await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID))
+    await eventually(lambda: hung.held == 1, "Adele's booking reached Outlook")
 
     shutting_down = asyncio.create_task(world.bot.app.shutdown())
     await eventually(lambda: world.bot.app[DEADLINES_KEY].draining, "shutdown is waiting for the booking")
