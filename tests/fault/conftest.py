@@ -6,14 +6,19 @@ organizes, Ben is her colleague. Hypothesis tests draw many examples against one
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app import DEADLINES_KEY
 from tests.booking.conftest import ADELE, BEN, CHLOE, BookingWorld, booking_world
+
+# Short, so a held turn says "still working" soon; how short cannot matter, as nothing held can finish earlier.
+HELD_TURN_DEADLINE_SECONDS = 0.2
 
 
 @dataclass(repr=False)
@@ -25,6 +30,23 @@ class FaultWorld(BookingWorld):
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' pretty printer asks for this
         printer.text(repr(self))
+
+    @contextmanager
+    def held_turns_outlast_the_deadline(self) -> Iterator[None]:
+        """Turns that start inside the block get a deadline of HELD_TURN_DEADLINE_SECONDS.
+
+        Only a turn the test holds (an emulator hold rule, an event it sets later) belongs inside: it cannot
+        finish before the test lets it, so it says "still working" whatever the machine's load, and soon (so soon
+        that it may not yet have reached the hold: a test relying on that waits for the hold's `held`). Every
+        other turn runs under the world's own deadline (the production default unless a fixture sets one), so a
+        turn that merely takes CPU on a loaded machine is still answered in time, as the test expects."""
+        deadlines = self.bot.app[DEADLINES_KEY]
+        normal = deadlines.seconds
+        deadlines.seconds = HELD_TURN_DEADLINE_SECONDS  # read once by each turn, when it starts waiting
+        try:
+            yield
+        finally:
+            deadlines.seconds = normal
 
 
 async def fault_world(database_url: str, tmp_path: Path, **settings: Any) -> AsyncIterator[FaultWorld]:

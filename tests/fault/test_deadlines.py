@@ -64,9 +64,10 @@ def is_still_working(response: dict[str, Any]) -> bool:
 
 
 @pytest.fixture
-async def short_deadline(sqlite_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
-    """Contoso connected; a one-second turn deadline, so a held request always outlasts it."""
-    async for world in fault_world(sqlite_url, tmp_path, turn_deadline_seconds=1.0, entra_timeout_seconds=2.0):
+async def adele_and_ben(sqlite_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
+    """Contoso connected; Entra ID gets 2 s per request. Turns the test holds outlast a short deadline
+    (`held_turns_outlast_the_deadline`); every other turn has the default one, so it is answered in time."""
+    async for world in fault_world(sqlite_url, tmp_path, entra_timeout_seconds=2.0):
         await world.set_up_tenant()
         await world.meet(ADELE, BEN)
         yield world
@@ -74,8 +75,8 @@ async def short_deadline(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Fault
 
 @pytest.fixture
 async def locked_out(database_url: str, tmp_path: Path) -> AsyncIterator[FaultWorld]:
-    """Contoso connected, on both backends; the database gets 2 s per wait, a turn 1 s before "still working"."""
-    async for world in fault_world(database_url, tmp_path, turn_deadline_seconds=1.0, database_timeout_seconds=2.0):
+    """Contoso connected, on both backends; the database gets 2 s per wait."""
+    async for world in fault_world(database_url, tmp_path, database_timeout_seconds=2.0):
         await world.set_up_tenant()
         await world.meet(ADELE, BEN)
         yield world
@@ -155,14 +156,16 @@ async def test_a_hung_token_endpoint_in_one_tenant_leaves_another_tenants_turns_
 
 
 async def test_a_search_outlasting_the_deadline_answers_still_working_then_updates_the_card(
-    short_deadline: FaultWorld,
+    adele_and_ben: FaultWorld,
 ) -> None:
-    world = short_deadline
+    world = adele_and_ben
     hung = world.emu.faults.hold("/calendar/getSchedule", "before", times=None)
     form = day_form(BEN, meeting_day())
 
-    first = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
-    again = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
+    with world.held_turns_outlast_the_deadline():
+        first = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
+        again = await world.bot.execute(ADELE, "findTimes", form, reply_to=CARD_ID)
+    await eventually(lambda: hung.held == 1, "Adele's search reached Outlook")
 
     assert is_still_working(first) and is_still_working(again)
     assert hung.fired == 1  # the second click joined the first search instead of asking Outlook again
@@ -182,14 +185,16 @@ async def test_a_search_outlasting_the_deadline_answers_still_working_then_updat
 
 
 async def test_a_second_book_click_while_outlook_hangs_makes_one_meeting_and_updates_the_card(
-    short_deadline: FaultWorld,
+    adele_and_ben: FaultWorld,
 ) -> None:
-    world = short_deadline
+    world = adele_and_ben
     offer = book_buttons(await world.find_times(ADELE, day_form(BEN, meeting_day())))[0]
     hung = world.emu.faults.hold("/events", "before", times=None, method="POST")
 
-    first = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
-    again = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
+    with world.held_turns_outlast_the_deadline():
+        first = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
+        again = await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID)
+    await eventually(lambda: hung.held == 1, "Adele's booking reached Outlook")
 
     assert is_still_working(first) and is_still_working(again)
     [booking] = await world.bookings()
@@ -206,13 +211,15 @@ async def test_a_second_book_click_while_outlook_hangs_makes_one_meeting_and_upd
     await assert_nothing_half_written(world)
 
 
-async def test_a_throttling_storm_answers_still_working_and_the_suggestions_follow(short_deadline: FaultWorld) -> None:
-    world = short_deadline
+async def test_a_throttling_storm_answers_still_working_and_the_suggestions_follow(adele_and_ben: FaultWorld) -> None:
+    world = adele_and_ben
     world.emu.faults.throttle("/calendar/getSchedule", times=None, retry_after="2")
 
-    answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
+    with world.held_turns_outlast_the_deadline():  # throttled until the test clears the fault
+        answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
 
     assert is_still_working(answer)
+    await eventually(lambda: bool(world.emu.calls_to("getSchedule")), "Adele's search was throttled")
     world.emu.faults.clear()  # the storm passes; the bot is still honouring Retry-After in the background
     await eventually(lambda: bool(updates_of(world, CARD_ID)), "the card was updated with the suggestions")
     [update] = updates_of(world, CARD_ID)
@@ -222,12 +229,14 @@ async def test_a_throttling_storm_answers_still_working_and_the_suggestions_foll
 
 
 async def test_sign_in_timing_out_after_the_deadline_turns_the_card_into_a_clear_message(
-    short_deadline: FaultWorld,
+    adele_and_ben: FaultWorld,
 ) -> None:
-    world = short_deadline
+    world = adele_and_ben
     hung = world.emu.faults.hold(f"/{CONTOSO}/oauth2/v2.0/token", "before", times=None)
 
-    answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
+    # Entra ID's request timeout (2 s) ends the turn, long after its deadline.
+    with world.held_turns_outlast_the_deadline():
+        answer = await world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day()), reply_to=CARD_ID)
 
     assert is_still_working(answer)
     # Entra ID never answers; the request's own timeout ends the work, and the card says so.
@@ -247,12 +256,13 @@ async def test_sign_in_timing_out_after_the_deadline_turns_the_card_into_a_clear
 
 
 async def test_a_typed_booking_outlasting_the_deadline_says_still_working_then_answers(
-    short_deadline: FaultWorld,
+    adele_and_ben: FaultWorld,
 ) -> None:
-    world = short_deadline
+    world = adele_and_ben
     hung = world.emu.faults.hold("/calendar/getSchedule", "before", times=None)
 
-    response = await world.bot.say(ADELE, "book 30 min with Ben next week")
+    with world.held_turns_outlast_the_deadline():
+        response = await world.bot.say(ADELE, "book 30 min with Ben next week")
 
     assert response.status in (200, 201)
     said = world.connector.messages(ADELE.conversation_id)
@@ -263,11 +273,12 @@ async def test_a_typed_booking_outlasting_the_deadline_says_still_working_then_a
                                  for card in sent.cards), "the suggestions arrived in the chat")
 
 
-async def test_someone_elses_turns_are_answered_while_one_persons_booking_hangs(short_deadline: FaultWorld) -> None:
-    world = short_deadline
+async def test_someone_elses_turns_are_answered_while_one_persons_booking_hangs(adele_and_ben: FaultWorld) -> None:
+    world = adele_and_ben
     hung = world.emu.faults.hold("/calendar/getSchedule", "before", times=None)
-    stuck = asyncio.create_task(world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day())))
-    await eventually(lambda: hung.held == 1, "Adele's search reached Outlook")
+    with world.held_turns_outlast_the_deadline():
+        stuck = asyncio.create_task(world.bot.execute(ADELE, "findTimes", day_form(BEN, meeting_day())))
+        await eventually(lambda: hung.held == 1, "Adele's search reached Outlook")
 
     await world.bot.say(BEN, "help")
 
@@ -287,7 +298,9 @@ async def test_a_locked_database_gets_still_working_then_a_clear_message_and_the
         return [sent.text for sent in world.connector.messages(CHLOE.conversation_id)]
 
     async with members_table_locked(world):
-        response = await world.bot.say(CHLOE, "help")  # her first turn: the bot must record her
+        # Her first turn: the bot must record her, and waits for the lock until the database timeout (2 s).
+        with world.held_turns_outlast_the_deadline():
+            response = await world.bot.say(CHLOE, "help")
         assert response.status in (200, 201)
         assert any(STILL_WORKING in text for text in said())
         await eventually(lambda: any("didn't answer in time" in text for text in said()),
@@ -297,11 +310,13 @@ async def test_a_locked_database_gets_still_working_then_a_clear_message_and_the
     await assert_still_serving(world)
 
 
-async def test_shutting_down_lets_background_work_finish_and_update_the_card(short_deadline: FaultWorld) -> None:
-    world = short_deadline
+async def test_shutting_down_lets_background_work_finish_and_update_the_card(adele_and_ben: FaultWorld) -> None:
+    world = adele_and_ben
     offer = book_buttons(await world.find_times(ADELE, day_form(BEN, meeting_day())))[0]
     hung = world.emu.faults.hold("/events", "before", times=None, method="POST")
-    assert is_still_working(await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID))
+    with world.held_turns_outlast_the_deadline():
+        assert is_still_working(await world.bot.execute(ADELE, "book", offer, reply_to=CARD_ID))
+    await eventually(lambda: hung.held == 1, "Adele's booking reached Outlook")
 
     shutting_down = asyncio.create_task(world.bot.app.shutdown())
     await eventually(lambda: world.bot.app[DEADLINES_KEY].draining, "shutdown is waiting for the booking")
