@@ -24,7 +24,7 @@ LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 LONDON = ZoneInfo("Europe/London")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
-# Limits the dialogs apply before a card is built (dialogs/booking.py PAGE_SIZE, booking_people._SEARCH_LIMIT,
+# Limits the dialogs apply before a card is built (dialogs/booking/search.py PAGE_SIZE, booking_people._SEARCH_LIMIT,
 # admin.AUDIT_LIMIT, privacy.GRAPH_CALLS_SHOWN). Repeated here on purpose: the size test should fail if a
 # dialog later shows more than these and the card grows past what Teams accepts.
 SLOTS_PER_PAGE = 5
