@@ -15,8 +15,8 @@ from cards import texts
 from cards.base import plain
 from cards.booking import cancelled_card
 from cards.group_chat import group_booked_card
+from dialogs.attendee_cards import send_attendee_card
 from dialogs.booking import common
-from dialogs.booking.attendee_cards import send_attendee_card
 from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view, _Search, _typing, log
 from dialogs.booking.search import SearchSteps
 from dialogs.booking_people import Person

@@ -23,8 +23,8 @@ from cards.booking import (
     declined_card,
     my_meetings_card,
 )
+from dialogs.attendee_cards import show_attendee
 from dialogs.booking import common
-from dialogs.booking.attendee_cards import show_attendee
 from dialogs.booking.common import (
     BookingBase,
     BookingStopped,

@@ -20,8 +20,8 @@ from botbuilder.core import TurnContext
 from cards import texts
 from cards.base import Card, plain
 from cards.booking import cancelled_card
+from dialogs.attendee_cards import show_attendee
 from dialogs.booking import common
-from dialogs.booking.attendee_cards import show_attendee
 from dialogs.booking.book import BookingSteps, _zone_name, wait_while_reserved, written_soon
 from dialogs.booking.common import BookingStopped, Invitee, _cancelled_view, _Search, _sign_in_card, _typing, log
 from dialogs.booking.meetings import MeetingSteps

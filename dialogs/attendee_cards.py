@@ -34,12 +34,21 @@ async def show_attendee(services: Services, bookings: BookingRepository, booking
                         card: Card, notice: str) -> bool:
     """Shows the attendee the booking as it now stands: their earlier card updated to `card` plus `notice` as a new
     message, or else `card` as a new message. False when they cannot be reached in Teams at all."""
-    earlier = next((attendee for attendee in booking.attendees if attendee.oid == oid), None)
-    if earlier is not None and earlier.card_activity_id:
-        if await _update_in_place(services, bookings.tenant_id, oid, earlier, card, notice):
-            return True
-        log.info("booking %s: an attendee's earlier card could not be updated; a new one is sent", booking.id)
+    if await update_attendee_card(services, booking, oid, card, notice):
+        return True
     return await send_attendee_card(services, bookings, booking.id, oid, card)
+
+
+async def update_attendee_card(services: Services, booking: BookingRecord, oid: str, card: Card, notice: str) -> bool:
+    """Updates the card the attendee was sent about the booking to `card`, then sends `notice` as a new message;
+    False (nothing sent) when there is no such card or it cannot be updated."""
+    earlier = next((attendee for attendee in booking.attendees if attendee.oid == oid), None)
+    if earlier is None or not earlier.card_activity_id:
+        return False
+    if await _update_in_place(services, booking.tenant_id, oid, earlier, card, notice):
+        return True
+    log.info("booking %s: an attendee's earlier card could not be updated", booking.id)
+    return False
 
 
 async def _update_in_place(services: Services, tenant_id: str, oid: str, earlier: BookingAttendee, card: Card,
