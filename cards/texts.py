@@ -710,6 +710,9 @@ MOVE_BOOKING_CHANGED = ("The meeting changed while it was being moved (it may ha
 STILL_MOVING = "I'm still moving this meeting. Type **my meetings** in a moment to see its time."
 MOVED_NOTE_ORGANIZER = "Moved. Outlook has sent {colleague} the new time."
 MOVED_NOTE_ATTENDEE = "{organizer} moved this meeting to the time above. Outlook has sent you the update."
+# A new message after an attendee's earlier card was updated in place, so the change still notifies them.
+MOVED_NOTICE_ATTENDEE = "{organizer} moved \"{subject}\": its card in this chat now shows the new time."
+CANCELLED_NOTICE_ATTENDEE = "{organizer} cancelled \"{subject}\": its card in this chat now shows it."
 CALL_REASON_MOVE = "move a meeting booked with Rendezvous, at {name}'s request"
 CALL_REASON_RECHECK_MOVE = "re-check a time before moving a meeting for {organizer}"
 MOVE_UNSETTLED = ("Outlook didn't answer in time, so I can't tell yet whether the meeting moved. I'll settle it "

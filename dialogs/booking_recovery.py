@@ -41,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 
 from cards import texts
 from cards.base import plain
+from dialogs.attendee_cards import send_attendee_card, update_attendee_card
 from dialogs.booking_people import Person, person_of
 from dialogs.booking_views import confirmation_card_for, names_phrase
 from dialogs.context import Services
@@ -190,8 +191,8 @@ class BookingRecovery:
                                 text=texts.RECOVERED_BOOKING.format(colleague=_names(attendees),
                                                                     when=_when(confirmed, organizer)))
         for attendee in attendees:
-            await notify_member(self.services, booking.tenant_id, attendee.oid,
-                                card=confirmation_card_for(confirmed, organizer, attendees, for_attendee=True,
+            await send_attendee_card(self.services, bookings, confirmed.id, attendee.oid,
+                                     confirmation_card_for(confirmed, organizer, attendees, for_attendee=True,
                                                            reader=attendee))
         return confirmed
 
@@ -286,8 +287,11 @@ class BookingRecovery:
         await notify_member(self.services, booking.tenant_id, organizer.oid, text=texts.RECOVERED_MOVE.format(
             with_names=_names(attendees), when=_when(booking, organizer)))
         for attendee in attendees:
-            await notify_member(self.services, booking.tenant_id, attendee.oid, text=texts.MEETING_MOVED_BY.format(
-                organizer=plain(organizer.name), when=_when(booking, attendee)))
+            # Their earlier Booked card shows the new time too, when it can be updated; the line notifies them.
+            notice = texts.MEETING_MOVED_BY.format(organizer=plain(organizer.name), when=_when(booking, attendee))
+            card = confirmation_card_for(booking, organizer, attendees, for_attendee=True, reader=attendee)
+            if not await update_attendee_card(self.services, booking, attendee.oid, card, notice):
+                await notify_member(self.services, booking.tenant_id, attendee.oid, text=notice)
 
     async def _attendees(self, booking: BookingRecord) -> list[Person]:
         return [await self._person(booking.tenant_id, attendee.oid) for attendee in booking.attendees]

@@ -9,6 +9,7 @@ state value is both msal's CSRF check and our single-use record.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -119,22 +120,33 @@ async def consent_link(
     return services.app_tokens.admin_consent_url(tenant_id, consent_redirect_uri(services), state, scopes)
 
 
+@dataclass(frozen=True)
+class Notified:
+    """A proactive message that went: the conversation it went to, and the card's activity id (None when only
+    text was sent, or the Bot Connector named no id), so that card can be updated in place later."""
+
+    conversation_id: str
+    card_activity_id: str | None
+
+
 async def notify_member(
     services: Services, tenant_id: str, oid: str, text: str | None = None, card: dict[str, Any] | None = None
-) -> bool:
-    """Sends a proactive message to the person's last conversation with the bot; False if impossible."""
+) -> Notified | None:
+    """Sends a proactive message to the person's last conversation with the bot; None if impossible."""
     member = await MemberRepository(services.db, tenant_id).get(oid)
     if member is None or not member.conversation_reference:
         log.warning("no conversation reference for a member of tenant %s; proactive message dropped", tenant_id)
-        return False
+        return None
     reference = ConversationReference().deserialize(member.conversation_reference)
+    card_ids: list[str | None] = []
 
     async def send(turn_context: TurnContext) -> None:
         if card is not None:
             turn_context.activity.channel_data = {"tenant": {"id": tenant_id}}  # the state key names the tenant
             if await last_seen_on_mobile(services, turn_context):
                 send_submit_actions(turn_context)
-            await turn_context.send_activity(card_message(card))
+            sent = await turn_context.send_activity(card_message(card))
+            card_ids.append(sent.id if sent is not None else None)
         if text:
             await turn_context.send_activity(text)
 
@@ -142,5 +154,6 @@ async def notify_member(
         await services.adapter.continue_conversation(reference, send, services.settings.app_id or None)
     except Exception as exc:  # the Bot Connector being unreachable must not fail the web callback
         log.warning("proactive message to a member of tenant %s failed: %s", tenant_id, type(exc).__name__)
-        return False
-    return True
+        return None
+    conversation = reference.conversation
+    return Notified(conversation.id if conversation else "", card_ids[0] if card_ids else None)

@@ -181,6 +181,9 @@ class Attendance(Base):
     tenant_id: Mapped[str] = mapped_column(String(64))
     required: Mapped[bool]
     position: Mapped[int] = mapped_column(Integer)
+    # The Booked card sent to this attendee in their 1:1 chat, so a move or cancel updates it in place.
+    card_activity_id: Mapped[str | None] = mapped_column(String(256))
+    conversation_id: Mapped[str | None] = mapped_column(String(512))
 
 
 class BookingMove(Base):

@@ -103,6 +103,10 @@ class BookingAttendee:
 
     oid: str
     required: bool = True
+    # The Booked card this attendee was sent in their 1:1 chat (None before it went, or when it could not).
+    # Not part of equality: two attendee lists are the same when the same people are invited the same way.
+    card_activity_id: str | None = field(default=None, compare=False)
+    conversation_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -519,6 +523,20 @@ class BookingRepository(_TenantScoped):
             booking_id, BOOKING_STATUSES, card_activity_id=activity_id, conversation_id=conversation_id
         )
 
+    async def set_attendee_card(self, booking_id: str, attendee_oid: str, activity_id: str,
+                                conversation_id: str) -> None:
+        """Remembers the Booked card sent to one attendee, so a move or cancel can update it in place.
+
+        A booking without attendee rows (written before attendee lists) has nowhere to keep it: nothing is written,
+        and a later change sends that attendee a new card as before."""
+        async with self._db.session() as session:
+            await session.execute(
+                update(Attendance)
+                .where(Attendance.tenant_id == self.tenant_id, Attendance.booking_id == booking_id,
+                       Attendance.attendee_oid == attendee_oid)
+                .values(card_activity_id=activity_id, conversation_id=conversation_id)
+            )
+
     async def get(self, booking_id: str) -> BookingRecord | None:
         return await self._one(Booking.id == booking_id)
 
@@ -710,7 +728,8 @@ class BookingRepository(_TenantScoped):
             )
             for attendance in await session.scalars(query):
                 invited.setdefault(attendance.booking_id, []).append(
-                    BookingAttendee(attendance.attendee_oid, attendance.required)
+                    BookingAttendee(attendance.attendee_oid, attendance.required,
+                                    attendance.card_activity_id, attendance.conversation_id)
                 )
         # A booking written by an older version of the bot during a rolling upgrade has no attendee rows:
         # its attendee_oid is its one attendee.

@@ -87,6 +87,8 @@ class ConnectorStub:
     roster_requests: list[dict[str, str]] = field(default_factory=list)  # the query of each pagedmembers call
     sent: list[SentActivity] = field(default_factory=list)
     created_conversations: list[dict[str, Any]] = field(default_factory=list)
+    # True: every update in place (PUT) is answered 404, as for a message the person deleted; still recorded.
+    refuse_updates: bool = False
     url: str = ""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -111,6 +113,8 @@ class ConnectorStub:
     async def _put(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.sent.append(SentActivity("PUT", request.match_info["cid"], request.match_info["aid"], body))
+        if self.refuse_updates:
+            return web.json_response({"error": {"code": "NotFound", "message": "Activity not found"}}, status=404)
         return web.json_response({"id": request.match_info["aid"]})
 
     async def _delete(self, request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ from cards import texts
 from cards.base import plain
 from cards.booking import cancelled_card
 from cards.group_chat import group_booked_card
+from dialogs.attendee_cards import send_attendee_card
 from dialogs.booking import common
 from dialogs.booking.common import MAX_SUBJECT, BookingStopped, _cancelled_view, _Search, _typing, log
 from dialogs.booking.search import SearchSteps
@@ -24,7 +25,6 @@ from dialogs.booking_state import OfferedSlot, PayloadRefused, refuse_if_expired
 from dialogs.booking_views import Attendees, attendees_of
 from dialogs.context import ActionResult, Actor, Services
 from dialogs.group_chat import post_group_line
-from dialogs.signin import notify_member
 from graph.calendar import CreatedEvent, EventAttendee, NewEvent
 from observability.metrics import count_booking
 from scheduling.display import local_label
@@ -126,9 +126,10 @@ class BookingSteps(SearchSteps):
                               people: list[Person]) -> None:
         """Each attendee gets their own Booked card in their 1:1 chat, in their own words and times. Someone
         who cannot be reached is logged, never a failed booking: Outlook's invitation went to everyone."""
+        bookings = BookingRepository(self.services.db, actor.tenant_id)
         for person in people:
             card = self._confirmation(booking, organizer, people, for_attendee=True, reader=person)
-            if not await notify_member(self.services, actor.tenant_id, person.oid, card=card):
+            if not await send_attendee_card(self.services, bookings, booking.id, person.oid, card):
                 log.info("booking %s: an attendee could not be told in Teams (Outlook's invitation still went)",
                          booking.id)
 

@@ -23,6 +23,7 @@ from cards.booking import (
     declined_card,
     my_meetings_card,
 )
+from dialogs.attendee_cards import show_attendee
 from dialogs.booking import common
 from dialogs.booking.common import (
     BookingBase,
@@ -272,13 +273,16 @@ class MeetingSteps(BookingBase):
         await self._graph(actor, [organizer, *attendees], "cancelEvent",
                           texts.CALL_REASON_CANCEL.format(name=actor.name),
                           self._calendar().cancel_event(caller, booking.event_id, booking.id), about=organizer)
-        cancelled = await BookingRepository(self.services.db, actor.tenant_id).cancel(booking.id)
+        bookings = BookingRepository(self.services.db, actor.tenant_id)
+        cancelled = await bookings.cancel(booking.id)
         count_booking("cancelled", actor.tenant_id)
         view = _cancelled_view(cancelled, organizer, attendees, organizer)
         # Everyone invited is told in their own 1:1 chat; one who cannot be reached still has Outlook's notice.
+        notice = texts.CANCELLED_NOTICE_ATTENDEE.format(organizer=plain(organizer.name),
+                                                        subject=plain(cancelled.subject))
         for attendee in attendees:
-            if not await notify_member(self.services, actor.tenant_id, attendee.oid,
-                                       card=cancelled_card(_cancelled_view(cancelled, organizer, attendees, attendee))):
+            card = cancelled_card(_cancelled_view(cancelled, organizer, attendees, attendee))
+            if not await show_attendee(self.services, bookings, cancelled, attendee.oid, card, notice):
                 log.info("booking %s: an attendee could not be told of the cancellation in Teams", booking.id)
         return ActionResult(card=cancelled_card(view)), True
 

@@ -20,6 +20,7 @@ from botbuilder.core import TurnContext
 from cards import texts
 from cards.base import Card, plain
 from cards.booking import cancelled_card
+from dialogs.attendee_cards import show_attendee
 from dialogs.booking import common
 from dialogs.booking.book import BookingSteps, _zone_name, wait_while_reserved, written_soon
 from dialogs.booking.common import BookingStopped, Invitee, _cancelled_view, _Search, _sign_in_card, _typing, log
@@ -35,7 +36,6 @@ from dialogs.booking_people import Person, organizer_of
 from dialogs.booking_state import PayloadRefused, refuse_if_expired
 from dialogs.booking_views import attendee_names
 from dialogs.context import ActionResult, Actor
-from dialogs.signin import notify_member
 from graph.errors import NotFound, NotOurEvent, ServiceUnavailable
 from observability.metrics import count_booking
 from storage.repositories import BookingRecord, BookingRepository, BookingStateError, MoveRecord, TenantRecord
@@ -155,12 +155,11 @@ class RescheduleSteps(BookingSteps, MeetingSteps):
             log.warning("move %s: the booking changed while its event was moved", move.id)
             raise BookingStopped(ActionResult(text=texts.MOVE_BOOKING_CHANGED)) from None
         count_booking("moved", actor.tenant_id)
+        notice = texts.MOVED_NOTICE_ATTENDEE.format(organizer=plain(organizer.name), subject=plain(moved.subject))
         for attendee in attendees:
-            told = await notify_member(
-                self.services, actor.tenant_id, attendee.oid,
-                card=self._confirmation(moved, organizer, attendees, for_attendee=True, reader=attendee,
-                                        note=texts.MOVED_NOTE_ATTENDEE.format(organizer=plain(organizer.name))))
-            if not told:
+            card = self._confirmation(moved, organizer, attendees, for_attendee=True, reader=attendee,
+                                      note=texts.MOVED_NOTE_ATTENDEE.format(organizer=plain(organizer.name)))
+            if not await show_attendee(self.services, bookings, moved, attendee.oid, card, notice):
                 log.info("move %s: an attendee could not be told in Teams (Outlook's update still went)", move.id)
         return ActionResult(card=self._moved_card(moved, organizer, attendees))
 

@@ -88,6 +88,10 @@ async def test_a_move_that_never_reached_outlook_is_made_and_finished(world: Boo
     assert [call.method for call in world.emu.calls_to("/events/")] == ["GET", "GET", "PATCH"]
     assert any("the move went through" in text for text in _said_to(world, ADELE))
     assert any("Adele Vance moved your meeting" in text for text in _said_to(world, BEN))
+    # and the Booked card Ben was sent is updated in place, no longer showing the old time
+    [bens_card] = [sent for sent in world.connector.messages(BEN.conversation_id) if sent.method == "PUT"]
+    assert bens_card.activity_id == booking.attendees[0].card_activity_id is not None
+    assert bens_card.cards and "Booked" in str(bens_card.cards[0])
     kinds = [call.kind for call in await GraphCallRepository(world.db, CONTOSO).list_for(BEN.aad_object_id)]
     assert "moveEvent" in kinds
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select, text
+from sqlalchemy import inspect as sa_inspect
 
 from storage.database import Database
 from storage.models import Attendance, Booking
@@ -169,5 +170,60 @@ async def test_migration_0004_gives_every_existing_booking_its_attendee(database
                         (TENANT_B, "booking-2", DAVE, True, 0)}
         assert [b.id for b in await BookingRepository(db, TENANT_A).list_for_member(CAROL, upcoming_only=False)] == [
             "booking-1"]
+    finally:
+        await db.dispose()
+
+
+async def test_each_attendee_keeps_the_card_they_were_sent(db: Database) -> None:
+    bookings = BookingRepository(db, TENANT_A)
+    booking, _ = await _reserve_team(bookings)
+    await bookings.set_attendee_card(booking.id, CAROL, "activity-carol", "a:chat-carol")
+    await BookingRepository(db, TENANT_B).set_attendee_card(booking.id, BOB, "activity-elsewhere", "a:other")
+
+    stored = await bookings.get(booking.id)
+    assert stored is not None
+    cards = {a.oid: (a.card_activity_id, a.conversation_id) for a in stored.attendees}
+    assert cards == {BOB: (None, None), CAROL: ("activity-carol", "a:chat-carol"), DAVE: (None, None),
+                     ERIN: (None, None)}
+    assert stored.attendees == TEAM  # the same people, invited the same way, whatever cards they were sent
+
+
+async def test_migration_0005_adds_attendee_cards_and_goes_back(database_url: str) -> None:
+    db = Database(database_url)
+    try:
+        await db.migrate("0004")
+        async with db.engine.begin() as connection:  # a booking written while attendees had no card columns
+            await connection.execute(
+                text(
+                    "INSERT INTO bookings (id, tenant_id, organizer_oid, attendee_oid, start_utc, end_utc, subject,"
+                    " idempotency_key, status, created_at, updated_at)"
+                    " VALUES ('booking-0', :tenant, :organizer, :attendee, :start, :end, 'Sync', 'key-0',"
+                    " 'confirmed', :start, :start)"
+                ),
+                {"tenant": TENANT_A, "organizer": ALICE, "attendee": BOB, "start": START.replace(tzinfo=None),
+                 "end": END.replace(tzinfo=None)},
+            )
+            await connection.execute(
+                text("INSERT INTO booking_attendees (booking_id, attendee_oid, tenant_id, required, position)"
+                     " VALUES ('booking-0', :attendee, :tenant, :required, 0)"),
+                {"attendee": BOB, "tenant": TENANT_A, "required": True},
+            )
+        await db.migrate()
+
+        bookings = BookingRepository(db, TENANT_A)
+        before = await bookings.get("booking-0")
+        assert before is not None and before.attendees[0].card_activity_id is None
+        await bookings.set_attendee_card("booking-0", BOB, "activity-bob", "a:chat-bob")
+        after = await bookings.get("booking-0")
+        assert after is not None and after.attendees[0].card_activity_id == "activity-bob"
+        assert after.attendees[0].conversation_id == "a:chat-bob"
+
+        await db.downgrade("0004")
+        async with db.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda sync: {c["name"] for c in sa_inspect(sync).get_columns("booking_attendees")})
+        assert "card_activity_id" not in columns and "conversation_id" not in columns
+        await db.migrate()
+        assert (await bookings.get("booking-0")).attendees == (BookingAttendee(BOB),)  # type: ignore[union-attr]
     finally:
         await db.dispose()
