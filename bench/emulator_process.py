@@ -53,11 +53,7 @@ class EmulatorProcess:
 
     def tenant(self, name_or_id: str) -> Tenant:
         """By GUID, domain or display name, as the in-loop handle finds it."""
-        found = self.org.tenant(name_or_id) or next(
-            (t for t in self.org.tenants if t.display_name.lower() == name_or_id.lower()), None)
-        if found is None:
-            raise KeyError(name_or_id)
-        return found
+        return self.org.tenant_named(name_or_id)
 
     async def _control(self, session: aiohttp.ClientSession, method: str, path: str, body: Any = None) -> Any:
         async with session.request(method, f"{self.base_url}/_emulator/{path}", json=body,

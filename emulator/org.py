@@ -235,6 +235,14 @@ class Org:
         lowered = identifier.strip().lower()
         return next((t for t in self.tenants if t.id == lowered or lowered in t.domains), None)
 
+    def tenant_named(self, name_or_id: str) -> Tenant:
+        """By GUID, domain or display name, as tests and benchmarks name tenants; KeyError when none is."""
+        found = self.tenant(name_or_id) or next(
+            (t for t in self.tenants if t.display_name.lower() == name_or_id.lower()), None)
+        if found is None:
+            raise KeyError(name_or_id)
+        return found
+
     def person_anywhere(self, identifier: str) -> Person | None:
         for tenant in self.tenants:
             found = tenant.person(identifier)

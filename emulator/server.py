@@ -128,11 +128,7 @@ class Emulator:
 
     def tenant(self, name_or_id: str) -> Tenant:
         """By GUID, domain or display name."""
-        found = self.org.tenant(name_or_id) or next(
-            (t for t in self.org.tenants if t.display_name.lower() == name_or_id.lower()), None)
-        if found is None:
-            raise KeyError(name_or_id)
-        return found
+        return self.org.tenant_named(name_or_id)
 
     def person(self, identifier: str) -> Person:
         """By object id, mail or UPN, in any tenant."""
