@@ -38,9 +38,7 @@ def nearest_first(request: SlotRequest, people: list[Availability], wanted: date
     if isinstance(search, SlotSearchResult):  # nothing fits: the finder's reason, and why not this time
         return NearestTimes(search, why_not(request, people, wanted, names))
     page = list(islice(search.nearest(wanted), offset, offset + request.max_results))
-    total = search.count
-    next_offset = offset + len(page) if offset + len(page) < total else None
-    result = SlotSearchResult(search.suggestions(page, reason_names), None, next_offset, total=total)
+    result = search.page(page, offset, reason_names)
     if search.offers(wanted):  # the nearest of all, at distance 0
         return NearestTimes(result, None)
     return NearestTimes(result, why_not(request, people, wanted, names))

@@ -616,9 +616,7 @@ def find_slots(request: SlotRequest, people: list[Availability], offset: int = 0
                    request.duration)
     ranking = _ranking(found, request, offset + request.max_results)
     page = sorted(_instant(found.starts[index]) for index in ranking[offset:])
-    total = search.count
-    next_offset = offset + len(page) if offset + len(page) < total else None
-    return SlotSearchResult(search.suggestions(page, names), None, next_offset, total=total)
+    return search.page(page, offset, names)
 
 
 @dataclass
@@ -680,6 +678,13 @@ class SlotSearch:
             else:
                 yield starts[before]
                 before -= 1
+
+    def page(self, starts: list[datetime], offset: int, names: Mapping[str, str] | None = None) -> SlotSearchResult:
+        """The result for one page: `starts` (already in the caller's order) are the ones from `offset` on;
+        `next_offset` says where the next page begins, None after the last."""
+        end = offset + len(starts)
+        return SlotSearchResult(self.suggestions(starts, names), None, end if end < self.count else None,
+                                total=self.count)
 
     def suggestions(self, starts: Iterable[datetime], names: Mapping[str, str] | None = None) -> list[Suggestion]:
         """Full suggestions (attendance, local times, reasons) for `starts`, each one of the starts found,
