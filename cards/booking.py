@@ -367,13 +367,10 @@ class DeclinedView:
 
 
 def declined_card(view: DeclinedView) -> Card:
-    if view.for_organizer:
-        lines = [heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))),
-                 text(texts.COLLEAGUE_DECLINED.format(attendee=plain(view.attendee_name)))]
-    else:
-        lines = [heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))),
-                 text(texts.YOU_DECLINED.format(organizer=plain(view.organizer_name)))]
-    return card([*lines, facts(plain_facts(view.times))])
+    who = (texts.COLLEAGUE_DECLINED.format(attendee=plain(view.attendee_name)) if view.for_organizer
+           else texts.YOU_DECLINED.format(organizer=plain(view.organizer_name)))
+    return card([heading(texts.DECLINED_HEADING.format(subject=plain(view.subject))), text(who),
+                 facts(plain_facts(view.times))])
 
 
 @dataclass(frozen=True)
