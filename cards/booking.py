@@ -300,13 +300,18 @@ def cancelled_card(view: CancelledView) -> Card:
 IN_LIST = "myMeetings"
 
 
+def _booking_data(booking_id: str, shown_in: str | None) -> dict[str, str]:
+    """What a meeting's button sends back: the booking, and where the button sat when not on its own card."""
+    return {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
+
+
 def _role_action(booking_id: str, *, attendee: bool, cancel_title: str, shown_in: str | None = None
                  ) -> dict[str, Any]:
     """Outlook's roles: the organizer cancels the meeting for everyone, an attendee declines their own copy.
 
     Either button only asks first (see `cancel_question`); nothing changes until the answer.
     """
-    data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
+    data = _booking_data(booking_id, shown_in)
     if attendee:
         return execute(texts.DECLINE_BUTTON, "declineBooking", data, style="destructive")
     return execute(cancel_title, "cancelBooking", data, style="destructive")
@@ -314,12 +319,12 @@ def _role_action(booking_id: str, *, attendee: bool, cancel_title: str, shown_in
 
 def _move_action(booking_id: str, shown_in: str | None = None) -> dict[str, Any]:
     """Only the organizer moves a meeting (Outlook's roles); an attendee proposes a new time in Outlook."""
-    data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
+    data = _booking_data(booking_id, shown_in)
     return execute(texts.FIND_ANOTHER_TIME_BUTTON, "findAnotherTime", data)
 
 
 def _question_actions(booking_id: str, *, attendee: bool, shown_in: str | None = None) -> list[dict[str, Any]]:
-    data = {"bookingId": booking_id, **({"in": shown_in} if shown_in else {})}
+    data = _booking_data(booking_id, shown_in)
     return [
         execute(texts.YES_DECLINE_BUTTON if attendee else texts.YES_CANCEL_BUTTON, "confirmCancelBooking", data,
                 style="destructive"),
