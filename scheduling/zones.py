@@ -97,6 +97,11 @@ def forget_offsets() -> None:
     _offset_segments.cache_clear()
 
 
+def _since_midnight(moment: time) -> timedelta:
+    return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second,
+                     microseconds=moment.microsecond)
+
+
 def working_days(hours: WorkingHours, window_start: datetime, window_end: datetime) -> list[WorkingDay]:
     """Every working day in `hours` that overlaps [window_start, window_end), whole (not clipped).
 
@@ -113,10 +118,8 @@ def working_days(hours: WorkingHours, window_start: datetime, window_end: dateti
     segments = _offset_segments(window_start - margin, window_end + margin, tz)
     one_day = timedelta(days=1)
     # The wall readings of a day's start and end, as offsets from its midnight (read as if it were UTC).
-    day_start = timedelta(hours=hours.start.hour, minutes=hours.start.minute, seconds=hours.start.second,
-                          microseconds=hours.start.microsecond)
-    day_end = timedelta(hours=hours.end.hour, minutes=hours.end.minute, seconds=hours.end.second,
-                        microseconds=hours.end.microsecond) + (one_day if hours.end <= hours.start else timedelta(0))
+    day_start = _since_midnight(hours.start)
+    day_end = _since_midnight(hours.end) + (one_day if hours.end <= hours.start else timedelta(0))
     days: list[WorkingDay] = []
     current = first_date
     midnight = datetime.combine(first_date, time(0), tzinfo=UTC)
