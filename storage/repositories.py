@@ -686,14 +686,12 @@ class BookingRepository(_TenantScoped):
 
     async def list_stuck_moves(self, cutoff: datetime, limit: int = 100) -> list[MoveRecord]:
         """Moves still `reserved` whose row has not changed since `cutoff` (oldest first); see list_stuck."""
-        query = (
+        return await self._many_moves(
             select(BookingMove)
             .where(BookingMove.tenant_id == self.tenant_id, _stuck(BookingMove, cutoff))
             .order_by(BookingMove.updated_at, BookingMove.id)
             .limit(limit)
         )
-        async with self._db.session() as session:
-            return [_to_record(MoveRecord, row) for row in await session.scalars(query)]
 
     async def claim_stuck_move(self, move_id: str, cutoff: datetime) -> MoveRecord | None:
         """Takes a reserved move unchanged since `cutoff` for recovery, as claim_stuck does for a booking."""
@@ -755,11 +753,12 @@ class BookingRepository(_TenantScoped):
         return current
 
     async def _one_move(self, condition: ColumnElement[bool]) -> MoveRecord | None:
+        found = await self._many_moves(select(BookingMove).where(BookingMove.tenant_id == self.tenant_id, condition))
+        return found[0] if found else None
+
+    async def _many_moves(self, query: Select[BookingMove]) -> list[MoveRecord]:
         async with self._db.session() as session:
-            row = await session.scalar(
-                select(BookingMove).where(BookingMove.tenant_id == self.tenant_id, condition)
-            )
-            return _to_record(MoveRecord, row) if row else None
+            return [_to_record(MoveRecord, row) for row in await session.scalars(query)]
 
     async def _move_transition(
         self, move_id: str, allowed_from: Sequence[str], also: ColumnElement[bool] | None = None, **changes: Any
