@@ -427,6 +427,15 @@ async def _update_if(
     return row, affected_rows(result) == 1
 
 
+def _applied(current: _Keyed | None, applied: bool, noun: str, row_id: str) -> _Keyed:
+    """The outcome of a transition (_update_if): the record as it is now, or why the change was refused."""
+    if current is None:
+        raise RecordNotFound(f"no {noun} {row_id} in this tenant")
+    if not applied:
+        raise BookingStateError(f"{noun} {row_id} is {current.status}; that change is not allowed")
+    return current
+
+
 def _stuck(model: type[_StatusRow], cutoff: datetime) -> ColumnElement[bool]:
     """Rows still `reserved` and unchanged since `cutoff`: left behind by a crash or an outage, once `cutoff` is
     older than any live attempt can run."""
@@ -746,11 +755,7 @@ class BookingRepository(_TenantScoped):
         async with self._db.session() as session:
             row, applied = await _update_if(session, Booking, self.tenant_id, booking_id, allowed_from, also, changes)
             current = (await self._records(session, [row]))[0] if row else None
-        if current is None:
-            raise RecordNotFound(f"no booking {booking_id} in this tenant")
-        if not applied:
-            raise BookingStateError(f"booking {booking_id} is {current.status}; that change is not allowed")
-        return current
+        return _applied(current, applied, "booking", booking_id)
 
     async def _one_move(self, condition: ColumnElement[bool]) -> MoveRecord | None:
         found = await self._many_moves(select(BookingMove).where(BookingMove.tenant_id == self.tenant_id, condition))
@@ -766,11 +771,7 @@ class BookingRepository(_TenantScoped):
         async with self._db.session() as session:
             row, applied = await _update_if(session, BookingMove, self.tenant_id, move_id, allowed_from, also, changes)
             current = _to_record(MoveRecord, row) if row else None
-        if current is None:
-            raise RecordNotFound(f"no move {move_id} in this tenant")
-        if not applied:
-            raise BookingStateError(f"move {move_id} is {current.status}; that change is not allowed")
-        return current
+        return _applied(current, applied, "move", move_id)
 
 
 async def _tenants_with(db: Database, model: type[_StatusRow], cutoff: datetime) -> list[str]:
