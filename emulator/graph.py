@@ -89,6 +89,11 @@ def preferences(request: web.Request) -> dict[str, str]:
     return found
 
 
+def wants_immutable_ids(request: web.Request) -> bool:
+    """`Prefer: IdType="ImmutableId"`: answer with ids that survive a move between folders."""
+    return preferences(request).get("idtype", "").lower() == "immutableid"
+
+
 @dataclass
 class Caller:
     grant: AccessGrant
@@ -369,8 +374,7 @@ class Graph:
         self._require(caller, CALENDAR_WRITE)
         self._own_calendar_only(caller, mailbox)
         body = _lower_keys(await self._json_body(request))
-        prefs = preferences(request)
-        immutable = prefs.get("idtype", "").lower() == "immutableid"
+        immutable = wants_immutable_ids(request)
         zone = self._output_zone(request)
         transaction_id = body.get("transactionid")
         if transaction_id:
@@ -433,7 +437,7 @@ class Graph:
         self._require(caller, CALENDAR_READ)
         self._own_calendar_only(caller, mailbox)
         event = self._find_event(request, mailbox)
-        immutable = preferences(request).get("idtype", "").lower() == "immutableid"
+        immutable = wants_immutable_ids(request)
         return self._event_response(request, mailbox, event, self._output_zone(request), immutable, status=200)
 
     async def update_event(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
@@ -467,7 +471,7 @@ class Graph:
         event.touch()
         if event.is_organizer:
             self.store.send_update(event)
-        immutable = preferences(request).get("idtype", "").lower() == "immutableid"
+        immutable = wants_immutable_ids(request)
         return self._event_response(request, mailbox, event, self._output_zone(request), immutable, status=200)
 
     async def delete_event(self, request: web.Request, caller: Caller, mailbox: Person) -> web.Response:
@@ -541,7 +545,7 @@ class Graph:
     def _event_page(self, request: web.Request, mailbox: Person, events: list[CalendarEvent]) -> web.Response:
         top = int(request.query.get("$top", "10"))
         skip = int(request.query.get("$skip", "0"))
-        immutable = preferences(request).get("idtype", "").lower() == "immutableid"
+        immutable = wants_immutable_ids(request)
         zone = self._output_zone(request)
         page = events[skip: skip + top]
         body: dict[str, Any] = {

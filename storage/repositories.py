@@ -427,6 +427,15 @@ async def _update_if(
     return row, affected_rows(result) == 1
 
 
+def _applied(current: _Keyed | None, applied: bool, noun: str, row_id: str) -> _Keyed:
+    """The outcome of a transition (_update_if): the record as it is now, or why the change was refused."""
+    if current is None:
+        raise RecordNotFound(f"no {noun} {row_id} in this tenant")
+    if not applied:
+        raise BookingStateError(f"{noun} {row_id} is {current.status}; that change is not allowed")
+    return current
+
+
 def _stuck(model: type[_StatusRow], cutoff: datetime) -> ColumnElement[bool]:
     """Rows still `reserved` and unchanged since `cutoff`: left behind by a crash or an outage, once `cutoff` is
     older than any live attempt can run."""
@@ -686,14 +695,12 @@ class BookingRepository(_TenantScoped):
 
     async def list_stuck_moves(self, cutoff: datetime, limit: int = 100) -> list[MoveRecord]:
         """Moves still `reserved` whose row has not changed since `cutoff` (oldest first); see list_stuck."""
-        query = (
+        return await self._many_moves(
             select(BookingMove)
             .where(BookingMove.tenant_id == self.tenant_id, _stuck(BookingMove, cutoff))
             .order_by(BookingMove.updated_at, BookingMove.id)
             .limit(limit)
         )
-        async with self._db.session() as session:
-            return [_to_record(MoveRecord, row) for row in await session.scalars(query)]
 
     async def claim_stuck_move(self, move_id: str, cutoff: datetime) -> MoveRecord | None:
         """Takes a reserved move unchanged since `cutoff` for recovery, as claim_stuck does for a booking."""
@@ -748,18 +755,15 @@ class BookingRepository(_TenantScoped):
         async with self._db.session() as session:
             row, applied = await _update_if(session, Booking, self.tenant_id, booking_id, allowed_from, also, changes)
             current = (await self._records(session, [row]))[0] if row else None
-        if current is None:
-            raise RecordNotFound(f"no booking {booking_id} in this tenant")
-        if not applied:
-            raise BookingStateError(f"booking {booking_id} is {current.status}; that change is not allowed")
-        return current
+        return _applied(current, applied, "booking", booking_id)
 
     async def _one_move(self, condition: ColumnElement[bool]) -> MoveRecord | None:
+        found = await self._many_moves(select(BookingMove).where(BookingMove.tenant_id == self.tenant_id, condition))
+        return found[0] if found else None
+
+    async def _many_moves(self, query: Select[BookingMove]) -> list[MoveRecord]:
         async with self._db.session() as session:
-            row = await session.scalar(
-                select(BookingMove).where(BookingMove.tenant_id == self.tenant_id, condition)
-            )
-            return _to_record(MoveRecord, row) if row else None
+            return [_to_record(MoveRecord, row) for row in await session.scalars(query)]
 
     async def _move_transition(
         self, move_id: str, allowed_from: Sequence[str], also: ColumnElement[bool] | None = None, **changes: Any
@@ -767,11 +771,7 @@ class BookingRepository(_TenantScoped):
         async with self._db.session() as session:
             row, applied = await _update_if(session, BookingMove, self.tenant_id, move_id, allowed_from, also, changes)
             current = _to_record(MoveRecord, row) if row else None
-        if current is None:
-            raise RecordNotFound(f"no move {move_id} in this tenant")
-        if not applied:
-            raise BookingStateError(f"move {move_id} is {current.status}; that change is not allowed")
-        return current
+        return _applied(current, applied, "move", move_id)
 
 
 async def _tenants_with(db: Database, model: type[_StatusRow], cutoff: datetime) -> list[str]:
