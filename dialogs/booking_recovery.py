@@ -143,11 +143,8 @@ class BookingRecovery:
         claimed = await bookings.claim_stuck(booking.id, self._cutoff())
         if claimed is None:
             return await bookings.get(booking.id) or booking, False
-        members = MemberRepository(self.services.db, booking.tenant_id)
-        organizer_record = await members.get(booking.organizer_oid)
-        colleague_record = await members.get(booking.attendee_oid)
-        organizer = person_of(organizer_record) if organizer_record else _unknown(booking.organizer_oid)
-        colleague = person_of(colleague_record) if colleague_record else _unknown(booking.attendee_oid)
+        organizer = await self._person(booking.tenant_id, booking.organizer_oid)
+        colleague = await self._person(booking.tenant_id, booking.attendee_oid)
 
         caller = await self._organizers_caller(claimed, organizer)
         try:
