@@ -143,11 +143,8 @@ class BookingRecovery:
         claimed = await bookings.claim_stuck(booking.id, self._cutoff())
         if claimed is None:
             return await bookings.get(booking.id) or booking, False
-        members = MemberRepository(self.services.db, booking.tenant_id)
-        organizer_record = await members.get(booking.organizer_oid)
-        colleague_record = await members.get(booking.attendee_oid)
-        organizer = person_of(organizer_record) if organizer_record else _unknown(booking.organizer_oid)
-        colleague = person_of(colleague_record) if colleague_record else _unknown(booking.attendee_oid)
+        organizer = await self._person(booking.tenant_id, booking.organizer_oid)
+        colleague = await self._person(booking.tenant_id, booking.attendee_oid)
 
         caller = await self._organizers_caller(claimed, organizer)
         try:
@@ -158,7 +155,7 @@ class BookingRecovery:
             outcome = await self._unreachable(bookings, claimed, organizer, colleague, exc, organizer_in_chat)
         else:
             if found is not None:
-                outcome = await self._confirm(bookings, claimed, found, organizer, colleague, organizer_in_chat)
+                outcome = await self._confirm(bookings, claimed, found, organizer, organizer_in_chat)
             else:
                 outcome = await self._fail(bookings, claimed, NOTHING_CREATED, organizer, colleague,
                                            organizer_in_chat)
@@ -180,11 +177,11 @@ class BookingRecovery:
                               texts.REASON_RECOVERY_LOOK, calendar.find_event_by_provenance(caller, booking.id))
 
     async def _confirm(self, bookings: BookingRepository, booking: BookingRecord, event: CreatedEvent,
-                       organizer: Person, colleague: Person, organizer_in_chat: bool) -> BookingRecord:
+                       organizer: Person, organizer_in_chat: bool) -> BookingRecord:
         confirmed = await bookings.confirm(booking.id, event.id, event.join_url, event.web_link)
         count_booking("created", booking.tenant_id)  # created by the interrupted turn, counted once it is known
         log.info("booking %s recovered: the event was in Outlook", booking.id)
-        attendees = await self._attendees(confirmed)  # everyone invited, the first being `colleague`
+        attendees = await self._attendees(confirmed)  # everyone invited
         if not organizer_in_chat:
             await notify_member(self.services, booking.tenant_id, organizer.oid,
                                 card=confirmation_card_for(confirmed, organizer, attendees),
@@ -215,7 +212,6 @@ class BookingRecovery:
                      booking.id, type(problem).__name__)
             return booking  # stays reserved; the claim keeps others away until it is stuck again
         return await self._fail(bookings, booking, COULD_NOT_CHECK, organizer, colleague, organizer_in_chat)
-
 
     # ----------------------------------------------------------------- one move
     async def settle_move(self, move: MoveRecord) -> bool:

@@ -54,15 +54,22 @@ async def run_in_personal_chat(services: Services, tenant_id: str, oid: str, tur
     actor = _actor_of(member, reference)
 
     async def logic(turn_context: TurnContext) -> None:
-        # A continuation activity carries no channelData, and the state key needs the tenant.
-        turn_context.activity.channel_data = {"tenant": {"id": actor.tenant_id}}
-        if submit_actions or await last_seen_on_mobile(services, turn_context):
-            send_submit_actions(turn_context)
+        await prepare_personal_turn(services, turn_context, actor.tenant_id, submit_actions=submit_actions)
         await turn(turn_context, actor)
         await services.conversation_state.save_changes(turn_context)
 
     # An unreachable Bot Connector: the caller falls back to a link.
     return await run_proactive_turn(services, reference, logic, tenant_id, "a turn in the 1:1 chat of a member")
+
+
+async def prepare_personal_turn(services: Services, turn_context: TurnContext, tenant_id: str, *,
+                                submit_actions: bool = False) -> None:
+    """Readies a turn the bot starts in a 1:1 chat: its state can be read, and its cards carry Action.Submit
+    buttons when asked or when the person last wrote from Teams mobile."""
+    # A continuation activity carries no channelData, and the state key needs the tenant.
+    turn_context.activity.channel_data = {"tenant": {"id": tenant_id}}
+    if submit_actions or await last_seen_on_mobile(services, turn_context):
+        send_submit_actions(turn_context)
 
 
 async def _submit_actions_on_send(turn_context: TurnContext, activities: list[Activity], send: Any) -> Any:

@@ -17,7 +17,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
 from dialogs.context import Services
-from dialogs.personal_chat import last_seen_on_mobile, send_submit_actions
+from dialogs.personal_chat import prepare_personal_turn
 from dialogs.replies import card_message
 from graph.tokens import APP_SCOPES, DELEGATED_SCOPES, SIGN_IN_SCOPES
 from storage.crypto import TokenCipher
@@ -142,9 +142,7 @@ async def notify_member(
 
     async def send(turn_context: TurnContext) -> None:
         if card is not None:
-            turn_context.activity.channel_data = {"tenant": {"id": tenant_id}}  # the state key names the tenant
-            if await last_seen_on_mobile(services, turn_context):
-                send_submit_actions(turn_context)
+            await prepare_personal_turn(services, turn_context, tenant_id)
             sent = await turn_context.send_activity(card_message(card))
             card_ids.append(sent.id if sent is not None else None)
         if text:
